@@ -1,0 +1,52 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+
+/**
+ * CSRF protection: double-submit token. The server sets a random token in an HttpOnly,
+ * SameSite=Lax cookie (see server.ts) and renders the same token in every form (`<CsrfInput />`);
+ * every state-changing action checks the two match. Another site can neither read the cookie nor
+ * guess the token, so it cannot forge the field.
+ */
+export const CSRF_COOKIE = "__rekomi_csrf";
+export const CSRF_FIELD = "_csrf";
+
+export function newCsrfToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export function readCsrfCookie(cookieHeader: string | null | undefined): string | undefined {
+  if (!cookieHeader) return undefined;
+  for (const part of cookieHeader.split(";")) {
+    const [name, ...rest] = part.trim().split("=");
+    if (name === CSRF_COOKIE) {
+      const value = rest.join("=");
+      return /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
+    }
+  }
+  return undefined;
+}
+
+export function csrfSetCookie(token: string, secure: boolean): string {
+  return `${CSRF_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+}
+
+function tokensMatch(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export class CsrfError extends Response {}
+
+/** Read the form and verify its CSRF token; throws a 403 Response when it is missing or wrong. */
+export async function requireCsrfForm(request: Request): Promise<FormData> {
+  const form = await request.formData();
+  const cookieToken = readCsrfCookie(request.headers.get("Cookie"));
+  const fieldToken = form.get(CSRF_FIELD);
+  if (!cookieToken || typeof fieldToken !== "string" || !tokensMatch(cookieToken, fieldToken)) {
+    throw new Response(
+      "This form expired or was sent from another site. Reload the page and try again.",
+      { status: 403, statusText: "Forbidden", headers: { "Content-Type": "text/plain; charset=utf-8" } },
+    );
+  }
+  return form;
+}

@@ -1,0 +1,112 @@
+import { randomBytes } from "node:crypto";
+import { createSessionStorage, redirect, type Session, type SessionStorage } from "@remix-run/node";
+import type { AppContext } from "~/context.server";
+import type { DB } from "~/db/db.server";
+
+/**
+ * Server-side sessions: the signed cookie carries only a random session id; the data lives in the
+ * `sessions` table. That makes rotation at login real (the old id stops working) and lets a
+ * password change end every other session.
+ */
+export interface SessionData {
+  userId: string;
+}
+export type AppSession = Session<SessionData>;
+
+const SESSION_DAYS = 30;
+const storages = new WeakMap<DB, SessionStorage<SessionData>>();
+
+export function sessionStorage(ctx: Pick<AppContext, "db" | "config">): SessionStorage<SessionData> {
+  let storage = storages.get(ctx.db);
+  if (storage) return storage;
+  const { db, config } = ctx;
+  storage = createSessionStorage<SessionData>({
+    cookie: {
+      name: "__rekomi_session",
+      httpOnly: true,
+      sameSite: "lax",
+      secure: config.secureCookies,
+      path: "/",
+      maxAge: SESSION_DAYS * 24 * 3600,
+      secrets: [config.sessionSecret],
+    },
+    async createData(data, expires) {
+      const id = randomBytes(32).toString("base64url");
+      await db
+        .insertInto("sessions")
+        .values({
+          id,
+          user_id: typeof data.userId === "string" ? data.userId : null,
+          data: JSON.stringify(data),
+          expires_at: expires ?? new Date(Date.now() + SESSION_DAYS * 86_400_000),
+        })
+        .execute();
+      return id;
+    },
+    async readData(id) {
+      const row = await db
+        .selectFrom("sessions")
+        .select(["data", "expires_at"])
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (!row) return null;
+      if (row.expires_at && row.expires_at.getTime() < Date.now()) {
+        await db.deleteFrom("sessions").where("id", "=", id).execute();
+        return null;
+      }
+      return row.data as Partial<SessionData>;
+    },
+    async updateData(id, data, expires) {
+      await db
+        .updateTable("sessions")
+        .set({
+          data: JSON.stringify(data),
+          user_id: typeof data.userId === "string" ? data.userId : null,
+          ...(expires ? { expires_at: expires } : {}),
+        })
+        .where("id", "=", id)
+        .execute();
+    },
+    async deleteData(id) {
+      await db.deleteFrom("sessions").where("id", "=", id).execute();
+    },
+  });
+  storages.set(ctx.db, storage);
+  return storage;
+}
+
+export async function getSession(request: Request, ctx: Pick<AppContext, "db" | "config">): Promise<AppSession> {
+  return sessionStorage(ctx).getSession(request.headers.get("Cookie"));
+}
+
+/**
+ * Log a user in: the previous session (if any) is destroyed and a brand-new id is issued, so a
+ * session id planted before login is worthless afterwards.
+ */
+export async function startUserSession(
+  request: Request,
+  ctx: Pick<AppContext, "db" | "config">,
+  userId: string,
+  redirectTo: string,
+): Promise<Response> {
+  const storage = sessionStorage(ctx);
+  const old = await storage.getSession(request.headers.get("Cookie"));
+  if (old.id) await storage.destroySession(old);
+  const fresh = await storage.getSession();
+  fresh.set("userId", userId);
+  return redirect(redirectTo, { headers: { "Set-Cookie": await storage.commitSession(fresh) } });
+}
+
+export async function endSession(request: Request, ctx: Pick<AppContext, "db" | "config">, redirectTo = "/login") {
+  const storage = sessionStorage(ctx);
+  const session = await storage.getSession(request.headers.get("Cookie"));
+  return redirect(redirectTo, { headers: { "Set-Cookie": await storage.destroySession(session) } });
+}
+
+/** Only same-site relative paths are accepted as post-login destinations (no open redirect). */
+export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/app"): string {
+  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) {
+    return fallback;
+  }
+  return to;
+}

@@ -1,0 +1,107 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** Kysely table types. Keep in step with `migrations/`. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export type Plan = "starter" | "growth" | "scale";
+export type AffiliateStatus = "pending" | "approved" | "rejected" | "suspended";
+export type CommissionType = "percent" | "flat";
+
+export interface BrandsTable {
+  id: Generated<string>;
+  name: string;
+  plan: Plan;
+  trial_ends_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: CreatedAt;
+}
+
+export interface BrandMembersTable {
+  brand_id: string;
+  user_id: string;
+  role: "owner" | "member";
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string | null;
+  data: ColumnType<Record<string, unknown>, string, string>;
+  expires_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface LoginAttemptsTable {
+  id: Generated<string>;
+  email: string;
+  ip: string;
+  succeeded: boolean;
+  created_at: CreatedAt;
+}
+
+export interface CampaignsTable {
+  id: Generated<string>;
+  brand_id: string;
+  name: string;
+  slug: string;
+  destination_url: string;
+  commission_type: CommissionType;
+  commission_percent_bps: number | null;
+  commission_amount: number | null;
+  commission_currency: string | null;
+  recurring_months: number | null;
+  sub_affiliate_override_bps: number;
+  cookie_window_days: number;
+  auto_approve: boolean;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface AffiliatesTable {
+  id: Generated<string>;
+  brand_id: string;
+  user_id: string | null;
+  email: string;
+  name: string;
+  status: AffiliateStatus;
+  parent_affiliate_id: string | null;
+  recruit_code: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface EnrollmentsTable {
+  id: Generated<string>;
+  brand_id: string;
+  campaign_id: string;
+  affiliate_id: string;
+  link_code: string;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  brands: BrandsTable;
+  users: UsersTable;
+  brand_members: BrandMembersTable;
+  sessions: SessionsTable;
+  login_attempts: LoginAttemptsTable;
+  campaigns: CampaignsTable;
+  affiliates: AffiliatesTable;
+  enrollments: EnrollmentsTable;
+}
+
+export type Brand = Selectable<BrandsTable>;
+export type User = Selectable<UsersTable>;
+export type Campaign = Selectable<CampaignsTable>;
+export type NewCampaign = Insertable<CampaignsTable>;
+export type CampaignUpdate = Updateable<CampaignsTable>;
+export type Affiliate = Selectable<AffiliatesTable>;
+export type Enrollment = Selectable<EnrollmentsTable>;

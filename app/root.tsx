@@ -1,0 +1,68 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import {
+  Link,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  isRouteErrorResponse,
+  useRouteError,
+} from "@remix-run/react";
+import styles from "./styles/app.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
+
+export const meta: MetaFunction = () => [
+  { title: "Rekomi — affiliate marketing for Stripe SaaS" },
+  { name: "description", content: "Coupon-code and link attribution for SaaS brands on Stripe." },
+];
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  return { csrfToken: context.csrfToken };
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        {children}
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const title =
+    status === 404 ? "Page not found" : status === 403 ? "Not allowed" : "Something went wrong";
+  const detail = isRouteErrorResponse(error)
+    ? typeof error.data === "string"
+      ? error.data
+      : error.statusText
+    : "An unexpected error occurred. Please try again.";
+  return (
+    <main className="centered">
+      <div className="card narrow">
+        <h1>{title}</h1>
+        <p className="muted">{detail}</p>
+        <p>
+          <Link to="/">Back to Rekomi</Link>
+        </p>
+      </div>
+    </main>
+  );
+}

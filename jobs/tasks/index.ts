@@ -1,0 +1,16 @@
+import type { TaskList } from "graphile-worker";
+import type { Config } from "../../app/config.server";
+import type { DB } from "../../app/db/db.server";
+
+export interface JobDeps {
+  db: DB;
+  config: Config;
+}
+
+/**
+ * The task list. Tasks are thin wrappers: parse the payload, call a service, let errors throw so
+ * graphile-worker retries with backoff. Later issues add their tasks here.
+ */
+export function makeTaskList(_deps: JobDeps): TaskList {
+  return {};
+}

@@ -1,0 +1,123 @@
+/**
+ * The web process. `npm run dev` (via `remix dev --manual`) and `npm start` both run this file.
+ * - Database: DATABASE_URL, or an embedded PostgreSQL under DATA_DIR when unset.
+ * - Applies pending migrations at start (the migrator's lock makes concurrent starts safe).
+ * - Development only: runs the job worker in-process and seeds the demo data on an empty database.
+ *   In production run `npm run worker` as its own process.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import url from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import { broadcastDevReady, type AppLoadContext, type ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import { csrfSetCookie, newCsrfToken, readCsrfCookie } from "./app/auth/csrf.server";
+import { loadConfigOrExit } from "./app/config.server";
+import { onShutdown, openRuntime } from "./app/runtime.server";
+import { seedDemoIfEmpty } from "./app/services/seed.server";
+import { startWorker, type WorkerHandle } from "./jobs/runner";
+import { makeTaskList } from "./jobs/tasks/index";
+
+const config = loadConfigOrExit();
+const isDev = !config.isProduction;
+/** Set by `remix dev`: we are under the dev server and should live-reload new builds. */
+const underRemixDev = Boolean(process.env.REMIX_DEV_ORIGIN);
+const BUILD_PATH = path.resolve("build/index.js");
+
+if (!fs.existsSync(BUILD_PATH)) {
+  console.error("No build found at build/index.js. Run `npm run build` first (or `npm run dev`).");
+  process.exit(1);
+}
+
+const runtime = await openRuntime(config, { log: (l) => console.log(l) });
+
+let worker: WorkerHandle | undefined;
+if (isDev) {
+  worker = await startWorker({
+    pgPool: runtime.pool,
+    taskList: makeTaskList({ db: runtime.db, config }),
+    concurrency: config.workerConcurrency,
+  });
+  const seeded = await seedDemoIfEmpty(runtime.db, config);
+  if (seeded) {
+    console.log("\nDemo data seeded. Log in at " + config.appUrl + "/login with:");
+    for (const login of seeded.logins) {
+      console.log(`  ${login.role.padEnd(10)} ${login.email}  /  ${login.password}`);
+    }
+    console.log("");
+  }
+}
+
+async function importBuild(): Promise<ServerBuild> {
+  const stat = fs.statSync(BUILD_PATH);
+  return (await import(url.pathToFileURL(BUILD_PATH).href + "?t=" + stat.mtimeMs)) as ServerBuild;
+}
+let build = await importBuild();
+
+const app = express();
+app.disable("x-powered-by");
+app.use(compression());
+app.use((_req, res, next) => {
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
+  res.setHeader("Content-Security-Policy", "frame-ancestors 'none'");
+  res.setHeader("X-Frame-Options", "DENY");
+  if (config.secureCookies) {
+    res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  }
+  next();
+});
+app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
+app.use(express.static("public", { maxAge: "1h" }));
+
+// Every browser gets a CSRF token cookie on its first request; forms echo it back.
+app.use((req, res, next) => {
+  let token = readCsrfCookie(req.headers.cookie);
+  if (!token) {
+    token = newCsrfToken();
+    res.append("Set-Cookie", csrfSetCookie(token, config.secureCookies));
+    // Make the new token visible to this very request's actions too.
+    req.headers.cookie = [req.headers.cookie, `__rekomi_csrf=${token}`].filter(Boolean).join("; ");
+  }
+  res.locals.csrfToken = token;
+  next();
+});
+
+const getLoadContext = (req: express.Request, res: express.Response): AppLoadContext => ({
+  db: runtime.db,
+  config,
+  clientIp: req.socket.remoteAddress ?? "unknown",
+  csrfToken: String(res.locals.csrfToken),
+});
+
+app.all(
+  "*",
+  isDev
+    ? (req, res, next) =>
+        createRequestHandler({ build, mode: "development", getLoadContext })(req, res, next)
+    : createRequestHandler({ build, mode: "production", getLoadContext }),
+);
+
+const server = app.listen(config.port, () => {
+  console.log(`Rekomi is running at ${config.appUrl} (port ${config.port})`);
+  if (underRemixDev) void broadcastDevReady(build);
+});
+
+if (underRemixDev) {
+  // `remix dev --manual` rebuilds into build/; pick the new build up without restarting Postgres.
+  const versionFile = path.resolve("build/version.txt");
+  let last = fs.existsSync(versionFile) ? fs.statSync(versionFile).mtimeMs : 0;
+  fs.watchFile(versionFile, { interval: 300 }, async (curr) => {
+    if (curr.mtimeMs === last) return;
+    last = curr.mtimeMs;
+    build = await importBuild();
+    await broadcastDevReady(build);
+  });
+}
+
+onShutdown(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await worker?.stop();
+  await runtime.close();
+});

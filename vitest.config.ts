@@ -1,0 +1,16 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: { alias: { "~": path.resolve(__dirname, "app") } },
+  esbuild: { jsx: "automatic" },
+  test: {
+    include: ["tests/**/*.test.ts", "tests/**/*.test.tsx", "app/**/*.test.ts", "app/**/*.test.tsx"],
+    exclude: ["tests/e2e/**", "node_modules/**"],
+    globalSetup: ["tests/setup/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    env: { NODE_ENV: "test" },
+  },
+});
