@@ -1,5 +1,7 @@
 import type { Migration } from "kysely";
 import * as m0001 from "./0001_foundation";
+import * as m0002 from "./0002_api_keys";
+import * as m0003 from "./0003_stripe";
 
 /**
  * Every migration, in order. Forward-only: there are no `down` functions; fix forward with a new
@@ -7,4 +9,6 @@ import * as m0001 from "./0001_foundation";
  */
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
+  "0002_api_keys": m0002,
+  "0003_stripe": m0003,
 };

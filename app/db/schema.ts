@@ -87,6 +87,50 @@ export interface EnrollmentsTable {
   created_at: CreatedAt;
 }
 
+export interface ApiKeysTable {
+  id: Generated<string>;
+  brand_id: string;
+  name: string;
+  /** First characters of the key, for display ("rk_live_AbCd"). */
+  prefix: string;
+  /** SHA-256 hex of the full key; the key itself is never stored. */
+  key_hash: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface StripeConnectionsTable {
+  brand_id: string;
+  /** `encryptSecret` output (app/lib/crypto.server.ts); never the plaintext key. */
+  secret_key_encrypted: string;
+  webhook_secret_encrypted: string;
+  webhook_endpoint_id: string;
+  livemode: boolean;
+  /** Masked key for display, e.g. `rk_test_…abcd`. */
+  key_display: string;
+  connected_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type StripeEventStatus = "pending" | "processed" | "ignored" | "failed";
+
+export interface StripeEventsTable {
+  id: Generated<string>;
+  brand_id: string;
+  stripe_event_id: string;
+  type: string;
+  livemode: boolean;
+  api_version: string | null;
+  stripe_created_at: Timestamp | null;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  status: ColumnType<StripeEventStatus, StripeEventStatus | undefined, StripeEventStatus>;
+  error: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  received_at: CreatedAt;
+  processed_at: Timestamp | null;
+}
+
 export interface Database {
   brands: BrandsTable;
   users: UsersTable;
@@ -96,6 +140,9 @@ export interface Database {
   campaigns: CampaignsTable;
   affiliates: AffiliatesTable;
   enrollments: EnrollmentsTable;
+  api_keys: ApiKeysTable;
+  stripe_connections: StripeConnectionsTable;
+  stripe_events: StripeEventsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
@@ -105,3 +152,6 @@ export type NewCampaign = Insertable<CampaignsTable>;
 export type CampaignUpdate = Updateable<CampaignsTable>;
 export type Affiliate = Selectable<AffiliatesTable>;
 export type Enrollment = Selectable<EnrollmentsTable>;
+export type ApiKey = Selectable<ApiKeysTable>;
+export type StripeConnectionRow = Selectable<StripeConnectionsTable>;
+export type StripeEventRow = Selectable<StripeEventsTable>;

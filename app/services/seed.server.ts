@@ -1,12 +1,93 @@
+/**
+ * Demo data for `npm run dev` on an empty database: the brand "Acme Analytics" (Growth plan), its
+ * owner, the campaign "Acme Partners" and three approved affiliates enrolled in it.
+ */
+import { sql } from "kysely";
+import { hashPassword } from "~/auth/password.server";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
+import { trialEndsAt } from "~/domain/accounts";
+import { joinCampaign } from "./affiliates.server";
+import { createCampaign } from "./campaigns.server";
 
 export interface SeedResult {
   brandId: string;
   logins: { role: string; email: string; password: string }[];
 }
 
-/** Seeds the demo brand on an empty database (dev only). Filled in by the accounts work. */
-export async function seedDemoIfEmpty(_db: DB, _config: Config): Promise<SeedResult | null> {
-  return null;
+export const DEMO_PASSWORD = "rekomi-demo-1";
+export const DEMO_OWNER = { email: "demo@rekomi.test", name: "Alex Morgan" } as const;
+export const DEMO_AFFILIATES = [
+  { email: "sarah@affiliates.test", name: "Sarah Chen" },
+  { email: "marco@affiliates.test", name: "Marco Rossi" },
+  { email: "priya@affiliates.test", name: "Priya Patel" },
+] as const;
+
+/**
+ * Seeds the demo brand when the database has no brand at all; otherwise does nothing and returns
+ * null. One transaction, serialised by an advisory lock so two processes starting together seed
+ * once. (The brand and owner rows are written here rather than through `createBrandWithOwner`
+ * because that service opens its own transaction, which cannot nest inside this one.)
+ */
+export async function seedDemoIfEmpty(db: DB, _config: Config): Promise<SeedResult | null> {
+  const ownerHash = await hashPassword(DEMO_PASSWORD);
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('rekomi:demo-seed'))`.execute(trx);
+    const anyBrand = await trx.selectFrom("brands").select("id").limit(1).executeTakeFirst();
+    if (anyBrand) return null;
+    const emails = [DEMO_OWNER.email, ...DEMO_AFFILIATES.map((a) => a.email)];
+    const clash = await trx
+      .selectFrom("users")
+      .select("id")
+      .where("email", "in", emails)
+      .executeTakeFirst();
+    if (clash) return null; // leftovers of an earlier demo: never touch real accounts
+
+    const now = new Date();
+    const brand = await trx
+      .insertInto("brands")
+      .values({ name: "Acme Analytics", plan: "growth", trial_ends_at: trialEndsAt(now) })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const owner = await trx
+      .insertInto("users")
+      .values({ email: DEMO_OWNER.email, name: DEMO_OWNER.name, password_hash: ownerHash })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto("brand_members")
+      .values({ brand_id: brand.id, user_id: owner.id, role: "owner" })
+      .execute();
+
+    const campaign = await createCampaign(trx, brand.id, {
+      name: "Acme Partners",
+      destinationUrl: "https://acme.example.com",
+      commission: { type: "percent", bps: 2000 },
+      recurringMonths: 12,
+      subAffiliateOverrideBps: 1000,
+      cookieWindowDays: 30,
+      autoApprove: true,
+    });
+    for (const person of DEMO_AFFILIATES) {
+      const joined = await joinCampaign(trx, {
+        slug: campaign.slug,
+        ...person,
+        password: DEMO_PASSWORD,
+      });
+      if (!joined.ok || joined.affiliate.status !== "approved") {
+        throw new Error(`Demo seed: could not enroll ${person.email}`);
+      }
+    }
+    return {
+      brandId: brand.id,
+      logins: [
+        { role: "brand", email: DEMO_OWNER.email, password: DEMO_PASSWORD },
+        ...DEMO_AFFILIATES.map((a) => ({
+          role: "affiliate",
+          email: a.email,
+          password: DEMO_PASSWORD,
+        })),
+      ],
+    };
+  });
 }

@@ -1,6 +1,7 @@
 import type { TaskList } from "graphile-worker";
 import type { Config } from "../../app/config.server";
 import type { DB } from "../../app/db/db.server";
+import { stripeTasks } from "./stripe";
 
 export interface JobDeps {
   db: DB;
@@ -11,6 +12,8 @@ export interface JobDeps {
  * The task list. Tasks are thin wrappers: parse the payload, call a service, let errors throw so
  * graphile-worker retries with backoff. Later issues add their tasks here.
  */
-export function makeTaskList(_deps: JobDeps): TaskList {
-  return {};
+export function makeTaskList(deps: JobDeps): TaskList {
+  return {
+    ...stripeTasks(deps),
+  };
 }

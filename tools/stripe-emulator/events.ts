@@ -156,7 +156,10 @@ export class WebhookDispatcher {
   ): Promise<DeliveryRecord[]> {
     let jobs = this.jobsFor(account, events);
     if (opts.duplicateAndShuffle) {
-      const copies = jobs.map((j) => ({ ...j, record: { ...j.record, id: newId("wdel", 20) } }));
+      const copies = jobs.map((j) => ({
+        ...j,
+        record: { ...j.record, id: newId("wdel", 20), attempts: [] },
+      }));
       jobs = shuffle([...jobs, ...copies]);
     }
     for (const job of jobs) this.deliveries.push(job.record);
@@ -172,7 +175,10 @@ export class WebhookDispatcher {
     let jobs = this.queue;
     this.queue = [];
     if (opts.duplicateAndShuffle) {
-      const copies = jobs.map((j) => ({ ...j, record: { ...j.record, id: newId("wdel", 20) } }));
+      const copies = jobs.map((j) => ({
+        ...j,
+        record: { ...j.record, id: newId("wdel", 20), attempts: [] },
+      }));
       for (const c of copies) this.deliveries.push(c.record);
       jobs = shuffle([...jobs, ...copies]);
     }

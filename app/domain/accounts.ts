@@ -1,0 +1,120 @@
+import { z } from "zod";
+import type { Plan } from "~/db/schema";
+
+/** Account rules (pure; no I/O): trial length, plans, login rate limit, form schemas. */
+
+export const TRIAL_DAYS = 14;
+export const PLANS = ["starter", "growth", "scale"] as const satisfies readonly Plan[];
+export const PLAN_LABELS: Record<Plan, string> = {
+  starter: "Starter",
+  growth: "Growth",
+  scale: "Scale",
+};
+
+export const LOGIN_MAX_FAILURES = 10;
+export const LOGIN_WINDOW_MINUTES = 10;
+export const LOGIN_FAILED_MESSAGE = "Email or password is incorrect.";
+
+const DAY_MS = 86_400_000;
+
+export function trialEndsAt(now: Date): Date {
+  return new Date(now.getTime() + TRIAL_DAYS * DAY_MS);
+}
+
+/** Whole days left in the trial, rounded up; 0 once it has ended. */
+export function trialDaysLeft(trialEnd: Date, now: Date): number {
+  const ms = trialEnd.getTime() - now.getTime();
+  return ms <= 0 ? 0 : Math.ceil(ms / DAY_MS);
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * Login throttling: with `failures` = the failed attempts for one email+IP inside the window,
+ * newest first, the caller is locked out while there are at least LOGIN_MAX_FAILURES of them.
+ * The lock lifts when the LOGIN_MAX_FAILURES-th newest failure leaves the window.
+ */
+export function loginLockout(
+  failuresNewestFirst: Date[],
+  now: Date,
+): { locked: false } | { locked: true; retryAfterMinutes: number } {
+  if (failuresNewestFirst.length < LOGIN_MAX_FAILURES) return { locked: false };
+  const pivot = failuresNewestFirst[LOGIN_MAX_FAILURES - 1];
+  const unlockAt = pivot.getTime() + LOGIN_WINDOW_MINUTES * 60_000;
+  const minutes = Math.max(1, Math.ceil((unlockAt - now.getTime()) / 60_000));
+  return { locked: true, retryAfterMinutes: minutes };
+}
+
+export function lockoutMessage(retryAfterMinutes: number): string {
+  return `Too many failed attempts. Try again in ${retryAfterMinutes} minute${retryAfterMinutes === 1 ? "" : "s"}.`;
+}
+
+const email = z
+  .string({ message: "Enter your email address." })
+  .transform(normalizeEmail)
+  .pipe(
+    z
+      .string()
+      .min(1, "Enter your email address.")
+      .max(254, "That email address is too long.")
+      .pipe(z.email("Enter a valid email address, like name@example.com.")),
+  );
+
+export const brandNameSchema = z
+  .string({ message: "Enter your brand's name." })
+  .trim()
+  .min(1, "Enter your brand's name.")
+  .max(100, "Keep the brand name under 100 characters.");
+
+export const passwordSchema = z
+  .string({ message: "Choose a password." })
+  .min(10, "Use at least 10 characters.")
+  .max(200, "Use at most 200 characters.");
+
+export const signupSchema = z
+  .object({
+    brandName: brandNameSchema,
+    name: z
+      .string({ message: "Enter your name." })
+      .trim()
+      .min(1, "Enter your name.")
+      .max(100, "Keep your name under 100 characters."),
+    email,
+    password: passwordSchema,
+    confirmPassword: z.string({ message: "Repeat your password." }).min(1, "Repeat your password."),
+  })
+  .superRefine((v, ctx) => {
+    if (v.confirmPassword && v.password !== v.confirmPassword) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["confirmPassword"],
+        message: "The passwords do not match.",
+      });
+    }
+  });
+export type SignupInput = z.input<typeof signupSchema>;
+
+export const loginSchema = z.object({
+  email,
+  password: z.string({ message: "Enter your password." }).min(1, "Enter your password.").max(200),
+});
+
+export const brandSettingsSchema = z.object({ name: brandNameSchema });
+
+export const planSchema = z.enum(PLANS, {
+  message: "Plan must be one of: starter, growth, scale.",
+});
+
+export type FieldErrors<K extends string = string> = Partial<Record<K, string>>;
+
+/** First message per field, keyed by the top-level field name. */
+export function fieldErrorsOf(error: z.ZodError): FieldErrors {
+  const out: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = String(issue.path[0] ?? "form");
+    out[key] ??= issue.message;
+  }
+  return out;
+}

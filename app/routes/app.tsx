@@ -1,0 +1,56 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Outlet, useLoaderData } from "@remix-run/react";
+import { requireBrandUser } from "~/auth/guards.server";
+import { AppShell, type NavItem } from "~/components/AppShell";
+import { PlanBadges } from "~/components/PlanBadges";
+import { trialDaysLeft } from "~/domain/accounts";
+import type { Plan } from "~/db/schema";
+
+/**
+ * Brand portal layout. Child routes can read this data with
+ * `useRouteLoaderData<BrandLayoutData>("routes/app")`.
+ */
+export interface BrandLayoutData {
+  brand: { id: string; name: string; plan: Plan; trialEndsAt: string };
+  user: { id: string; name: string; email: string };
+  role: "owner" | "member";
+  trialDaysLeft: number;
+}
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user, brand, role } = await requireBrandUser(request, context);
+  const result: BrandLayoutData = {
+    brand: {
+      id: brand.id,
+      name: brand.name,
+      plan: brand.plan,
+      trialEndsAt: brand.trial_ends_at.toISOString(),
+    },
+    user: { id: user.id, name: user.name, email: user.email },
+    role,
+    trialDaysLeft: trialDaysLeft(brand.trial_ends_at, new Date()),
+  };
+  return result;
+}
+
+const NAV: NavItem[] = [
+  { to: "/app", label: "Dashboard", end: true },
+  { to: "/app/campaigns", label: "Campaigns" },
+  { to: "/app/affiliates", label: "Affiliates" },
+  { to: "/app/settings", label: "Settings" },
+];
+
+export default function BrandPortal() {
+  const { brand, user, trialDaysLeft: daysLeft } = useLoaderData<BrandLayoutData>();
+  return (
+    <AppShell
+      homeTo="/app"
+      nav={NAV}
+      accountTitle={brand.name}
+      accountDetail={<PlanBadges plan={brand.plan} daysLeft={daysLeft} />}
+      email={user.email}
+    >
+      <Outlet />
+    </AppShell>
+  );
+}

@@ -1,0 +1,474 @@
+/**
+ * Affiliate use-cases: the brand's list/detail/status changes, the public join flow, and creation
+ * through the API. Brand functions are scoped by brand; portal functions by the affiliate's user.
+ */
+import { randomBytes } from "node:crypto";
+import { type Transaction, sql } from "kysely";
+import { z } from "zod";
+import { hashPassword, verifyPassword } from "~/auth/password.server";
+import type { DB } from "~/db/db.server";
+import type { Affiliate, AffiliateStatus, Campaign, Database, Enrollment } from "~/db/schema";
+import { AFFILIATE_STATUSES, canTransition, statusOnJoin } from "~/domain/affiliate";
+import { encodeReadableCode, LINK_CODE_LENGTH } from "~/domain/codes";
+import { type FieldErrors, fieldErrorsOf } from "~/domain/forms";
+import { isUuid } from "~/domain/ids";
+import { getCampaignBySlug, inTransaction } from "./campaigns.server";
+
+type Trx = Transaction<Database>;
+
+export const PASSWORD_MIN = 10;
+
+const emailSchema = z
+  .string({ message: "Enter your email address." })
+  .trim()
+  .toLowerCase()
+  .min(1, "Enter your email address.")
+  .max(254, "Use an email address of at most 254 characters.")
+  .pipe(z.email("Enter a valid email address, such as you@example.com."));
+
+const personNameSchema = z
+  .string({ message: "Enter your name." })
+  .trim()
+  .min(1, "Enter your name.")
+  .max(100, "Use at most 100 characters.");
+
+/** The join form (also usable as a JSON body). */
+export const joinInputSchema = z.object({
+  name: personNameSchema,
+  email: emailSchema,
+  password: z
+    .string({ message: "Choose a password." })
+    .min(PASSWORD_MIN, `Use at least ${PASSWORD_MIN} characters.`)
+    .max(200, "Use at most 200 characters."),
+});
+export type JoinInput = z.infer<typeof joinInputSchema>;
+
+/** Creating an affiliate on a brand's behalf (REST API). */
+export const createAffiliateInputSchema = z.object({
+  email: emailSchema,
+  name: personNameSchema,
+  campaignId: z.string().refine(isUuid, "Unknown campaign."),
+  status: z.enum(AFFILIATE_STATUSES).optional(),
+});
+export type CreateAffiliateInput = z.input<typeof createAffiliateInputSchema>;
+
+export const affiliateStatusFilterSchema = z.enum(AFFILIATE_STATUSES).optional().catch(undefined);
+
+export type AffiliateListRow = Affiliate & { campaign_count: number };
+
+export async function listAffiliates(
+  db: DB,
+  brandId: string,
+  opts: { status?: AffiliateStatus } = {},
+): Promise<AffiliateListRow[]> {
+  let q = db
+    .selectFrom("affiliates")
+    .selectAll("affiliates")
+    .select((eb) =>
+      eb
+        .selectFrom("enrollments")
+        .select((e) => e.fn.countAll<number>().as("n"))
+        .whereRef("enrollments.affiliate_id", "=", "affiliates.id")
+        .as("campaign_count"),
+    )
+    .where("affiliates.brand_id", "=", brandId);
+  if (opts.status) q = q.where("affiliates.status", "=", opts.status);
+  const rows = await q.orderBy("affiliates.created_at", "desc").orderBy("affiliates.id").execute();
+  return rows.map((r) => ({ ...r, campaign_count: Number(r.campaign_count ?? 0) }));
+}
+
+/** Number of the brand's affiliates per status (for the filter tabs). */
+export async function countAffiliatesByStatus(
+  db: DB,
+  brandId: string,
+): Promise<Record<AffiliateStatus | "all", number>> {
+  const rows = await db
+    .selectFrom("affiliates")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("brand_id", "=", brandId)
+    .groupBy("status")
+    .execute();
+  const out = { all: 0, pending: 0, approved: 0, rejected: 0, suspended: 0 };
+  for (const r of rows) {
+    out[r.status] = Number(r.n);
+    out.all += Number(r.n);
+  }
+  return out;
+}
+
+/** The brand's affiliate, or undefined (unknown, malformed or another brand's id). */
+export async function getAffiliate(
+  db: DB,
+  brandId: string,
+  id: string,
+): Promise<Affiliate | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db
+    .selectFrom("affiliates")
+    .selectAll()
+    .where("brand_id", "=", brandId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export type EnrollmentWithCampaign = Enrollment & {
+  campaign_name: string;
+  commission_type: Campaign["commission_type"];
+  commission_percent_bps: number | null;
+  commission_amount: number | null;
+  commission_currency: string | null;
+  recurring_months: number | null;
+};
+
+/** The campaigns one of the brand's affiliates is enrolled in. */
+export async function listAffiliateEnrollments(
+  db: DB,
+  brandId: string,
+  affiliateId: string,
+): Promise<EnrollmentWithCampaign[]> {
+  if (!isUuid(affiliateId)) return [];
+  return db
+    .selectFrom("enrollments")
+    .innerJoin("campaigns", "campaigns.id", "enrollments.campaign_id")
+    .selectAll("enrollments")
+    .select([
+      "campaigns.name as campaign_name",
+      "campaigns.commission_type",
+      "campaigns.commission_percent_bps",
+      "campaigns.commission_amount",
+      "campaigns.commission_currency",
+      "campaigns.recurring_months",
+    ])
+    .where("enrollments.brand_id", "=", brandId)
+    .where("enrollments.affiliate_id", "=", affiliateId)
+    .orderBy("enrollments.created_at")
+    .execute();
+}
+
+export type PortalEnrollment = EnrollmentWithCampaign & {
+  brand_name: string;
+  affiliate_status: AffiliateStatus;
+};
+
+/** Affiliate portal: every enrollment of the signed-in person, across all brands they work with. */
+export async function listEnrollmentsForUser(db: DB, userId: string): Promise<PortalEnrollment[]> {
+  return db
+    .selectFrom("enrollments")
+    .innerJoin("affiliates", "affiliates.id", "enrollments.affiliate_id")
+    .innerJoin("campaigns", "campaigns.id", "enrollments.campaign_id")
+    .innerJoin("brands", "brands.id", "enrollments.brand_id")
+    .selectAll("enrollments")
+    .select([
+      "campaigns.name as campaign_name",
+      "campaigns.commission_type",
+      "campaigns.commission_percent_bps",
+      "campaigns.commission_amount",
+      "campaigns.commission_currency",
+      "campaigns.recurring_months",
+      "brands.name as brand_name",
+      "affiliates.status as affiliate_status",
+    ])
+    .where("affiliates.user_id", "=", userId)
+    .orderBy("enrollments.created_at")
+    .execute();
+}
+
+export type SetStatusResult =
+  | { ok: true; affiliate: Affiliate; changed: boolean }
+  | { ok: false; reason: "not_found" | "invalid_transition"; message: string };
+
+/** Move one of the brand's affiliates to a new status, if the move is allowed. */
+export async function setAffiliateStatus(
+  db: DB,
+  brandId: string,
+  id: string,
+  status: AffiliateStatus,
+): Promise<SetStatusResult> {
+  if (!isUuid(id)) return { ok: false, reason: "not_found", message: "Affiliate not found." };
+  return inTransaction(db, async (trx): Promise<SetStatusResult> => {
+    const current = await trx
+      .selectFrom("affiliates")
+      .selectAll()
+      .where("brand_id", "=", brandId)
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return { ok: false, reason: "not_found", message: "Affiliate not found." };
+    if (current.status === status) return { ok: true, affiliate: current, changed: false };
+    if (!canTransition(current.status, status)) {
+      return {
+        ok: false,
+        reason: "invalid_transition",
+        message: `A ${current.status} affiliate cannot be moved to ${status}.`,
+      };
+    }
+    const affiliate = await trx
+      .updateTable("affiliates")
+      .set({ status, updated_at: sql<Date>`now()` })
+      .where("id", "=", current.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { ok: true, affiliate, changed: true };
+  });
+}
+
+function newCode(): string {
+  return encodeReadableCode(randomBytes(LINK_CODE_LENGTH));
+}
+
+/** The brand's affiliate row for this email, created when missing (with a unique recruit code). */
+async function findOrCreateAffiliate(
+  trx: Trx,
+  values: {
+    brandId: string;
+    email: string;
+    name: string;
+    userId: string | null;
+    status: AffiliateStatus;
+  },
+): Promise<{ affiliate: Affiliate; created: boolean }> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const existing = await trx
+      .selectFrom("affiliates")
+      .selectAll()
+      .where("brand_id", "=", values.brandId)
+      .where("email", "=", values.email)
+      .forUpdate()
+      .executeTakeFirst();
+    if (existing) return { affiliate: existing, created: false };
+    const inserted = await trx
+      .insertInto("affiliates")
+      .values({
+        brand_id: values.brandId,
+        user_id: values.userId,
+        email: values.email,
+        name: values.name,
+        status: values.status,
+        recruit_code: newCode(),
+      })
+      // Either a recruit-code collision (retry with a new code) or a concurrent insert of the same
+      // brand+email (the next select finds it).
+      .onConflict((oc) => oc.doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { affiliate: inserted, created: true };
+  }
+  throw new Error("Could not create the affiliate (code collisions)");
+}
+
+/** The affiliate's enrollment in the campaign, created when missing with a unique link code. */
+async function findOrCreateEnrollment(
+  trx: Trx,
+  values: { brandId: string; campaignId: string; affiliateId: string },
+): Promise<{ enrollment: Enrollment; created: boolean }> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const existing = await trx
+      .selectFrom("enrollments")
+      .selectAll()
+      .where("campaign_id", "=", values.campaignId)
+      .where("affiliate_id", "=", values.affiliateId)
+      .executeTakeFirst();
+    if (existing) return { enrollment: existing, created: false };
+    const inserted = await trx
+      .insertInto("enrollments")
+      .values({
+        brand_id: values.brandId,
+        campaign_id: values.campaignId,
+        affiliate_id: values.affiliateId,
+        link_code: newCode(),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { enrollment: inserted, created: true };
+  }
+  throw new Error("Could not create the enrollment (code collisions)");
+}
+
+export type JoinResult =
+  | {
+      ok: true;
+      userId: string;
+      affiliate: Affiliate;
+      enrollment: Enrollment;
+      campaign: Campaign;
+      createdUser: boolean;
+    }
+  | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "invalid"; fieldErrors: FieldErrors };
+
+/**
+ * Public join through `/join/{slug}`: creates (or, with the right password, reuses) the user,
+ * the brand's affiliate row (pending, or approved when the campaign auto-approves) and the
+ * enrollment with its referral link code, all in one transaction.
+ */
+export async function joinCampaign(
+  db: DB,
+  input: { slug: string; name: unknown; email: unknown; password: unknown },
+): Promise<JoinResult> {
+  const campaign = await getCampaignBySlug(db, input.slug);
+  if (!campaign) return { ok: false, reason: "not_found" };
+  const parsed = joinInputSchema.safeParse({
+    name: input.name,
+    email: input.email,
+    password: input.password,
+  });
+  if (!parsed.success)
+    return { ok: false, reason: "invalid", fieldErrors: fieldErrorsOf(parsed.error) };
+  const { name, email, password } = parsed.data;
+
+  const existingUser = await db
+    .selectFrom("users")
+    .select(["id", "password_hash"])
+    .where("email", "=", email)
+    .executeTakeFirst();
+  let newHash: string | undefined;
+  if (existingUser) {
+    if (!(await verifyPassword(password, existingUser.password_hash))) {
+      return {
+        ok: false,
+        reason: "invalid",
+        fieldErrors: {
+          password:
+            "This email already has a Rekomi account. Enter that account's password to join with it.",
+        },
+      };
+    }
+  } else {
+    newHash = await hashPassword(password);
+  }
+
+  const { brand_name: _brandName, ...campaignRow } = campaign;
+  return inTransaction(db, async (trx): Promise<JoinResult> => {
+    let userId = existingUser?.id;
+    if (!userId) {
+      const created = await trx
+        .insertInto("users")
+        .values({ email, name, password_hash: newHash! })
+        .onConflict((oc) => oc.column("email").doNothing())
+        .returning("id")
+        .executeTakeFirst();
+      if (!created) {
+        return {
+          ok: false,
+          reason: "invalid",
+          fieldErrors: {
+            email: "An account with this email was just created. Enter its password to join.",
+          },
+        };
+      }
+      userId = created.id;
+    }
+    const found = await findOrCreateAffiliate(trx, {
+      brandId: campaign.brand_id,
+      email,
+      name,
+      userId,
+      status: statusOnJoin(undefined, campaign.auto_approve),
+    });
+    let affiliate = found.affiliate;
+    if (!found.created) {
+      const status = statusOnJoin(affiliate.status, campaign.auto_approve);
+      if (status !== affiliate.status || affiliate.user_id !== userId) {
+        affiliate = await trx
+          .updateTable("affiliates")
+          .set({ status, user_id: userId, updated_at: sql<Date>`now()` })
+          .where("id", "=", affiliate.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      }
+    }
+    const { enrollment } = await findOrCreateEnrollment(trx, {
+      brandId: campaign.brand_id,
+      campaignId: campaign.id,
+      affiliateId: affiliate.id,
+    });
+    return {
+      ok: true,
+      userId,
+      affiliate,
+      enrollment,
+      campaign: campaignRow,
+      createdUser: !existingUser,
+    };
+  });
+}
+
+export type CreateAffiliateResult =
+  | { ok: true; affiliate: Affiliate; enrollment: Enrollment }
+  | { ok: false; reason: "invalid"; fieldErrors: FieldErrors }
+  | { ok: false; reason: "conflict"; message: string };
+
+/**
+ * A brand adds an affiliate itself (REST API): the affiliate row (approved unless a status is
+ * given) enrolled in one of the brand's campaigns. The person can later claim it by joining with
+ * the same email. An email already used by one of the brand's affiliates is a conflict.
+ */
+export async function createAffiliate(
+  db: DB,
+  brandId: string,
+  input: CreateAffiliateInput,
+): Promise<CreateAffiliateResult> {
+  const parsed = createAffiliateInputSchema.safeParse(input);
+  if (!parsed.success)
+    return { ok: false, reason: "invalid", fieldErrors: fieldErrorsOf(parsed.error) };
+  const { email, name, campaignId, status } = parsed.data;
+  return inTransaction(db, async (trx): Promise<CreateAffiliateResult> => {
+    const campaign = await trx
+      .selectFrom("campaigns")
+      .select("id")
+      .where("brand_id", "=", brandId)
+      .where("id", "=", campaignId)
+      .executeTakeFirst();
+    if (!campaign)
+      return { ok: false, reason: "invalid", fieldErrors: { campaignId: "Unknown campaign." } };
+    const user = await trx
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", email)
+      .executeTakeFirst();
+    const { affiliate, created } = await findOrCreateAffiliate(trx, {
+      brandId,
+      email,
+      name,
+      userId: user?.id ?? null,
+      status: status ?? "approved",
+    });
+    if (!created) {
+      return {
+        ok: false,
+        reason: "conflict",
+        message: "This brand already has an affiliate with that email.",
+      };
+    }
+    const { enrollment } = await findOrCreateEnrollment(trx, {
+      brandId,
+      campaignId,
+      affiliateId: affiliate.id,
+    });
+    return { ok: true, affiliate, enrollment };
+  });
+}
+
+/** Enroll an existing affiliate of the brand in another of the brand's campaigns (idempotent). */
+export async function enrollAffiliate(
+  db: DB,
+  brandId: string,
+  affiliateId: string,
+  campaignId: string,
+): Promise<Enrollment | undefined> {
+  if (!isUuid(affiliateId) || !isUuid(campaignId)) return undefined;
+  return inTransaction(db, async (trx) => {
+    const ok = await trx
+      .selectFrom("affiliates")
+      .innerJoin("campaigns", (j) =>
+        j.on("campaigns.brand_id", "=", brandId).on("campaigns.id", "=", campaignId),
+      )
+      .select("affiliates.id")
+      .where("affiliates.brand_id", "=", brandId)
+      .where("affiliates.id", "=", affiliateId)
+      .executeTakeFirst();
+    if (!ok) return undefined;
+    return (await findOrCreateEnrollment(trx, { brandId, campaignId, affiliateId })).enrollment;
+  });
+}

@@ -1,0 +1,292 @@
+import { sql } from "kysely";
+import { z } from "zod";
+import type { Config } from "~/config.server";
+import type { DB } from "~/db/db.server";
+import { addJob } from "~/db/jobs.server";
+import type { StripeEventRow, StripeEventStatus } from "~/db/schema";
+import { Stripe, stripeClient } from "~/stripe/client.server";
+import {
+  STRIPE_WEBHOOK_EVENTS,
+  loadStripeCredentials,
+  loadWebhookSecret,
+  type StripeWebhookEventType,
+} from "./stripe-connection.server";
+
+export const PROCESS_STRIPE_EVENT_TASK = "stripe__process_event";
+/** Stripe's own default; signatures older than this are rejected (replay protection). */
+export const WEBHOOK_TOLERANCE_SECONDS = 300;
+const MAX_ERROR_LENGTH = 2000;
+
+const HANDLED = new Set<string>(STRIPE_WEBHOOK_EVENTS);
+
+export function isHandledEventType(type: string): type is StripeWebhookEventType {
+  return HANDLED.has(type);
+}
+
+export const processJobKey = (eventRowId: string) => `stripe_event:${eventRowId}`;
+
+/** The parts of a Stripe event Rekomi relies on; anything else passes through untouched. */
+const stripeEventSchema = z.looseObject({
+  id: z.string().min(1).max(255),
+  object: z.literal("event"),
+  type: z.string().min(1).max(255),
+  livemode: z.boolean(),
+  api_version: z.string().max(64).nullish(),
+  created: z.number().int().nonnegative(),
+  data: z.looseObject({ object: z.record(z.string(), z.unknown()) }),
+});
+
+export type IntakeResult =
+  | { kind: "not_found" }
+  | { kind: "rejected"; message: string }
+  | { kind: "stored"; duplicate: boolean; eventRowId: string; status: StripeEventStatus };
+
+/**
+ * Webhook intake for one brand. Verifies the signature with the brand's secret, then in ONE
+ * transaction stores the event (unique per brand + event id) and, only when the row is new and
+ * the event is one Rekomi handles, enqueues its processing job. Database errors propagate (the
+ * route turns them into a 5xx so Stripe retries); nothing is written on any rejection.
+ */
+export async function intakeStripeEvent(
+  db: DB,
+  config: Pick<Config, "encryptionKey">,
+  input: { brandId: string; rawBody: string; signature: string | null },
+): Promise<IntakeResult> {
+  if (!z.uuid().safeParse(input.brandId).success) return { kind: "not_found" };
+  const connection = await loadWebhookSecret(db, config, input.brandId);
+  if (!connection) return { kind: "not_found" };
+
+  if (!input.signature) return { kind: "rejected", message: "Missing Stripe-Signature header" };
+  let parsed: unknown;
+  try {
+    parsed = Stripe.webhooks.constructEvent(
+      input.rawBody,
+      input.signature,
+      connection.webhookSecret,
+      WEBHOOK_TOLERANCE_SECONDS,
+    );
+  } catch (error) {
+    if (error instanceof SyntaxError) return { kind: "rejected", message: "Body is not valid JSON" };
+    const message = error instanceof Error ? error.message : "";
+    if (message.startsWith("Timestamp outside the tolerance zone")) {
+      return { kind: "rejected", message: "Signature timestamp is older than 300 seconds" };
+    }
+    return { kind: "rejected", message: "Invalid Stripe-Signature" };
+  }
+  const event = stripeEventSchema.safeParse(parsed);
+  if (!event.success) return { kind: "rejected", message: "Body is not a Stripe event" };
+  const e = event.data;
+
+  let status: StripeEventStatus = "pending";
+  let reason: string | null = null;
+  if (!isHandledEventType(e.type)) {
+    status = "ignored";
+    reason = `Rekomi does not use ${e.type} events`;
+  } else if (e.livemode !== connection.livemode) {
+    status = "ignored";
+    reason = `A ${e.livemode ? "live" : "test"}-mode event, but the connection is in ${connection.livemode ? "live" : "test"} mode`;
+  }
+
+  return db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto("stripe_events")
+      .values({
+        brand_id: input.brandId,
+        stripe_event_id: e.id,
+        type: e.type,
+        livemode: e.livemode,
+        api_version: e.api_version ?? null,
+        stripe_created_at: new Date(e.created * 1000),
+        payload: input.rawBody,
+        status,
+        error: reason,
+      })
+      .onConflict((oc) => oc.columns(["brand_id", "stripe_event_id"]).doNothing())
+      .returning(["id"])
+      .executeTakeFirst();
+    if (!inserted) {
+      const existing = await trx
+        .selectFrom("stripe_events")
+        .select(["id", "status"])
+        .where("brand_id", "=", input.brandId)
+        .where("stripe_event_id", "=", e.id)
+        .executeTakeFirstOrThrow();
+      return { kind: "stored", duplicate: true, eventRowId: existing.id, status: existing.status } as const;
+    }
+    if (status === "pending") {
+      await addJob(trx, PROCESS_STRIPE_EVENT_TASK, { eventRowId: inserted.id }, { jobKey: processJobKey(inserted.id) });
+    }
+    return { kind: "stored", duplicate: false, eventRowId: inserted.id, status } as const;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processing
+
+export interface StripeEventDeps {
+  config: Pick<Config, "encryptionKey" | "stripeApiBase" | "isProduction">;
+}
+
+export interface StripeEventContext {
+  /** The transaction the event is processed in; writes here commit with the "processed" mark. */
+  trx: DB;
+  deps: StripeEventDeps;
+  brandId: string;
+  row: StripeEventRow;
+  event: Stripe.Event;
+  /** The brand's Stripe client (built on first use); throws when the brand is not connected. */
+  stripe(): Promise<Stripe>;
+}
+
+export type StripeEventHandler = (ctx: StripeEventContext) => Promise<void>;
+
+/**
+ * One handler per event type Rekomi subscribes to. They are deliberately empty in this issue:
+ * attribution (invoice/subscription/checkout), clawbacks (charge.refunded) and coupon sync
+ * (promotion_code.updated, coupon.deleted) fill them in. Handlers must be idempotent (unique keys
+ * on Stripe object ids): a retried job may run one again after a failure.
+ */
+export const stripeEventHandlers: Record<StripeWebhookEventType, StripeEventHandler> = {
+  "invoice.paid": async () => {},
+  "invoice_payment.paid": async () => {},
+  "customer.subscription.created": async () => {},
+  "checkout.session.completed": async () => {},
+  "charge.refunded": async () => {},
+  "promotion_code.updated": async () => {},
+  "coupon.deleted": async () => {},
+};
+
+export type ProcessOutcome = "processed" | "ignored" | "skipped" | "missing";
+
+/**
+ * Process one stored event, exactly once: the row is locked for the duration, events already
+ * processed or ignored are skipped, and the handler's writes commit together with the
+ * "processed" mark. On error the row is marked failed (attempts + 1, message kept) and the error
+ * is rethrown so graphile-worker retries with backoff.
+ */
+export async function processStripeEvent(
+  db: DB,
+  deps: StripeEventDeps,
+  eventRowId: string,
+  handlers: Partial<Record<string, StripeEventHandler>> = stripeEventHandlers,
+): Promise<ProcessOutcome> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom("stripe_events")
+        .selectAll()
+        .where("id", "=", eventRowId)
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst();
+      // Missing: deleted with its brand. Locked: another worker holds it and will finish it.
+      if (!row) return "missing";
+      if (row.status === "processed" || row.status === "ignored") return "skipped";
+      const handler = handlers[row.type];
+      if (!handler) {
+        await trx
+          .updateTable("stripe_events")
+          .set({ status: "ignored", error: `Rekomi does not use ${row.type} events` })
+          .where("id", "=", row.id)
+          .execute();
+        return "ignored";
+      }
+      let client: Stripe | undefined;
+      await handler({
+        trx,
+        deps,
+        brandId: row.brand_id,
+        row,
+        event: row.payload as unknown as Stripe.Event,
+        async stripe() {
+          if (client) return client;
+          const creds = await loadStripeCredentials(trx, deps.config, row.brand_id);
+          if (!creds) throw new Error("Stripe is not connected for this brand");
+          client = stripeClient(deps.config, creds.secretKey);
+          return client;
+        },
+      });
+      await trx
+        .updateTable("stripe_events")
+        .set({
+          status: "processed",
+          error: null,
+          attempts: sql<number>`attempts + 1`,
+          processed_at: new Date(),
+        })
+        .where("id", "=", row.id)
+        .execute();
+      return "processed";
+    });
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH);
+    try {
+      await db
+        .updateTable("stripe_events")
+        .set({ status: "failed", error: message || "Unknown error", attempts: sql<number>`attempts + 1` })
+        .where("id", "=", eventRowId)
+        .where("status", "not in", ["processed", "ignored"])
+        .execute();
+    } catch {
+      // The database itself is failing; the retry will record the outcome. Keep the original error.
+    }
+    throw error;
+  }
+}
+
+export type RetryResult = { ok: true } | { ok: false; reason: "not_found" | "not_failed" };
+
+/** Re-enqueue a failed event now (scoped to the brand). Replaces any pending retry of the job. */
+export async function retryStripeEvent(db: DB, brandId: string, eventRowId: string): Promise<RetryResult> {
+  if (!z.uuid().safeParse(eventRowId).success) return { ok: false, reason: "not_found" };
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable("stripe_events")
+      .set({ status: "pending", error: null })
+      .where("id", "=", eventRowId)
+      .where("brand_id", "=", brandId)
+      .where("status", "=", "failed")
+      .returning(["id"])
+      .executeTakeFirst();
+    if (!updated) {
+      const exists = await trx
+        .selectFrom("stripe_events")
+        .select("id")
+        .where("id", "=", eventRowId)
+        .where("brand_id", "=", brandId)
+        .executeTakeFirst();
+      return { ok: false, reason: exists ? "not_failed" : "not_found" } as const;
+    }
+    await addJob(trx, PROCESS_STRIPE_EVENT_TASK, { eventRowId }, { jobKey: processJobKey(eventRowId) });
+    return { ok: true } as const;
+  });
+}
+
+export interface StripeEventListItem {
+  id: string;
+  stripe_event_id: string;
+  type: string;
+  livemode: boolean;
+  status: StripeEventStatus;
+  error: string | null;
+  attempts: number;
+  received_at: Date;
+  processed_at: Date | null;
+}
+
+/** The brand's most recent events, newest first. */
+export async function listStripeEvents(
+  db: DB,
+  brandId: string,
+  opts: { limit?: number } = {},
+): Promise<StripeEventListItem[]> {
+  const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
+  return db
+    .selectFrom("stripe_events")
+    .select(["id", "stripe_event_id", "type", "livemode", "status", "error", "attempts", "received_at", "processed_at"])
+    .where("brand_id", "=", brandId)
+    .orderBy("received_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+}

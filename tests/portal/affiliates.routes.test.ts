@@ -1,0 +1,602 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as portalLayout from "../../app/routes/a";
+import * as portalHome from "../../app/routes/a._index";
+import * as affiliatesList from "../../app/routes/app.affiliates._index";
+import * as affiliateLayout from "../../app/routes/app.affiliates.$affiliateId";
+import * as affiliateOverview from "../../app/routes/app.affiliates.$affiliateId._index";
+import * as campaignsList from "../../app/routes/app.campaigns._index";
+import * as campaignDetail from "../../app/routes/app.campaigns.$campaignId";
+import * as campaignDelete from "../../app/routes/app.campaigns.$campaignId_.delete";
+import * as join from "../../app/routes/join.$slug";
+import type { Campaign } from "../../app/db/schema";
+import { createAffiliate, getAffiliate, joinCampaign } from "../../app/services/affiliates.server";
+import { createCampaign, getCampaign } from "../../app/services/campaigns.server";
+import { CookieJar, getRequest, postForm } from "../helpers/context";
+import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { body, brandWithOwner, run, signIn } from "./fixtures";
+
+const base = {
+  destinationUrl: "https://shop.example.com",
+  commission: { type: "percent" as const, bps: 2000 },
+  recurringMonths: 12,
+  subAffiliateOverrideBps: 0,
+  cookieWindowDays: 30,
+};
+
+type PortalData = {
+  enrollments: {
+    brandName: string;
+    campaignName: string;
+    status: string;
+    referralUrl: string;
+    commission: string;
+  }[];
+};
+
+describe("affiliates, join flow, portal and tenancy", () => {
+  let t: TestDatabase;
+  let brandA: Awaited<ReturnType<typeof brandWithOwner>>;
+  let brandB: Awaited<ReturnType<typeof brandWithOwner>>;
+  let reviewed: Campaign; // brand A, manual approval
+  let open: Campaign; // brand A, auto-approve
+  let otherBrand: Campaign; // brand B, auto-approve
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    brandA = await brandWithOwner(t.db, "Brand A");
+    brandB = await brandWithOwner(t.db, "Brand B");
+    reviewed = await createCampaign(t.db, brandA.brandId, {
+      ...base,
+      name: "Reviewed",
+      autoApprove: false,
+    });
+    open = await createCampaign(t.db, brandA.brandId, { ...base, name: "Open", autoApprove: true });
+    otherBrand = await createCampaign(t.db, brandB.brandId, {
+      ...base,
+      name: "B Deals",
+      autoApprove: true,
+    });
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  async function joinViaRoute(slug: string, fields: Record<string, string>, jar = new CookieJar()) {
+    const out = await run(join.action, t.db, postForm(`/join/${slug}`, fields, jar), { slug });
+    if (out.response) jar.absorb(out.response);
+    return { out, jar };
+  }
+
+  describe("join page", () => {
+    it("404s for an unknown slug (loader and action)", async () => {
+      expect(
+        (await run(join.loader, t.db, getRequest("/join/nope"), { slug: "nope" })).status,
+      ).toBe(404);
+      expect(
+        (await run(join.loader, t.db, getRequest("/join/..%2F"), { slug: "../" })).status,
+      ).toBe(404);
+      const { out } = await joinViaRoute("nope", {
+        name: "X",
+        email: "x@x.test",
+        password: "long-enough-pw",
+      });
+      expect(out.status).toBe(404);
+    });
+
+    it("shows the brand, campaign and commission in words", async () => {
+      const out = await run(join.loader, t.db, getRequest(`/join/${reviewed.slug}`), {
+        slug: reviewed.slug,
+      });
+      expect(out.body).toMatchObject({
+        campaign: {
+          name: "Reviewed",
+          brandName: "Brand A",
+          commission: "20% recurring for 12 months",
+          autoApprove: false,
+        },
+        signedIn: null,
+      });
+    });
+
+    it("validates the form field by field and writes nothing", async () => {
+      const { out } = await joinViaRoute(reviewed.slug, {
+        name: "",
+        email: "nope",
+        password: "short",
+      });
+      expect(out.status).toBe(400);
+      expect(Object.keys(body<{ fieldErrors: object }>(out).fieldErrors).sort()).toEqual([
+        "email",
+        "name",
+        "password",
+      ]);
+      expect(
+        await t.db.selectFrom("users").select("id").where("email", "=", "nope").execute(),
+      ).toHaveLength(0);
+    });
+
+    it("without auto-approve: creates a pending affiliate, signs in and lands on /a with the awaiting note", async () => {
+      const { out, jar } = await joinViaRoute(reviewed.slug, {
+        name: "Pat Pending",
+        email: "Pat@Aff.test",
+        password: "pat-password-1",
+      });
+      expect(out.status).toBe(302);
+      expect(out.location).toBe("/a");
+      expect(jar.get("__rekomi_session")).toBeTruthy();
+      const aff = await t.db
+        .selectFrom("affiliates")
+        .selectAll()
+        .where("email", "=", "pat@aff.test")
+        .execute();
+      expect(aff).toHaveLength(1);
+      expect(aff[0]).toMatchObject({
+        brand_id: brandA.brandId,
+        status: "pending",
+        name: "Pat Pending",
+      });
+      expect(aff[0].recruit_code).toMatch(/^[0-9a-z]{8}$/);
+      const enr = await t.db
+        .selectFrom("enrollments")
+        .selectAll()
+        .where("affiliate_id", "=", aff[0].id)
+        .execute();
+      expect(enr).toHaveLength(1);
+      expect(enr[0].link_code).toMatch(/^[0-9abcdefghjkmnpqrstvwxyz]{8}$/);
+
+      expect((await run(portalLayout.loader, t.db, getRequest("/a", jar))).status).toBe(200);
+      const home = body<PortalData>(await run(portalHome.loader, t.db, getRequest("/a", jar)));
+      expect(home.enrollments).toEqual([
+        {
+          id: enr[0].id,
+          brandName: "Brand A",
+          campaignName: "Reviewed",
+          commission: "20% recurring for 12 months",
+          status: "pending",
+          referralUrl: `http://localhost:3000/r/${enr[0].link_code}`,
+        },
+      ]);
+    });
+
+    it("with auto-approve: the affiliate is approved at once", async () => {
+      const { out } = await joinViaRoute(otherBrand.slug, {
+        name: "Ana",
+        email: "ana@aff.test",
+        password: "ana-password-1",
+      });
+      expect(out.status).toBe(302);
+      const aff = await t.db
+        .selectFrom("affiliates")
+        .selectAll()
+        .where("email", "=", "ana@aff.test")
+        .executeTakeFirstOrThrow();
+      expect(aff).toMatchObject({ brand_id: brandB.brandId, status: "approved" });
+    });
+
+    it("joining again reuses the user, affiliate and enrollment; another campaign of the brand adds an enrollment", async () => {
+      const fields = { name: "Pat Again", email: "pat@aff.test", password: "pat-password-1" };
+      const again = await joinViaRoute(reviewed.slug, fields);
+      expect(again.out.status).toBe(302);
+      expect(
+        await t.db.selectFrom("users").select("id").where("email", "=", "pat@aff.test").execute(),
+      ).toHaveLength(1);
+      const affs = await t.db
+        .selectFrom("affiliates")
+        .selectAll()
+        .where("email", "=", "pat@aff.test")
+        .execute();
+      expect(affs).toHaveLength(1);
+      expect(affs[0].name).toBe("Pat Pending");
+      expect(
+        await t.db
+          .selectFrom("enrollments")
+          .select("id")
+          .where("affiliate_id", "=", affs[0].id)
+          .execute(),
+      ).toHaveLength(1);
+
+      // The auto-approving campaign of the same brand approves the pending application.
+      await joinViaRoute(open.slug, fields);
+      const after = await t.db
+        .selectFrom("affiliates")
+        .selectAll()
+        .where("email", "=", "pat@aff.test")
+        .execute();
+      expect(after).toHaveLength(1);
+      expect(after[0].status).toBe("approved");
+      expect(
+        await t.db
+          .selectFrom("enrollments")
+          .select("id")
+          .where("affiliate_id", "=", after[0].id)
+          .execute(),
+      ).toHaveLength(2);
+    });
+
+    it("an existing email with the wrong password is refused and nothing changes", async () => {
+      const before = await t.db.selectFrom("affiliates").select("id").execute();
+      const { out, jar } = await joinViaRoute(otherBrand.slug, {
+        name: "Impostor",
+        email: "pat@aff.test",
+        password: "wrong-password-9",
+      });
+      expect(out.status).toBe(400);
+      expect(body<{ fieldErrors: Record<string, string> }>(out).fieldErrors.password).toMatch(
+        /already has a Rekomi account/,
+      );
+      expect(jar.get("__rekomi_session")).toBeUndefined();
+      expect(await t.db.selectFrom("affiliates").select("id").execute()).toHaveLength(
+        before.length,
+      );
+    });
+
+    it("the same person can join a second brand with their password, and sees both", async () => {
+      const { out, jar } = await joinViaRoute(otherBrand.slug, {
+        name: "Pat",
+        email: "pat@aff.test",
+        password: "pat-password-1",
+      });
+      expect(out.status).toBe(302);
+      const home = body<PortalData>(await run(portalHome.loader, t.db, getRequest("/a", jar)));
+      expect(
+        home.enrollments.map((e) => `${e.brandName}/${e.campaignName}/${e.status}`).sort(),
+      ).toEqual(["Brand A/Open/approved", "Brand A/Reviewed/approved", "Brand B/B Deals/approved"]);
+    });
+
+    it("a signed-in brand user sees a note instead of the form, and cannot post", async () => {
+      const out = await run(join.loader, t.db, getRequest(`/join/${reviewed.slug}`, brandB.jar), {
+        slug: reviewed.slug,
+      });
+      expect(body<{ signedIn: { isBrandUser: boolean } }>(out).signedIn.isBrandUser).toBe(true);
+      const post = await run(
+        join.action,
+        t.db,
+        postForm(
+          `/join/${reviewed.slug}`,
+          { name: "B", email: brandB.email, password: "correct-horse-battery" },
+          brandB.jar,
+        ),
+        { slug: reviewed.slug },
+      );
+      expect(post.status).toBe(400);
+      expect(
+        await t.db
+          .selectFrom("affiliates")
+          .select("id")
+          .where("email", "=", brandB.email)
+          .execute(),
+      ).toHaveLength(0);
+    });
+  });
+
+  describe("portal separation", () => {
+    it("an affiliate cannot load brand pages (redirect to /a); a brand user cannot load /a (redirect to /app)", async () => {
+      const pat = await t.db
+        .selectFrom("users")
+        .select("id")
+        .where("email", "=", "pat@aff.test")
+        .executeTakeFirstOrThrow();
+      const jar = await signIn(t.db, pat.id);
+      const out = await run(campaignsList.loader, t.db, getRequest("/app/campaigns", jar));
+      expect(out.status).toBe(302);
+      expect(out.location).toBe("/a");
+      const aff = await run(affiliatesList.loader, t.db, getRequest("/app/affiliates", jar));
+      expect(aff.location).toBe("/a");
+
+      for (const loader of [portalLayout.loader, portalHome.loader]) {
+        const o = await run(loader, t.db, getRequest("/a", brandA.jar));
+        expect(o.status).toBe(302);
+        expect(o.location).toBe("/app");
+      }
+      const anon = await run(portalHome.loader, t.db, getRequest("/a"));
+      expect(anon.location).toMatch(/^\/login\?redirectTo=/);
+    });
+
+    it("an affiliate sees only their own enrollments", async () => {
+      const ana = await t.db
+        .selectFrom("users")
+        .select("id")
+        .where("email", "=", "ana@aff.test")
+        .executeTakeFirstOrThrow();
+      const home = body<PortalData>(
+        await run(portalHome.loader, t.db, getRequest("/a", await signIn(t.db, ana.id))),
+      );
+      expect(home.enrollments.map((e) => e.campaignName)).toEqual(["B Deals"]);
+    });
+  });
+
+  describe("brand affiliates pages", () => {
+    let pending: { id: string };
+    beforeAll(async () => {
+      for (const [name, email] of [
+        ["Quinn", "quinn@aff.test"],
+        ["Rae", "rae@aff.test"],
+        ["Sol", "sol@aff.test"],
+      ]) {
+        const r = await joinCampaign(t.db, {
+          slug: reviewed.slug,
+          name,
+          email,
+          password: "long-password-1",
+        });
+        if (!r.ok) throw new Error("join failed");
+      }
+      pending = await t.db
+        .selectFrom("affiliates")
+        .select("id")
+        .where("email", "=", "quinn@aff.test")
+        .executeTakeFirstOrThrow();
+    });
+
+    type ListData = {
+      affiliates: { id: string; name: string; status: string }[];
+      counts: Record<string, number>;
+    };
+
+    it("lists with status filters and counts", async () => {
+      const all = body<ListData>(
+        await run(affiliatesList.loader, t.db, getRequest("/app/affiliates", brandA.jar)),
+      );
+      expect(all.counts).toMatchObject({ all: 4, pending: 3, approved: 1, rejected: 0 });
+      expect(all.affiliates.map((a) => a.name).sort()).toEqual([
+        "Pat Pending",
+        "Quinn",
+        "Rae",
+        "Sol",
+      ]);
+      const pend = body<ListData>(
+        await run(
+          affiliatesList.loader,
+          t.db,
+          getRequest("/app/affiliates?status=pending", brandA.jar),
+        ),
+      );
+      expect(pend.affiliates.map((a) => a.name).sort()).toEqual(["Quinn", "Rae", "Sol"]);
+      const junk = body<ListData>(
+        await run(
+          affiliatesList.loader,
+          t.db,
+          getRequest("/app/affiliates?status=evil", brandA.jar),
+        ),
+      );
+      expect(junk.affiliates).toHaveLength(4);
+      const b = body<ListData>(
+        await run(affiliatesList.loader, t.db, getRequest("/app/affiliates", brandB.jar)),
+      );
+      expect(b.affiliates.map((a) => a.name).sort()).toEqual(["Ana", "Pat"]);
+    });
+
+    it("approves and rejects inline (CSRF-checked)", async () => {
+      const rae = await t.db
+        .selectFrom("affiliates")
+        .select("id")
+        .where("email", "=", "rae@aff.test")
+        .executeTakeFirstOrThrow();
+      const noCsrf = await run(
+        affiliatesList.action,
+        t.db,
+        postForm("/app/affiliates", { affiliateId: pending.id, intent: "approve" }, brandA.jar, {
+          csrf: null,
+        }),
+      );
+      expect(noCsrf.status).toBe(403);
+      expect((await getAffiliate(t.db, brandA.brandId, pending.id))!.status).toBe("pending");
+
+      const ok = await run(
+        affiliatesList.action,
+        t.db,
+        postForm("/app/affiliates", { affiliateId: pending.id, intent: "approve" }, brandA.jar),
+      );
+      expect(ok.status).toBe(200);
+      expect(body<{ message: string }>(ok).message).toBe("Quinn is now approved.");
+      expect((await getAffiliate(t.db, brandA.brandId, pending.id))!.status).toBe("approved");
+
+      await run(
+        affiliatesList.action,
+        t.db,
+        postForm("/app/affiliates", { affiliateId: rae.id, intent: "reject" }, brandA.jar),
+      );
+      expect((await getAffiliate(t.db, brandA.brandId, rae.id))!.status).toBe("rejected");
+
+      // Rejecting an approved affiliate is not a valid move.
+      const invalid = await run(
+        affiliatesList.action,
+        t.db,
+        postForm("/app/affiliates", { affiliateId: pending.id, intent: "reject" }, brandA.jar),
+      );
+      expect(invalid.status).toBe(409);
+      expect((await getAffiliate(t.db, brandA.brandId, pending.id))!.status).toBe("approved");
+    });
+
+    it("detail page: header data, suspend / reinstate, overview with referral links", async () => {
+      const path = `/app/affiliates/${pending.id}`;
+      const head = await run(affiliateLayout.loader, t.db, getRequest(path, brandA.jar), {
+        affiliateId: pending.id,
+      });
+      expect(head.body).toMatchObject({
+        affiliate: { name: "Quinn", email: "quinn@aff.test", status: "approved" },
+        actions: ["suspend"],
+      });
+      expect(affiliateLayout.AFFILIATE_TABS.map((tab) => tab.label)).toEqual(["Overview"]);
+
+      await run(affiliateLayout.action, t.db, postForm(path, { intent: "suspend" }, brandA.jar), {
+        affiliateId: pending.id,
+      });
+      expect((await getAffiliate(t.db, brandA.brandId, pending.id))!.status).toBe("suspended");
+      await run(affiliateLayout.action, t.db, postForm(path, { intent: "reinstate" }, brandA.jar), {
+        affiliateId: pending.id,
+      });
+      expect((await getAffiliate(t.db, brandA.brandId, pending.id))!.status).toBe("approved");
+      const bogus = await run(
+        affiliateLayout.action,
+        t.db,
+        postForm(path, { intent: "delete" }, brandA.jar),
+        { affiliateId: pending.id },
+      );
+      expect(bogus.status).toBe(400);
+
+      const overview = await run(affiliateOverview.loader, t.db, getRequest(path, brandA.jar), {
+        affiliateId: pending.id,
+      });
+      const { enrollments } = body<{
+        enrollments: { campaignName: string; referralUrl: string }[];
+      }>(overview);
+      expect(enrollments).toHaveLength(1);
+      expect(enrollments[0].campaignName).toBe("Reviewed");
+      expect(enrollments[0].referralUrl).toMatch(/^http:\/\/localhost:3000\/r\/[0-9a-z]{8}$/);
+    });
+  });
+
+  describe("cross-tenant denial", () => {
+    it("brand B gets 404 for brand A's campaign pages and actions, and nothing changes", async () => {
+      const id = reviewed.id;
+      const params = { campaignId: id };
+      expect(
+        (
+          await run(
+            campaignDetail.loader,
+            t.db,
+            getRequest(`/app/campaigns/${id}`, brandB.jar),
+            params,
+          )
+        ).status,
+      ).toBe(404);
+      expect(
+        (
+          await run(
+            campaignDelete.loader,
+            t.db,
+            getRequest(`/app/campaigns/${id}/delete`, brandB.jar),
+            params,
+          )
+        ).status,
+      ).toBe(404);
+      const edit = await run(
+        campaignDetail.action,
+        t.db,
+        postForm(
+          `/app/campaigns/${id}`,
+          {
+            name: "Hijacked",
+            destination_url: "https://evil.example.com",
+            commission_type: "percent",
+            commission_percent: "99",
+            recurring_months: "",
+            sub_affiliate_override_percent: "0",
+            cookie_window_days: "30",
+          },
+          brandB.jar,
+        ),
+        params,
+      );
+      expect(edit.status).toBe(404);
+      const del = await run(
+        campaignDelete.action,
+        t.db,
+        postForm(`/app/campaigns/${id}/delete`, {}, brandB.jar),
+        params,
+      );
+      expect(del.status).toBe(404);
+      expect(await getCampaign(t.db, brandA.brandId, id)).toMatchObject({
+        name: "Reviewed",
+        commission_percent_bps: 2000,
+      });
+      const list = body<{ campaigns: { name: string }[] }>(
+        await run(campaignsList.loader, t.db, getRequest("/app/campaigns", brandB.jar)),
+      );
+      expect(list.campaigns.map((c) => c.name)).toEqual(["B Deals"]);
+    });
+
+    it("brand B gets 404 for brand A's affiliate pages and status actions, and nothing changes", async () => {
+      const sol = await t.db
+        .selectFrom("affiliates")
+        .selectAll()
+        .where("email", "=", "sol@aff.test")
+        .executeTakeFirstOrThrow();
+      const params = { affiliateId: sol.id };
+      const path = `/app/affiliates/${sol.id}`;
+      expect(
+        (await run(affiliateLayout.loader, t.db, getRequest(path, brandB.jar), params)).status,
+      ).toBe(404);
+      expect(
+        (await run(affiliateOverview.loader, t.db, getRequest(path, brandB.jar), params)).status,
+      ).toBe(404);
+      expect(
+        (
+          await run(
+            affiliateLayout.action,
+            t.db,
+            postForm(path, { intent: "approve" }, brandB.jar),
+            params,
+          )
+        ).status,
+      ).toBe(404);
+      const inline = await run(
+        affiliatesList.action,
+        t.db,
+        postForm("/app/affiliates", { affiliateId: sol.id, intent: "reject" }, brandB.jar),
+      );
+      expect(inline.status).toBe(404);
+      expect((await getAffiliate(t.db, brandA.brandId, sol.id))!.status).toBe("pending");
+    });
+
+    it("anonymous visitors are sent to log in", async () => {
+      const out = await run(campaignsList.loader, t.db, getRequest("/app/campaigns"));
+      expect(out.status).toBe(302);
+      expect(out.location).toBe("/login?redirectTo=%2Fapp%2Fcampaigns");
+    });
+  });
+
+  describe("createAffiliate (for the API)", () => {
+    it("creates an approved affiliate enrolled in the brand's campaign; duplicates conflict; other brands' campaigns are unknown", async () => {
+      const created = await createAffiliate(t.db, brandA.brandId, {
+        email: "New@Aff.test",
+        name: "Newbie",
+        campaignId: open.id,
+      });
+      expect(created.ok).toBe(true);
+      if (!created.ok) return;
+      expect(created.affiliate).toMatchObject({
+        email: "new@aff.test",
+        status: "approved",
+        user_id: null,
+      });
+      expect(created.enrollment.campaign_id).toBe(open.id);
+
+      const dup = await createAffiliate(t.db, brandA.brandId, {
+        email: "new@aff.test",
+        name: "Again",
+        campaignId: open.id,
+      });
+      expect(dup).toMatchObject({ ok: false, reason: "conflict" });
+      const foreign = await createAffiliate(t.db, brandA.brandId, {
+        email: "x@aff.test",
+        name: "X",
+        campaignId: otherBrand.id,
+      });
+      expect(foreign).toMatchObject({
+        ok: false,
+        reason: "invalid",
+        fieldErrors: { campaignId: "Unknown campaign." },
+      });
+      const pendingOne = await createAffiliate(t.db, brandA.brandId, {
+        email: "p@aff.test",
+        name: "P",
+        campaignId: open.id,
+        status: "pending",
+      });
+      expect(pendingOne.ok && pendingOne.affiliate.status).toBe("pending");
+
+      // The person claims the row by joining with that email.
+      const joined = await joinCampaign(t.db, {
+        slug: open.slug,
+        name: "Newbie",
+        email: "new@aff.test",
+        password: "newbie-password",
+      });
+      expect(joined.ok && joined.affiliate.id).toBe(created.affiliate.id);
+      expect(joined.ok && joined.enrollment.id).toBe(created.enrollment.id);
+      expect(joined.ok && joined.affiliate.user_id).toBe(joined.ok && joined.userId);
+    });
+  });
+});
