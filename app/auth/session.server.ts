@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createSessionStorage, redirect, type Session, type SessionStorage } from "@remix-run/node";
+import type { Config } from "~/config.server";
 import type { AppContext } from "~/context.server";
 import type { DB } from "~/db/db.server";
 
@@ -14,10 +15,13 @@ export interface SessionData {
 export type AppSession = Session<SessionData>;
 
 const SESSION_DAYS = 30;
-const storages = new WeakMap<DB, SessionStorage<SessionData>>();
+// One storage per (database handle, config): the cookie's Secure flag and secret come from config.
+const storages = new WeakMap<DB, WeakMap<Config, SessionStorage<SessionData>>>();
 
 export function sessionStorage(ctx: Pick<AppContext, "db" | "config">): SessionStorage<SessionData> {
-  let storage = storages.get(ctx.db);
+  let byConfig = storages.get(ctx.db);
+  if (!byConfig) storages.set(ctx.db, (byConfig = new WeakMap()));
+  let storage = byConfig.get(ctx.config);
   if (storage) return storage;
   const { db, config } = ctx;
   storage = createSessionStorage<SessionData>({
@@ -71,7 +75,7 @@ export function sessionStorage(ctx: Pick<AppContext, "db" | "config">): SessionS
       await db.deleteFrom("sessions").where("id", "=", id).execute();
     },
   });
-  storages.set(ctx.db, storage);
+  byConfig.set(ctx.config, storage);
   return storage;
 }
 

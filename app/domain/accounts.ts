@@ -107,14 +107,4 @@ export const planSchema = z.enum(PLANS, {
   message: "Plan must be one of: starter, growth, scale.",
 });
 
-export type FieldErrors<K extends string = string> = Partial<Record<K, string>>;
-
-/** First message per field, keyed by the top-level field name. */
-export function fieldErrorsOf(error: z.ZodError): FieldErrors {
-  const out: FieldErrors = {};
-  for (const issue of error.issues) {
-    const key = String(issue.path[0] ?? "form");
-    out[key] ??= issue.message;
-  }
-  return out;
-}
+export { fieldErrorsOf, type FieldErrors } from "./forms";

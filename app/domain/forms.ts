@@ -1,7 +1,7 @@
 import type { z } from "zod";
 
 /** Field name -> first error message, for rendering next to each input. */
-export type FieldErrors = Partial<Record<string, string>>;
+export type FieldErrors<K extends string = string> = Partial<Record<K, string>>;
 
 /** First message per top-level field of a zod error (`path[0]`); path-less issues go under "form". */
 export function fieldErrorsOf(error: z.ZodError): FieldErrors {

@@ -3,10 +3,9 @@
  * owner, the campaign "Acme Partners" and three approved affiliates enrolled in it.
  */
 import { sql } from "kysely";
-import { hashPassword } from "~/auth/password.server";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
-import { trialEndsAt } from "~/domain/accounts";
+import { createBrandWithOwner } from "./accounts.server";
 import { joinCampaign } from "./affiliates.server";
 import { createCampaign } from "./campaigns.server";
 
@@ -26,11 +25,9 @@ export const DEMO_AFFILIATES = [
 /**
  * Seeds the demo brand when the database has no brand at all; otherwise does nothing and returns
  * null. One transaction, serialised by an advisory lock so two processes starting together seed
- * once. (The brand and owner rows are written here rather than through `createBrandWithOwner`
- * because that service opens its own transaction, which cannot nest inside this one.)
+ * once.
  */
 export async function seedDemoIfEmpty(db: DB, _config: Config): Promise<SeedResult | null> {
-  const ownerHash = await hashPassword(DEMO_PASSWORD);
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('rekomi:demo-seed'))`.execute(trx);
     const anyBrand = await trx.selectFrom("brands").select("id").limit(1).executeTakeFirst();
@@ -43,23 +40,15 @@ export async function seedDemoIfEmpty(db: DB, _config: Config): Promise<SeedResu
       .executeTakeFirst();
     if (clash) return null; // leftovers of an earlier demo: never touch real accounts
 
-    const now = new Date();
-    const brand = await trx
-      .insertInto("brands")
-      .values({ name: "Acme Analytics", plan: "growth", trial_ends_at: trialEndsAt(now) })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    const owner = await trx
-      .insertInto("users")
-      .values({ email: DEMO_OWNER.email, name: DEMO_OWNER.name, password_hash: ownerHash })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto("brand_members")
-      .values({ brand_id: brand.id, user_id: owner.id, role: "owner" })
-      .execute();
+    const brand = await createBrandWithOwner(trx, {
+      brandName: "Acme Analytics",
+      ownerName: DEMO_OWNER.name,
+      email: DEMO_OWNER.email,
+      password: DEMO_PASSWORD,
+      plan: "growth",
+    });
 
-    const campaign = await createCampaign(trx, brand.id, {
+    const campaign = await createCampaign(trx, brand.brandId, {
       name: "Acme Partners",
       destinationUrl: "https://acme.example.com",
       commission: { type: "percent", bps: 2000 },
@@ -79,7 +68,7 @@ export async function seedDemoIfEmpty(db: DB, _config: Config): Promise<SeedResu
       }
     }
     return {
-      brandId: brand.id,
+      brandId: brand.brandId,
       logins: [
         { role: "brand", email: DEMO_OWNER.email, password: DEMO_PASSWORD },
         ...DEMO_AFFILIATES.map((a) => ({
