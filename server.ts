@@ -15,6 +15,7 @@ import express from "express";
 import { csrfSetCookie, newCsrfToken, readCsrfCookie } from "./app/auth/csrf.server";
 import { loadConfigOrExit } from "./app/config.server";
 import { onShutdown, openRuntime } from "./app/runtime.server";
+import { connectBrandsToEmulator } from "./app/services/dev-stripe.server";
 import { seedDemoIfEmpty } from "./app/services/seed.server";
 import { startWorker, type WorkerHandle } from "./jobs/runner";
 import { makeTaskList } from "./jobs/tasks/index";
@@ -32,6 +33,19 @@ if (!fs.existsSync(BUILD_PATH)) {
 
 const runtime = await openRuntime(config, { log: (l) => console.log(l) });
 
+// Development with STRIPE_MODE=emulator (the dev default): run the local Stripe emulator in this
+// process and send every Stripe SDK call there. Never loaded in production.
+let stripeEmulator: { url: string; close(): Promise<void> } | undefined;
+if (isDev && config.stripeMode === "emulator" && !config.stripeApiBase) {
+  const { startStripeEmulator } = await import("./tools/stripe-emulator/index");
+  const preferred = Number(process.env.STRIPE_EMULATOR_PORT ?? "12111");
+  stripeEmulator = await startStripeEmulator({ port: preferred }).catch(() =>
+    startStripeEmulator({ port: 0 }),
+  );
+  config.stripeApiBase = stripeEmulator.url;
+  console.log(`Stripe emulator running at ${stripeEmulator.url} (STRIPE_MODE=emulator)`);
+}
+
 let worker: WorkerHandle | undefined;
 if (isDev) {
   worker = await startWorker({
@@ -46,6 +60,9 @@ if (isDev) {
       console.log(`  ${login.role.padEnd(10)} ${login.email}  /  ${login.password}`);
     }
     console.log("");
+  }
+  if (stripeEmulator) {
+    for (const line of await connectBrandsToEmulator(runtime.db, config)) console.log(line);
   }
 }
 
@@ -119,5 +136,6 @@ if (underRemixDev) {
 onShutdown(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await worker?.stop();
+  await stripeEmulator?.close();
   await runtime.close();
 });
