@@ -13,7 +13,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("id", "uuid", (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
     .addColumn("name", "text", (c) => c.notNull())
     .addColumn("plan", "text", (c) =>
-      c.notNull().defaultTo("starter").check(sql`plan in ('starter','growth','scale')`),
+      c
+        .notNull()
+        .defaultTo("starter")
+        .check(sql`plan in ('starter','growth','scale')`),
     )
     .addColumn("trial_ends_at", "timestamptz", (c) => c.notNull())
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
@@ -37,7 +40,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint("brand_members_pkey", ["brand_id", "user_id"])
     .execute();
-  await db.schema.createIndex("brand_members_user_idx").on("brand_members").column("user_id").execute();
+  await db.schema
+    .createIndex("brand_members_user_idx")
+    .on("brand_members")
+    .column("user_id")
+    .execute();
 
   await db.schema
     .createTable("sessions")
@@ -77,13 +84,21 @@ export async function up(db: Kysely<any>): Promise<void> {
       c.check(sql`commission_percent_bps between 0 and 10000`),
     )
     .addColumn("commission_amount", "integer", (c) => c.check(sql`commission_amount >= 0`))
-    .addColumn("commission_currency", "text", (c) => c.check(sql`commission_currency ~ '^[a-z]{3}$'`))
+    .addColumn("commission_currency", "text", (c) =>
+      c.check(sql`commission_currency ~ '^[a-z]{3}$'`),
+    )
     .addColumn("recurring_months", "integer", (c) => c.check(sql`recurring_months >= 0`))
     .addColumn("sub_affiliate_override_bps", "integer", (c) =>
-      c.notNull().defaultTo(0).check(sql`sub_affiliate_override_bps between 0 and 10000`),
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`sub_affiliate_override_bps between 0 and 10000`),
     )
     .addColumn("cookie_window_days", "integer", (c) =>
-      c.notNull().defaultTo(30).check(sql`cookie_window_days between 1 and 365`),
+      c
+        .notNull()
+        .defaultTo(30)
+        .check(sql`cookie_window_days between 1 and 365`),
     )
     .addColumn("auto_approve", "boolean", (c) => c.notNull().defaultTo(false))
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
@@ -94,7 +109,11 @@ export async function up(db: Kysely<any>): Promise<void> {
        or (commission_type = 'flat' and commission_amount is not null and commission_currency is not null)`,
     )
     .execute();
-  await db.schema.createIndex("campaigns_brand_idx").on("campaigns").columns(["brand_id", "created_at"]).execute();
+  await db.schema
+    .createIndex("campaigns_brand_idx")
+    .on("campaigns")
+    .columns(["brand_id", "created_at"])
+    .execute();
 
   await db.schema
     .createTable("affiliates")
@@ -106,7 +125,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("status", "text", (c) =>
       c.notNull().check(sql`status in ('pending','approved','rejected','suspended')`),
     )
-    .addColumn("parent_affiliate_id", "uuid", (c) => c.references("affiliates.id").onDelete("set null"))
+    .addColumn("parent_affiliate_id", "uuid", (c) =>
+      c.references("affiliates.id").onDelete("set null"),
+    )
     .addColumn("recruit_code", "text", (c) => c.notNull().unique())
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn("updated_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
@@ -123,11 +144,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable("enrollments")
     .addColumn("id", "uuid", (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
     .addColumn("brand_id", "uuid", (c) => c.notNull().references("brands.id").onDelete("cascade"))
-    .addColumn("campaign_id", "uuid", (c) => c.notNull().references("campaigns.id").onDelete("cascade"))
-    .addColumn("affiliate_id", "uuid", (c) => c.notNull().references("affiliates.id").onDelete("cascade"))
+    .addColumn("campaign_id", "uuid", (c) =>
+      c.notNull().references("campaigns.id").onDelete("cascade"),
+    )
+    .addColumn("affiliate_id", "uuid", (c) =>
+      c.notNull().references("affiliates.id").onDelete("cascade"),
+    )
     .addColumn("link_code", "text", (c) => c.notNull().unique())
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .addUniqueConstraint("enrollments_campaign_affiliate_key", ["campaign_id", "affiliate_id"])
     .execute();
-  await db.schema.createIndex("enrollments_affiliate_idx").on("enrollments").column("affiliate_id").execute();
+  await db.schema
+    .createIndex("enrollments_affiliate_idx")
+    .on("enrollments")
+    .column("affiliate_id")
+    .execute();
 }

@@ -9,7 +9,9 @@ import { sql, type Kysely } from "kysely";
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable("stripe_connections")
-    .addColumn("brand_id", "uuid", (c) => c.primaryKey().references("brands.id").onDelete("cascade"))
+    .addColumn("brand_id", "uuid", (c) =>
+      c.primaryKey().references("brands.id").onDelete("cascade"),
+    )
     .addColumn("secret_key_encrypted", "text", (c) => c.notNull())
     .addColumn("webhook_secret_encrypted", "text", (c) => c.notNull())
     .addColumn("webhook_endpoint_id", "text", (c) => c.notNull())
@@ -36,7 +38,12 @@ export async function up(db: Kysely<any>): Promise<void> {
         .check(sql`status in ('pending','processed','ignored','failed')`),
     )
     .addColumn("error", "text")
-    .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0).check(sql`attempts >= 0`))
+    .addColumn("attempts", "integer", (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`attempts >= 0`),
+    )
     .addColumn("received_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn("processed_at", "timestamptz")
     .addUniqueConstraint("stripe_events_brand_event_key", ["brand_id", "stripe_event_id"])

@@ -2,6 +2,8 @@ import type { Migration } from "kysely";
 import * as m0001 from "./0001_foundation";
 import * as m0002 from "./0002_api_keys";
 import * as m0003 from "./0003_stripe";
+import * as m0004 from "./0004_coupons";
+import * as m0005 from "./0005_clicks";
 
 /**
  * Every migration, in order. Forward-only: there are no `down` functions; fix forward with a new
@@ -11,4 +13,6 @@ export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_api_keys": m0002,
   "0003_stripe": m0003,
+  "0004_coupons": m0004,
+  "0005_clicks": m0005,
 };

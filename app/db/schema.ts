@@ -131,6 +131,67 @@ export interface StripeEventsTable {
   processed_at: Timestamp | null;
 }
 
+export type DiscountType = "percent" | "amount";
+export type CouponDuration = "once" | "repeating" | "forever";
+
+export interface CampaignCouponsTable {
+  id: Generated<string>;
+  brand_id: string;
+  campaign_id: string;
+  name: string;
+  discount_type: DiscountType;
+  percent_off_bps: number | null;
+  amount_off: number | null;
+  currency: string | null;
+  duration: CouponDuration;
+  duration_in_months: number | null;
+  max_redemptions: number | null;
+  redeem_by: Timestamp | null;
+  overrides_click_attribution: Generated<boolean>;
+  allow_affiliate_self_service: Generated<boolean>;
+  stripe_coupon_id: string | null;
+  active: Generated<boolean>;
+  inactive_reason: string | null;
+  deleted_at: Timestamp | null;
+  stripe_deleted_at: Timestamp | null;
+  stripe_sync_error: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface AffiliateCouponsTable {
+  id: Generated<string>;
+  brand_id: string;
+  affiliate_id: string;
+  campaign_coupon_id: string;
+  campaign_id: string;
+  code: string;
+  stripe_promotion_code_id: string | null;
+  max_redemptions: number | null;
+  expires_at: Timestamp | null;
+  redemption_count: Generated<number>;
+  commission_rate_bps: number | null;
+  active: Generated<boolean>;
+  inactive_reason: string | null;
+  created_by: "brand" | "affiliate" | "api";
+  deleted_at: Timestamp | null;
+  stripe_sync_error: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ClicksTable {
+  id: Generated<string>;
+  brand_id: string;
+  campaign_id: string;
+  affiliate_id: string;
+  enrollment_id: string;
+  referrer: string | null;
+  user_agent: string | null;
+  ip_hash: string | null;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   brands: BrandsTable;
   users: UsersTable;
@@ -143,6 +204,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   stripe_connections: StripeConnectionsTable;
   stripe_events: StripeEventsTable;
+  campaign_coupons: CampaignCouponsTable;
+  affiliate_coupons: AffiliateCouponsTable;
+  clicks: ClicksTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
@@ -155,3 +219,6 @@ export type Enrollment = Selectable<EnrollmentsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type StripeConnectionRow = Selectable<StripeConnectionsTable>;
 export type StripeEventRow = Selectable<StripeEventsTable>;
+export type CampaignCoupon = Selectable<CampaignCouponsTable>;
+export type AffiliateCoupon = Selectable<AffiliateCouponsTable>;
+export type Click = Selectable<ClicksTable>;
