@@ -89,7 +89,13 @@ app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y"
 app.use(express.static("public", { maxAge: "1h" }));
 
 // Every browser gets a CSRF token cookie on its first request; forms echo it back.
+// Paths that never render forms (referral redirects, Stripe intake, the bearer-token API) get none.
+const NO_CSRF = /^\/(r|webhooks|api\/v1)\//;
 app.use((req, res, next) => {
+  if (NO_CSRF.test(req.path)) {
+    res.locals.csrfToken = "";
+    return next();
+  }
   let token = readCsrfCookie(req.headers.cookie);
   if (!token) {
     token = newCsrfToken();

@@ -4,6 +4,9 @@ import * as m0002 from "./0002_api_keys";
 import * as m0003 from "./0003_stripe";
 import * as m0004 from "./0004_coupons";
 import * as m0005 from "./0005_clicks";
+import * as m0006 from "./0006_attribution";
+import * as m0007 from "./0007_webhooks";
+import * as m0008 from "./0008_api";
 
 /**
  * Every migration, in order. Forward-only: there are no `down` functions; fix forward with a new
@@ -15,4 +18,7 @@ export const migrations: Record<string, Migration> = {
   "0003_stripe": m0003,
   "0004_coupons": m0004,
   "0005_clicks": m0005,
+  "0006_attribution": m0006,
+  "0007_webhooks": m0007,
+  "0008_api": m0008,
 };

@@ -192,6 +192,201 @@ export interface ClicksTable {
   created_at: CreatedAt;
 }
 
+export type WebhookDeliveryStatus = "pending" | "succeeded" | "failed" | "exhausted" | "cancelled";
+
+export interface WebhookEndpointsTable {
+  id: Generated<string>;
+  brand_id: string;
+  url: string;
+  description: Generated<string>;
+  event_types: ColumnType<string[], string[], string[]>;
+  enabled: Generated<boolean>;
+  disabled_reason: string | null;
+  disabled_at: Timestamp | null;
+  /** `encryptSecret` output bound to the endpoint id; never the plaintext `whsec_` secret. */
+  secret_encrypted: string;
+  previous_secret_encrypted: string | null;
+  previous_secret_expires_at: Timestamp | null;
+  failing_since: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface WebhookMessagesTable {
+  /** `msg_` + random; the `webhook-id` header, identical on every retry. */
+  id: string;
+  brand_id: string;
+  event_type: string;
+  payload: ColumnType<Record<string, unknown>, string, never>;
+  /** The exact signed body bytes. */
+  body: string;
+  created_at: CreatedAt;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  message_id: string;
+  endpoint_id: string;
+  brand_id: string;
+  status: ColumnType<WebhookDeliveryStatus, WebhookDeliveryStatus | undefined, WebhookDeliveryStatus>;
+  attempt_count: Generated<number>;
+  cycle_started_at: Timestamp;
+  cycle_attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  in_flight_until: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  succeeded_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  brand_id: string;
+  attempted_at: Timestamp;
+  succeeded: boolean;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  response_snippet: string | null;
+  created_at: CreatedAt;
+}
+
+export interface ApiIdempotencyKeysTable {
+  api_key_id: string;
+  key: string;
+  /** sha256 hex of method, path and raw body. */
+  request_hash: string;
+  method: string;
+  path: string;
+  state: "processing" | "completed";
+  response_status: number | null;
+  response_body: string | null;
+  response_content_type: string | null;
+  created_at: CreatedAt;
+  completed_at: Timestamp | null;
+  expires_at: Timestamp;
+}
+
+/** One token bucket per API key (REST API rate limit). */
+export interface ApiRateLimitsTable {
+  api_key_id: string;
+  tokens: number;
+  allowed: boolean;
+  updated_at: Timestamp;
+}
+
+// ---- Attribution (migrations/0006_attribution.ts) ----
+export type AttributionMethodColumn = "link" | "coupon" | "s2s";
+export type ConversionStatusColumn = "approved" | "partially_refunded" | "refunded";
+export type LedgerKindColumn = "commission" | "override" | "clawback" | "override_clawback";
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ReferralsTable {
+  id: Generated<string>;
+  brand_id: string;
+  stripe_customer_id: string;
+  affiliate_id: string;
+  campaign_id: string;
+  method: AttributionMethodColumn;
+  affiliate_coupon_id: string | null;
+  click_id: string | null;
+  commission_rate_bps: number | null;
+  bound_payment_key: string;
+  bound_at: Timestamp;
+  anchor_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface ConversionsTable {
+  id: Generated<string>;
+  brand_id: string;
+  campaign_id: string | null;
+  affiliate_id: string | null;
+  referral_id: string | null;
+  attribution_method: AttributionMethodColumn;
+  affiliate_coupon_id: string | null;
+  coupon_code: string | null;
+  click_id: string | null;
+  amount: number;
+  currency: string;
+  commission_amount: ColumnType<number, number | undefined, number>;
+  override_amount: ColumnType<number, number | undefined, number>;
+  refunded_amount: ColumnType<number, number | undefined, number>;
+  status: ColumnType<ConversionStatusColumn, ConversionStatusColumn | undefined, ConversionStatusColumn>;
+  stripe_customer_id: string | null;
+  stripe_invoice_id: string | null;
+  stripe_subscription_id: string | null;
+  stripe_checkout_session_id: string | null;
+  stripe_payment_intent_id: string | null;
+  stripe_charge_id: string | null;
+  external_id: string | null;
+  decision: Json<Record<string, unknown>>;
+  terms: Json<Record<string, unknown> | null>;
+  redemption_counted: ColumnType<boolean, boolean | undefined, boolean>;
+  period_start: Timestamp;
+  occurred_at: Timestamp;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface CommissionEntriesTable {
+  id: Generated<string>;
+  brand_id: string;
+  conversion_id: string;
+  affiliate_id: string;
+  kind: LedgerKindColumn;
+  amount: number;
+  currency: string;
+  created_at: CreatedAt;
+}
+
+export interface StripeCustomersTable {
+  brand_id: string;
+  stripe_customer_id: string;
+  payments: Json<unknown[]>;
+  click_ref: string | null;
+  scanned_through: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface StripeDiscountsTable {
+  brand_id: string;
+  discount_id: string;
+  promotion_code_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface StripeSubscriptionsTable {
+  brand_id: string;
+  subscription_id: string;
+  stripe_customer_id: string;
+  promotion_code_ids: Json<string[]>;
+  click_ref: string | null;
+  created_at: CreatedAt;
+}
+
+export interface StripePaymentIntentsTable {
+  brand_id: string;
+  payment_intent_id: string;
+  invoice_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface PendingRefundsTable {
+  brand_id: string;
+  payment_intent_id: string;
+  charge_id: string;
+  charge_amount: number;
+  amount_refunded: number;
+  currency: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   brands: BrandsTable;
   users: UsersTable;
@@ -207,6 +402,20 @@ export interface Database {
   campaign_coupons: CampaignCouponsTable;
   affiliate_coupons: AffiliateCouponsTable;
   clicks: ClicksTable;
+  referrals: ReferralsTable;
+  conversions: ConversionsTable;
+  commission_entries: CommissionEntriesTable;
+  stripe_customers: StripeCustomersTable;
+  stripe_discounts: StripeDiscountsTable;
+  stripe_subscriptions: StripeSubscriptionsTable;
+  stripe_payment_intents: StripePaymentIntentsTable;
+  pending_refunds: PendingRefundsTable;
+  api_idempotency_keys: ApiIdempotencyKeysTable;
+  api_rate_limits: ApiRateLimitsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_messages: WebhookMessagesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
@@ -222,3 +431,8 @@ export type StripeEventRow = Selectable<StripeEventsTable>;
 export type CampaignCoupon = Selectable<CampaignCouponsTable>;
 export type AffiliateCoupon = Selectable<AffiliateCouponsTable>;
 export type Click = Selectable<ClicksTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type ReferralRow = Selectable<ReferralsTable>;
+export type ConversionRow = Selectable<ConversionsTable>;
+export type CommissionEntryRow = Selectable<CommissionEntriesTable>;

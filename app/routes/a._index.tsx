@@ -1,10 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { requireAffiliateUser } from "~/auth/guards.server";
 import { CopyField } from "~/components/CopyField";
 import { EmptyState } from "~/components/EmptyState";
 import { StatusBadge } from "~/components/StatusBadge";
 import { describeCommission, referralUrl } from "~/domain/campaign";
+import { formatPercent } from "~/domain/money";
+import { recruitingUrl } from "~/domain/recruiting";
 import { listEnrollmentsForUser } from "~/services/affiliates.server";
 
 export const meta: MetaFunction = () => [{ title: "My campaigns · Rekomi" }];
@@ -16,11 +18,21 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     name: user.name,
     enrollments: enrollments.map((e) => ({
       id: e.id,
+      campaignId: e.campaign_id,
       brandName: e.brand_name,
       campaignName: e.campaign_name,
       commission: describeCommission(e),
       status: e.affiliate_status,
       referralUrl: referralUrl(context.config.appUrl, e.link_code),
+      // Only approved affiliates recruit (undefined otherwise: the key is left out).
+      recruitUrl:
+        e.affiliate_status === "approved"
+          ? recruitingUrl(context.config.appUrl, e.campaign_slug, e.recruit_code)
+          : undefined,
+      overridePercent:
+        e.affiliate_status === "approved" && e.sub_affiliate_override_bps > 0
+          ? formatPercent(e.sub_affiliate_override_bps)
+          : undefined,
     })),
   };
 }
@@ -66,11 +78,29 @@ export default function AffiliateHome() {
                 <StatusBadge status={e.status} />
               </div>
               <p>You earn {e.commission}.</p>
+              <p className="small">
+                <Link to={`/a/campaigns/${e.campaignId}`}>
+                  Coupon codes and details<span className="sr-only"> for {e.campaignName}</span> →
+                </Link>
+              </p>
               {e.status === "approved" ? (
-                <CopyField
-                  label={`Your referral link for ${e.campaignName}`}
-                  value={e.referralUrl}
-                />
+                <>
+                  <CopyField
+                    label={`Your referral link for ${e.campaignName}`}
+                    value={e.referralUrl}
+                  />
+                  {e.recruitUrl ? (
+                    <CopyField
+                      label={`Your recruiting link for ${e.campaignName}`}
+                      value={e.recruitUrl}
+                      hint={
+                        e.overridePercent
+                          ? `Affiliates who join through this link become your sub-affiliates: you earn ${e.overridePercent} of their sales.`
+                          : "Affiliates who join through this link are recorded as your sub-affiliates."
+                      }
+                    />
+                  ) : null}
+                </>
               ) : e.status === "pending" ? (
                 <>
                   <CopyField

@@ -15,7 +15,10 @@ import { AFFILIATE_ACTIONS, availableActions, isAffiliateAction } from "~/domain
 import { getAffiliate, setAffiliateStatus } from "~/services/affiliates.server";
 
 /** The affiliate page's tabs. Later features add a tab here plus a child route file. */
-export const AFFILIATE_TABS: readonly Tab[] = [{ to: ".", label: "Overview", end: true }];
+export const AFFILIATE_TABS: readonly Tab[] = [
+  { to: ".", label: "Overview", end: true },
+  { to: "coupons", label: "Coupons" },
+];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.affiliate.name ?? "Affiliate"} · Rekomi` },

@@ -11,6 +11,7 @@ const TABS = [
   { to: "/app/settings", label: "General", end: true },
   { to: "/app/settings/stripe", label: "Stripe", end: false },
   { to: "/app/settings/api-keys", label: "API keys", end: false },
+  { to: "/app/settings/webhooks", label: "Webhooks", end: false },
 ];
 
 export default function SettingsLayout() {

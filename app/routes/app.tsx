@@ -4,6 +4,7 @@ import { requireBrandUser } from "~/auth/guards.server";
 import { AppShell, type NavItem } from "~/components/AppShell";
 import { PlanBadges } from "~/components/PlanBadges";
 import { trialDaysLeft } from "~/domain/accounts";
+import { simulatorEnabled } from "~/services/simulator.server";
 import type { Plan } from "~/db/schema";
 
 /**
@@ -15,6 +16,8 @@ export interface BrandLayoutData {
   user: { id: string; name: string; email: string };
   role: "owner" | "member";
   trialDaysLeft: number;
+  /** Development with the Stripe emulator: show the "Simulate checkout" page. */
+  simulator: boolean;
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -29,6 +32,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     user: { id: user.id, name: user.name, email: user.email },
     role,
     trialDaysLeft: trialDaysLeft(brand.trial_ends_at, new Date()),
+    simulator: simulatorEnabled(context.config),
   };
   return result;
 }
@@ -37,15 +41,17 @@ const NAV: NavItem[] = [
   { to: "/app", label: "Dashboard", end: true },
   { to: "/app/campaigns", label: "Campaigns" },
   { to: "/app/affiliates", label: "Affiliates" },
+  { to: "/app/conversions", label: "Conversions" },
   { to: "/app/settings", label: "Settings" },
 ];
 
 export default function BrandPortal() {
-  const { brand, user, trialDaysLeft: daysLeft } = useLoaderData<BrandLayoutData>();
+  const { brand, user, trialDaysLeft: daysLeft, simulator } = useLoaderData<BrandLayoutData>();
+  const nav = simulator ? [...NAV, { to: "/app/simulate", label: "Simulate checkout" }] : NAV;
   return (
     <AppShell
       homeTo="/app"
-      nav={NAV}
+      nav={nav}
       accountTitle={brand.name}
       accountDetail={<PlanBadges plan={brand.plan} daysLeft={daysLeft} />}
       email={user.email}

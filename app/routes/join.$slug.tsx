@@ -14,8 +14,10 @@ import { Field, FormError, useFocusFirstInvalid } from "~/components/Field";
 import type { AppContext } from "~/context.server";
 import { describeCommission } from "~/domain/campaign";
 import type { FieldErrors } from "~/domain/forms";
+import { canRecruitFor, RECRUIT_PARAM } from "~/domain/recruiting";
 import { joinCampaign, PASSWORD_MIN } from "~/services/affiliates.server";
 import { getCampaignBySlug } from "~/services/campaigns.server";
+import { findRecruiter } from "~/services/recruiting.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `Join ${data.campaign.name} · ${data.campaign.brandName}` : "Join · Rekomi" },
@@ -38,7 +40,16 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!campaign)
     throw notFound("This join link does not exist. Check the link with the brand that sent it.");
   const { user, isBrandUser } = await signedInBrandUser(request, context);
+  // A recruiting link (`?via=`): carried through the form when it names an active recruiter.
+  const recruiter = await findRecruiter(
+    context.db,
+    campaign.brand_id,
+    new URL(request.url).searchParams.get(RECRUIT_PARAM),
+  );
   return {
+    recruiter: canRecruitFor(recruiter, campaign.brand_id)
+      ? { name: recruiter.name, code: recruiter.recruitCode }
+      : null,
     campaign: {
       name: campaign.name,
       brandName: campaign.brand_name,
@@ -74,6 +85,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     name: form.get("name"),
     email: form.get("email"),
     password: form.get("password"),
+    parentRecruitCode: form.get(RECRUIT_PARAM),
   });
   if (!result.ok && result.reason === "not_found") throw notFound("This join link does not exist.");
   if (!result.ok) {
@@ -86,7 +98,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function Join() {
-  const { campaign, signedIn } = useLoaderData<typeof loader>();
+  const { campaign, signedIn, recruiter } = useLoaderData<typeof loader>();
   const actionData = useActionData<JoinActionData>();
   const navigation = useNavigation();
   const formRef = useRef<HTMLFormElement>(null);
@@ -123,8 +135,12 @@ export default function Join() {
             {Object.keys(errors).length > 0 ? (
               <FormError>Please fix the highlighted fields.</FormError>
             ) : null}
+            {recruiter ? <p className="muted small">Invited by {recruiter.name}.</p> : null}
             <Form method="post" ref={formRef} noValidate>
               <CsrfInput />
+              {recruiter ? (
+                <input type="hidden" name={RECRUIT_PARAM} value={recruiter.code} />
+              ) : null}
               <Field
                 label="Your name"
                 name="name"

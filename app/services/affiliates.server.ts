@@ -12,7 +12,9 @@ import { AFFILIATE_STATUSES, canTransition, statusOnJoin } from "~/domain/affili
 import { encodeReadableCode, LINK_CODE_LENGTH } from "~/domain/codes";
 import { type FieldErrors, fieldErrorsOf } from "~/domain/forms";
 import { isUuid } from "~/domain/ids";
+import { parentOnJoin } from "~/domain/recruiting";
 import { getCampaignBySlug, inTransaction } from "./campaigns.server";
+import { findRecruiter } from "./recruiting.server";
 
 type Trx = Transaction<Database>;
 
@@ -148,6 +150,9 @@ export async function listAffiliateEnrollments(
 export type PortalEnrollment = EnrollmentWithCampaign & {
   brand_name: string;
   affiliate_status: AffiliateStatus;
+  campaign_slug: string;
+  sub_affiliate_override_bps: number;
+  recruit_code: string;
 };
 
 /** Affiliate portal: every enrollment of the signed-in person, across all brands they work with. */
@@ -167,6 +172,9 @@ export async function listEnrollmentsForUser(db: DB, userId: string): Promise<Po
       "campaigns.recurring_months",
       "brands.name as brand_name",
       "affiliates.status as affiliate_status",
+      "campaigns.slug as campaign_slug",
+      "campaigns.sub_affiliate_override_bps",
+      "affiliates.recruit_code",
     ])
     .where("affiliates.user_id", "=", userId)
     .orderBy("enrollments.created_at")
@@ -300,11 +308,18 @@ export type JoinResult =
 /**
  * Public join through `/join/{slug}`: creates (or, with the right password, reuses) the user,
  * the brand's affiliate row (pending, or approved when the campaign auto-approves) and the
- * enrollment with its referral link code, all in one transaction.
+ * enrollment with its referral link code, all in one transaction. With `parentRecruitCode` (a
+ * recruiting link's `via`), a new affiliate is recorded under that recruiter (`parentOnJoin`).
  */
 export async function joinCampaign(
   db: DB,
-  input: { slug: string; name: unknown; email: unknown; password: unknown },
+  input: {
+    slug: string;
+    name: unknown;
+    email: unknown;
+    password: unknown;
+    parentRecruitCode?: unknown;
+  },
 ): Promise<JoinResult> {
   const campaign = await getCampaignBySlug(db, input.slug);
   if (!campaign) return { ok: false, reason: "not_found" };
@@ -373,6 +388,23 @@ export async function joinCampaign(
         affiliate = await trx
           .updateTable("affiliates")
           .set({ status, user_id: userId, updated_at: sql<Date>`now()` })
+          .where("id", "=", affiliate.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      }
+    }
+    if (found.created && input.parentRecruitCode != null) {
+      const recruiter = await findRecruiter(trx, campaign.brand_id, input.parentRecruitCode);
+      const parentId = parentOnJoin(recruiter, {
+        id: affiliate.id,
+        brandId: affiliate.brand_id,
+        isNew: true,
+        parentAffiliateId: affiliate.parent_affiliate_id,
+      });
+      if (parentId) {
+        affiliate = await trx
+          .updateTable("affiliates")
+          .set({ parent_affiliate_id: parentId, updated_at: sql<Date>`now()` })
           .where("id", "=", affiliate.id)
           .returningAll()
           .executeTakeFirstOrThrow();

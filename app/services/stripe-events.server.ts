@@ -5,6 +5,9 @@ import type { DB } from "~/db/db.server";
 import { addJob } from "~/db/jobs.server";
 import type { StripeEventRow, StripeEventStatus } from "~/db/schema";
 import { Stripe, stripeClient } from "~/stripe/client.server";
+import { handlePromotionCodeUpdated } from "./affiliate-codes.server";
+import { attributionHandlers } from "./attribution.server";
+import { handleCouponDeleted } from "./campaign-coupons.server";
 import {
   STRIPE_WEBHOOK_EVENTS,
   loadStripeCredentials,
@@ -136,30 +139,53 @@ export interface StripeEventContext {
   event: Stripe.Event;
   /** The brand's Stripe client (built on first use); throws when the brand is not connected. */
   stripe(): Promise<Stripe>;
+  /** What the handler's `gather` phase returned (undefined when it has none). */
+  gathered?: unknown;
 }
 
-export type StripeEventHandler = (ctx: StripeEventContext) => Promise<void>;
+/** The `gather` phase's view: no transaction, no lock held; for Stripe reads (and plain db reads). */
+export interface GatherContext {
+  db: DB;
+  deps: StripeEventDeps;
+  brandId: string;
+  row: StripeEventRow;
+  event: Stripe.Event;
+  stripe(): Promise<Stripe>;
+}
 
 /**
- * One handler per event type Rekomi subscribes to. They are deliberately empty in this issue:
- * attribution (invoice/subscription/checkout), clawbacks (charge.refunded) and coupon sync
- * (promotion_code.updated, coupon.deleted) fill them in. Handlers must be idempotent (unique keys
- * on Stripe object ids): a retried job may run one again after a failure.
+ * A handler is its apply phase: it runs inside the transaction that marks the event processed
+ * (holding the event row's lock), so it should only write. A handler may carry a `gather` phase,
+ * run first OUTSIDE any transaction, to make its Stripe calls; its result reaches the apply
+ * phase as `ctx.gathered`. Both phases must be safe to repeat (a retried job runs them again).
+ */
+export interface StripeEventHandler {
+  (ctx: StripeEventContext): Promise<void>;
+  gather?: (ctx: GatherContext) => Promise<unknown>;
+}
+
+/**
+ * One handler per event type Rekomi subscribes to: attribution (invoice/subscription/checkout,
+ * invoice payments), clawbacks (charge.refunded) and coupon sync (promotion_code.updated,
+ * coupon.deleted). Handlers must be idempotent (unique keys on Stripe object ids): a retried job
+ * may run one again after a failure.
  */
 export const stripeEventHandlers: Record<StripeWebhookEventType, StripeEventHandler> = {
-  "invoice.paid": async () => {},
-  "invoice_payment.paid": async () => {},
-  "customer.subscription.created": async () => {},
-  "checkout.session.completed": async () => {},
-  "charge.refunded": async () => {},
-  "promotion_code.updated": async () => {},
-  "coupon.deleted": async () => {},
+  // Attribution, refunds and clawbacks (app/services/attribution.server.ts).
+  ...attributionHandlers,
+  "promotion_code.updated": async ({ trx, brandId, event }) => {
+    await handlePromotionCodeUpdated(trx, brandId, event.data.object as Stripe.PromotionCode);
+  },
+  "coupon.deleted": async ({ trx, brandId, event }) => {
+    await handleCouponDeleted(trx, brandId, event.data.object as Stripe.Coupon);
+  },
 };
 
 export type ProcessOutcome = "processed" | "ignored" | "skipped" | "missing";
 
 /**
- * Process one stored event, exactly once: the row is locked for the duration, events already
+ * Process one stored event, exactly once: the handler's `gather` phase (Stripe reads) runs first,
+ * outside any transaction; then the row is locked for the apply phase only, events already
  * processed or ignored are skipped, and the handler's writes commit together with the
  * "processed" mark. On error the row is marked failed (attempts + 1, message kept) and the error
  * is rethrown so graphile-worker retries with backoff.
@@ -171,6 +197,23 @@ export async function processStripeEvent(
   handlers: Partial<Record<string, StripeEventHandler>> = stripeEventHandlers,
 ): Promise<ProcessOutcome> {
   try {
+    // Gather phase (Stripe calls) before the transaction, so the row lock is held only for writes.
+    const peek = await db.selectFrom("stripe_events").selectAll().where("id", "=", eventRowId).executeTakeFirst();
+    if (!peek) return "missing";
+    if (peek.status === "processed" || peek.status === "ignored") return "skipped";
+    let client: Stripe | undefined;
+    const stripe = async () => {
+      if (client) return client;
+      const creds = await loadStripeCredentials(db, deps.config, peek.brand_id);
+      if (!creds) throw new Error("Stripe is not connected for this brand");
+      client = stripeClient(deps.config, creds.secretKey);
+      return client;
+    };
+    const gather = handlers[peek.type]?.gather;
+    const gathered = gather
+      ? await gather({ db, deps, brandId: peek.brand_id, row: peek, event: peek.payload as unknown as Stripe.Event, stripe })
+      : undefined;
+
     return await db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom("stripe_events")
@@ -191,20 +234,14 @@ export async function processStripeEvent(
           .execute();
         return "ignored";
       }
-      let client: Stripe | undefined;
       await handler({
         trx,
         deps,
         brandId: row.brand_id,
         row,
         event: row.payload as unknown as Stripe.Event,
-        async stripe() {
-          if (client) return client;
-          const creds = await loadStripeCredentials(trx, deps.config, row.brand_id);
-          if (!creds) throw new Error("Stripe is not connected for this brand");
-          client = stripeClient(deps.config, creds.secretKey);
-          return client;
-        },
+        gathered,
+        stripe,
       });
       await trx
         .updateTable("stripe_events")

@@ -1,7 +1,9 @@
 import type { TaskList } from "graphile-worker";
 import type { Config } from "../../app/config.server";
 import type { DB } from "../../app/db/db.server";
+import { couponTasks } from "./coupons";
 import { stripeTasks } from "./stripe";
+import { webhookTasks } from "./webhooks";
 
 export interface JobDeps {
   db: DB;
@@ -15,5 +17,7 @@ export interface JobDeps {
 export function makeTaskList(deps: JobDeps): TaskList {
   return {
     ...stripeTasks(deps),
+    ...webhookTasks(deps),
+    ...couponTasks(deps),
   };
 }

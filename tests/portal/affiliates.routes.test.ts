@@ -5,7 +5,7 @@ import * as affiliatesList from "../../app/routes/app.affiliates._index";
 import * as affiliateLayout from "../../app/routes/app.affiliates.$affiliateId";
 import * as affiliateOverview from "../../app/routes/app.affiliates.$affiliateId._index";
 import * as campaignsList from "../../app/routes/app.campaigns._index";
-import * as campaignDetail from "../../app/routes/app.campaigns.$campaignId";
+import * as campaignDetail from "../../app/routes/app.campaigns.$campaignId._index";
 import * as campaignDelete from "../../app/routes/app.campaigns.$campaignId_.delete";
 import * as join from "../../app/routes/join.$slug";
 import type { Campaign } from "../../app/db/schema";
@@ -149,6 +149,7 @@ describe("affiliates, join flow, portal and tenancy", () => {
       expect(home.enrollments).toEqual([
         {
           id: enr[0].id,
+          campaignId: enr[0].campaign_id,
           brandName: "Brand A",
           campaignName: "Reviewed",
           commission: "20% recurring for 12 months",
@@ -417,7 +418,7 @@ describe("affiliates, join flow, portal and tenancy", () => {
         affiliate: { name: "Quinn", email: "quinn@aff.test", status: "approved" },
         actions: ["suspend"],
       });
-      expect(affiliateLayout.AFFILIATE_TABS.map((tab) => tab.label)).toEqual(["Overview"]);
+      expect(affiliateLayout.AFFILIATE_TABS.map((tab) => tab.label)).toEqual(["Overview", "Coupons"]);
 
       await run(affiliateLayout.action, t.db, postForm(path, { intent: "suspend" }, brandA.jar), {
         affiliateId: pending.id,

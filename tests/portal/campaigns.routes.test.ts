@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as campaignsList from "../../app/routes/app.campaigns._index";
 import * as campaignNew from "../../app/routes/app.campaigns.new";
-import * as campaignDetail from "../../app/routes/app.campaigns.$campaignId";
+import * as campaignDetail from "../../app/routes/app.campaigns.$campaignId._index";
 import * as campaignDelete from "../../app/routes/app.campaigns.$campaignId_.delete";
 import { createCampaign, getCampaign, listCampaigns } from "../../app/services/campaigns.server";
 import { joinCampaign } from "../../app/services/affiliates.server";

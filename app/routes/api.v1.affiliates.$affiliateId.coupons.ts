@@ -1,0 +1,33 @@
+import { assertOk, notFound } from "~/api/errors";
+import { apiRoute, respond } from "~/api/handler.server";
+import { pageParams } from "~/api/pagination.server";
+import { AffiliateCoupon, AffiliateCouponCreate, AffiliateCouponList, PageQuery } from "~/api/schemas";
+import { affiliateCouponJson, createAffiliateCode } from "~/services/affiliate-codes.server";
+import { getAffiliate } from "~/services/affiliates.server";
+import { affiliateCouponsPage } from "~/services/coupon-pages.server";
+
+/**
+ * `GET|POST /api/v1/affiliates/{affiliateId}/coupons`. Create makes a Stripe promotion code:
+ * code taken 409 conflict, plan_required 403, Stripe refusing 502 stripe_error.
+ */
+export const { loader, action } = apiRoute({
+  async GET(ctx) {
+    const page = pageParams(ctx.query(PageQuery));
+    const affiliate = await getAffiliate(ctx.db, ctx.brandId, ctx.params.affiliateId ?? "");
+    if (!affiliate) throw notFound("Affiliate");
+    return respond(AffiliateCouponList, await affiliateCouponsPage(ctx.db, ctx.brandId, affiliate.id, page));
+  },
+  async POST(ctx) {
+    const body = ctx.body(AffiliateCouponCreate);
+    const result = await createAffiliateCode(
+      ctx.db,
+      { config: ctx.config },
+      ctx.brandId,
+      ctx.params.affiliateId ?? "",
+      body,
+      { createdBy: "api" },
+    );
+    assertOk(result);
+    return respond(AffiliateCoupon, affiliateCouponJson(result.code), 201);
+  },
+});

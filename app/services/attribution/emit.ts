@@ -1,0 +1,23 @@
+import type { DB } from "~/db/db.server";
+import type { ConversionRow } from "~/db/schema";
+import { conversionJson } from "~/services/conversions.server";
+import { publishWebhookEvent } from "~/services/webhook-messages.server";
+
+export type ConversionEventType = "conversion.created" | "conversion.refunded" | "conversion.updated";
+
+/**
+ * Outbound webhook for a conversion change, enqueued in the SAME transaction as the change, so a
+ * rolled-back job emits nothing and a retried one emits once (every caller emits only when its
+ * write actually changed something).
+ */
+export async function emitConversionEvent(
+  trx: DB,
+  input: { brandId: string; type: ConversionEventType; conversion: ConversionRow; occurredAt?: Date },
+): Promise<void> {
+  await publishWebhookEvent(trx, {
+    brandId: input.brandId,
+    type: input.type,
+    data: conversionJson(input.conversion) as unknown as Record<string, unknown>,
+    occurredAt: input.occurredAt,
+  });
+}

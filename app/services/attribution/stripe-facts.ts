@@ -1,0 +1,200 @@
+/**
+ * Every Stripe read the attribution job makes, memoised per event. The dispatcher runs a handler's
+ * `gather` phase first, outside the database transaction, which fills this memo; the `apply` phase
+ * inside the transaction asks the same questions and gets the remembered answers (it only calls
+ * Stripe itself if the database changed in between and it needs something new — rare).
+ */
+import type Stripe from "stripe";
+import {
+  type DiscountRef,
+  readCheckoutSession,
+  readCustomerClickRef,
+  readDiscount,
+  readInvoice,
+} from "~/stripe/readers";
+import { effectiveAt, type PaymentRecord } from "./history";
+
+/** Payments older than this margin before a scan are assumed complete in its result (clock skew). */
+export const SCAN_MARGIN_SECONDS = 300;
+
+export interface CustomerScan {
+  /** Every payment of the customer paid before this moment (unix seconds) is in `payments`. */
+  scannedThrough: number;
+  payments: PaymentRecord[];
+  clickRef: string | null;
+  discounts: DiscountRef[];
+}
+
+export class StripeFacts {
+  private readonly memo = new Map<string, Promise<unknown>>();
+  /** Discount -> promotion code pairs learned from expanded responses (persisted by the caller). */
+  readonly learnedDiscounts = new Map<string, string | null>();
+  /** Stripe calls actually made (tests assert renewals and refunds make none). */
+  calls = 0;
+
+  constructor(
+    private readonly client: () => Promise<Stripe>,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  private once<T>(key: string, fetch: (stripe: Stripe) => Promise<T>): Promise<T> {
+    let hit = this.memo.get(key) as Promise<T> | undefined;
+    if (!hit) {
+      hit = this.client().then((stripe) => {
+        this.calls += 1;
+        return fetch(stripe);
+      });
+      // A failed call is not remembered: the job's retry asks again.
+      hit.catch(() => this.memo.delete(key));
+      this.memo.set(key, hit);
+    }
+    return hit;
+  }
+
+  private learn(discounts: readonly DiscountRef[]): void {
+    for (const d of discounts) {
+      if (d.promotionCodeId !== undefined) this.learnedDiscounts.set(d.discountId, d.promotionCodeId);
+    }
+  }
+
+  /** An invoice's discounts, expanded (their promotion codes). */
+  invoiceDiscounts(invoiceId: string): Promise<DiscountRef[]> {
+    return this.once(`invoice:${invoiceId}`, async (stripe) => {
+      const invoice = await stripe.invoices.retrieve(invoiceId, { expand: ["discounts", "discounts.promotion_code"] });
+      const facts = readInvoice(invoice);
+      const discounts = facts?.discounts ?? [];
+      this.learn(discounts);
+      return discounts;
+    });
+  }
+
+  /** A subscription's discounts, expanded. */
+  subscriptionDiscounts(subscriptionId: string): Promise<DiscountRef[]> {
+    return this.once(`subscription:${subscriptionId}`, async (stripe) => {
+      const sub = await stripe.subscriptions.retrieve(subscriptionId, { expand: ["discounts"] });
+      const discounts = (Array.isArray(sub.discounts) ? sub.discounts : [])
+        .map(readDiscount)
+        .filter((d): d is DiscountRef => d !== null);
+      this.learn(discounts);
+      return discounts;
+    });
+  }
+
+  /** The promotion codes of a Checkout Session (`total_details.breakdown`, expanded). */
+  sessionPromotionCodes(sessionId: string): Promise<string[]> {
+    return this.once(`session:${sessionId}`, async (stripe) => {
+      const session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ["total_details.breakdown"] });
+      return readCheckoutSession(session)?.promotionCodeIds ?? [];
+    });
+  }
+
+  /** The invoice a payment intent paid (one InvoicePayment lookup), or null. */
+  invoiceForPaymentIntent(paymentIntentId: string): Promise<string | null> {
+    return this.once(`pi:${paymentIntentId}`, async (stripe) => {
+      const list = await stripe.invoicePayments.list({
+        payment: { type: "payment_intent", payment_intent: paymentIntentId },
+        limit: 1,
+      });
+      const first = list.data[0];
+      if (!first) return null;
+      return typeof first.invoice === "string" ? first.invoice : (first.invoice?.id ?? null);
+    });
+  }
+
+  /**
+   * Every payment of a customer: paid invoices (discounts expanded) and completed Checkout
+   * Sessions (breakdown expanded: typed codes, `client_reference_id`), plus the customer's
+   * `metadata.rekomi_ref`.
+   */
+  scanCustomer(customerId: string): Promise<CustomerScan> {
+    return this.once(`customer:${customerId}`, async (stripe) => {
+      const startedAt = this.now();
+      const payments = new Map<string, PaymentRecord>();
+      const discounts: DiscountRef[] = [];
+      const firstInvoiceOf = new Map<string, PaymentRecord>();
+
+      for await (const invoice of stripe.invoices.list({
+        customer: customerId,
+        status: "paid",
+        limit: 100,
+        expand: ["data.discounts"],
+      })) {
+        const f = readInvoice(invoice);
+        if (!f) continue;
+        discounts.push(...f.discounts);
+        const record: PaymentRecord = {
+          key: f.id,
+          kind: "invoice",
+          customerId,
+          at: effectiveAt(f),
+          periodStart: f.periodStart,
+          amount: f.amount,
+          currency: f.currency,
+          billingReason: f.billingReason,
+          subscriptionId: f.subscriptionId,
+          sessionId: null,
+          paymentIntentId: null,
+          promotionCodeIds: f.discounts.flatMap((d) => (d.promotionCodeId ? [d.promotionCodeId] : [])),
+          affiliateCouponHints: f.discounts.flatMap((d) => (d.affiliateCouponIdHint ? [d.affiliateCouponIdHint] : [])),
+          clickRef: f.clickRef,
+          processed: false,
+        };
+        payments.set(record.key, record);
+        if (f.subscriptionId) {
+          const first = firstInvoiceOf.get(f.subscriptionId);
+          if (!first || record.at < first.at || (record.at === first.at && record.key < first.key)) {
+            firstInvoiceOf.set(f.subscriptionId, record);
+          }
+        }
+      }
+
+      for await (const session of stripe.checkout.sessions.list({
+        customer: customerId,
+        status: "complete",
+        limit: 100,
+        expand: ["data.total_details.breakdown"],
+      })) {
+        const s = readCheckoutSession(session);
+        if (!s || !s.paid) continue;
+        if (s.mode === "payment") {
+          payments.set(s.id, {
+            key: s.id,
+            kind: "session",
+            customerId,
+            at: s.createdAt,
+            periodStart: s.createdAt,
+            amount: s.amount,
+            currency: s.currency,
+            billingReason: null,
+            subscriptionId: null,
+            sessionId: s.id,
+            paymentIntentId: s.paymentIntentId,
+            promotionCodeIds: s.promotionCodeIds,
+            affiliateCouponHints: [],
+            clickRef: s.clickRef,
+            processed: false,
+          });
+        } else if (s.mode === "subscription") {
+          // The session's signals belong to the subscription's first invoice.
+          const target =
+            (s.invoiceId ? payments.get(s.invoiceId) : undefined) ??
+            (s.subscriptionId ? firstInvoiceOf.get(s.subscriptionId) : undefined);
+          if (target) {
+            target.sessionId ??= s.id;
+            target.clickRef ??= s.clickRef;
+            for (const p of s.promotionCodeIds) if (!target.promotionCodeIds.includes(p)) target.promotionCodeIds.push(p);
+          }
+        }
+      }
+
+      const customer = await stripe.customers.retrieve(customerId);
+      this.learn(discounts);
+      return {
+        scannedThrough: startedAt - SCAN_MARGIN_SECONDS,
+        payments: [...payments.values()],
+        clickRef: readCustomerClickRef(customer),
+        discounts,
+      };
+    });
+  }
+}

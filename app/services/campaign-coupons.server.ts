@@ -1,0 +1,552 @@
+/**
+ * Campaign coupons: one Stripe coupon per row, created with the brand's own key. Used by the brand
+ * UI, the session-auth resource routes, the REST API and jobs. Every query is scoped by brand;
+ * another brand's id behaves exactly like an unknown id (`not_found`).
+ */
+import { sql } from "kysely";
+import type { Config } from "~/config.server";
+import type { DB } from "~/db/db.server";
+import { addJob } from "~/db/jobs.server";
+import type { CampaignCoupon } from "~/db/schema";
+import {
+  campaignCouponColumns,
+  campaignCouponCreateSchema,
+  campaignCouponUpdateSchema,
+  couponError,
+  type CampaignCouponCreateInput,
+  type CampaignCouponUpdateInput,
+  type CouponError,
+  type CouponResult,
+  zodCouponError,
+} from "~/domain/coupon";
+import { isUuid } from "~/domain/ids";
+import { canCreateCoupons, PLAN_REQUIRED_MESSAGE } from "~/domain/plan";
+import { isStripeError, type Stripe, stripeErrorMessage } from "~/stripe/client.server";
+import { inTransaction } from "./campaigns.server";
+import { stripeForBrand } from "./stripe-connection.server";
+
+export {
+  campaignCouponCreateSchema,
+  campaignCouponUpdateSchema,
+  type CampaignCouponCreateInput,
+  type CampaignCouponUpdateInput,
+} from "~/domain/coupon";
+
+export const DELETE_STRIPE_COUPON_TASK = "coupons__delete_stripe_coupon";
+export const deleteCouponJobKey = (id: string) => `coupons:delete_stripe_coupon:${id}`;
+
+export interface CouponDeps {
+  config: Pick<Config, "encryptionKey" | "stripeApiBase" | "isProduction">;
+}
+
+const MAX_SYNC_ERROR = 1000;
+
+export const NOT_CONNECTED_MESSAGE =
+  "Connect your Stripe account (Settings → Stripe) before creating coupons and codes.";
+
+// ---------------------------------------------------------------------------------------------
+// JSON (DESIGN.md section 7)
+
+export interface CampaignCouponJson {
+  id: string;
+  campaign_id: string;
+  name: string;
+  discount:
+    | { type: "percent"; percent_off: number }
+    | { type: "amount"; amount_off: number; currency: string };
+  duration: "once" | "repeating" | "forever";
+  duration_in_months: number | null;
+  max_redemptions: number | null;
+  redeem_by: string | null;
+  overrides_click_attribution: boolean;
+  allow_affiliate_self_service: boolean;
+  stripe_coupon_id: string | null;
+  created_at: string;
+}
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+export function campaignCouponJson(row: CampaignCoupon): CampaignCouponJson {
+  return {
+    id: row.id,
+    campaign_id: row.campaign_id,
+    name: row.name,
+    discount:
+      row.discount_type === "percent"
+        ? { type: "percent", percent_off: (row.percent_off_bps ?? 0) / 100 }
+        : { type: "amount", amount_off: row.amount_off ?? 0, currency: row.currency ?? "usd" },
+    duration: row.duration,
+    duration_in_months: row.duration_in_months,
+    max_redemptions: row.max_redemptions,
+    redeem_by: row.redeem_by ? iso(row.redeem_by) : null,
+    overrides_click_attribution: row.overrides_click_attribution,
+    allow_affiliate_self_service: row.allow_affiliate_self_service,
+    stripe_coupon_id: row.stripe_coupon_id,
+    created_at: iso(row.created_at),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers (also used by affiliate-codes.server.ts)
+
+/** `plan_required` unless the brand is on Growth/Scale or in its trial. Unknown brand: not_found. */
+export async function checkCouponPlan(db: DB, brandId: string): Promise<CouponError | null> {
+  const brand = await db
+    .selectFrom("brands")
+    .select(["plan", "trial_ends_at"])
+    .where("id", "=", brandId)
+    .executeTakeFirst();
+  if (!brand) return couponError("not_found", "Brand not found.");
+  return canCreateCoupons(brand) ? null : couponError("plan_required", PLAN_REQUIRED_MESSAGE);
+}
+
+/** Whether the brand may create coupons now (for the UI's upgrade notice). */
+export async function brandCanCreateCoupons(db: DB, brandId: string): Promise<boolean> {
+  return (await checkCouponPlan(db, brandId)) === null;
+}
+
+export async function isStripeConnected(db: DB, brandId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("stripe_connections")
+    .select("brand_id")
+    .where("brand_id", "=", brandId)
+    .executeTakeFirst();
+  return Boolean(row);
+}
+
+export function isStripeNotFound(error: unknown): boolean {
+  const e = error as { statusCode?: number; code?: string };
+  return e?.statusCode === 404 || e?.code === "resource_missing";
+}
+
+/** Coupon create params Stripe names -> this API's params. */
+const STRIPE_COUPON_PARAMS: Record<string, string> = {
+  percent_off: "discount.percent_off",
+  amount_off: "discount.amount_off",
+  currency: "discount.currency",
+};
+
+function stripeCouponError(error: unknown): CouponError {
+  const message = stripeErrorMessage(error);
+  if (isStripeError(error) && error.param) {
+    return couponError("stripe_error", message, STRIPE_COUPON_PARAMS[error.param] ?? error.param);
+  }
+  return couponError("stripe_error", message);
+}
+
+export function truncateSyncError(message: string): string {
+  return message.slice(0, MAX_SYNC_ERROR);
+}
+
+/** Thrown inside a transaction to roll it back and hand a result to the caller. */
+class Rollback<T> extends Error {
+  constructor(readonly result: T) {
+    super("rollback");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+export type CampaignCouponRow = CampaignCoupon & { code_count: number; active_code_count: number };
+
+/**
+ * The campaign's coupons, newest first. Deleted coupons are left out unless their Stripe deletion
+ * is still pending or failed (`includeDeleting`), so the brand sees what the job is doing.
+ */
+export async function listCampaignCoupons(
+  db: DB,
+  brandId: string,
+  campaignId: string,
+  opts: { includeDeleting?: boolean } = {},
+): Promise<CampaignCouponRow[]> {
+  if (!isUuid(campaignId)) return [];
+  let q = db
+    .selectFrom("campaign_coupons as cc")
+    .selectAll("cc")
+    .select((eb) => [
+      eb
+        .selectFrom("affiliate_coupons as ac")
+        .select((e) => e.fn.countAll<number>().as("n"))
+        .whereRef("ac.campaign_coupon_id", "=", "cc.id")
+        .where("ac.deleted_at", "is", null)
+        .as("code_count"),
+      eb
+        .selectFrom("affiliate_coupons as ac")
+        .select((e) => e.fn.countAll<number>().as("n"))
+        .whereRef("ac.campaign_coupon_id", "=", "cc.id")
+        .where("ac.deleted_at", "is", null)
+        .where("ac.active", "=", true)
+        .as("active_code_count"),
+    ])
+    .where("cc.brand_id", "=", brandId)
+    .where("cc.campaign_id", "=", campaignId);
+  q = opts.includeDeleting
+    ? q.where((eb) =>
+        eb.or([
+          eb("cc.deleted_at", "is", null),
+          eb.and([
+            eb("cc.stripe_deleted_at", "is", null),
+            eb("cc.stripe_coupon_id", "is not", null),
+          ]),
+        ]),
+      )
+    : q.where("cc.deleted_at", "is", null);
+  const rows = await q.orderBy("cc.created_at", "desc").orderBy("cc.id").execute();
+  return rows.map((r) => ({
+    ...r,
+    code_count: Number(r.code_count ?? 0),
+    active_code_count: Number(r.active_code_count ?? 0),
+  }));
+}
+
+/** One of the brand's (non-deleted) campaign coupons. */
+export async function getCampaignCoupon(
+  db: DB,
+  brandId: string,
+  id: string,
+): Promise<CampaignCoupon | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db
+    .selectFrom("campaign_coupons")
+    .selectAll()
+    .where("brand_id", "=", brandId)
+    .where("id", "=", id)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create
+
+/**
+ * Create a campaign coupon and its Stripe coupon (metadata.rekomi_campaign_coupon_id = row id).
+ * The row is inserted first in a transaction, Stripe is called, and the Stripe id stored; when
+ * Stripe refuses, the transaction rolls back (nothing written) and Stripe's reason is returned.
+ */
+export async function createCampaignCoupon(
+  db: DB,
+  deps: CouponDeps,
+  brandId: string,
+  campaignId: string,
+  input: CampaignCouponCreateInput,
+): Promise<CouponResult<{ coupon: CampaignCoupon }>> {
+  if (!isUuid(campaignId))
+    return { ok: false, error: couponError("not_found", "Campaign not found.") };
+  const campaign = await db
+    .selectFrom("campaigns")
+    .select("id")
+    .where("brand_id", "=", brandId)
+    .where("id", "=", campaignId)
+    .executeTakeFirst();
+  if (!campaign) return { ok: false, error: couponError("not_found", "Campaign not found.") };
+  const planError = await checkCouponPlan(db, brandId);
+  if (planError) return { ok: false, error: planError };
+  const parsed = campaignCouponCreateSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, error: zodCouponError(parsed.error) };
+  const stripe = await stripeForBrand(db, deps.config, brandId);
+  if (!stripe) return { ok: false, error: couponError("invalid_request", NOT_CONNECTED_MESSAGE) };
+
+  const values = campaignCouponColumns(parsed.data);
+  let createdStripeId: string | undefined;
+  try {
+    const coupon = await inTransaction(db, async (trx) => {
+      const row = await trx
+        .insertInto("campaign_coupons")
+        .values({ ...values, brand_id: brandId, campaign_id: campaignId })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const params: Stripe.CouponCreateParams = {
+        name: values.name,
+        duration: values.duration,
+        metadata: { rekomi_campaign_coupon_id: row.id, rekomi_campaign_id: campaignId },
+      };
+      if (values.discount_type === "percent")
+        params.percent_off = (values.percent_off_bps ?? 0) / 100;
+      else {
+        params.amount_off = values.amount_off ?? undefined;
+        params.currency = values.currency ?? undefined;
+      }
+      if (values.duration === "repeating")
+        params.duration_in_months = values.duration_in_months ?? 1;
+      if (values.max_redemptions !== null) params.max_redemptions = values.max_redemptions;
+      if (values.redeem_by) params.redeem_by = Math.floor(values.redeem_by.getTime() / 1000);
+      let stripeCoupon: Stripe.Coupon;
+      try {
+        stripeCoupon = await stripe.coupons.create(params, {
+          idempotencyKey: `rekomi-campaign-coupon-${row.id}`,
+        });
+      } catch (error) {
+        throw new Rollback(stripeCouponError(error));
+      }
+      createdStripeId = stripeCoupon.id;
+      return trx
+        .updateTable("campaign_coupons")
+        .set({ stripe_coupon_id: stripeCoupon.id })
+        .where("id", "=", row.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+    return { ok: true, coupon };
+  } catch (error) {
+    if (error instanceof Rollback) return { ok: false, error: error.result as CouponError };
+    // Saving failed after Stripe created the coupon: remove it again (best effort).
+    if (createdStripeId) await stripe.coupons.del(createdStripeId).catch(() => undefined);
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Update
+
+/** Rename (in Stripe too) and/or flip the toggles. Discount terms cannot change (Stripe rule). */
+export async function updateCampaignCoupon(
+  db: DB,
+  deps: CouponDeps,
+  brandId: string,
+  id: string,
+  input: CampaignCouponUpdateInput,
+): Promise<CouponResult<{ coupon: CampaignCoupon }>> {
+  const parsed = campaignCouponUpdateSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, error: zodCouponError(parsed.error) };
+  const patch = parsed.data;
+  if (!isUuid(id)) return { ok: false, error: couponError("not_found", "Coupon not found.") };
+  try {
+    const coupon = await inTransaction(db, async (trx) => {
+      const current = await trx
+        .selectFrom("campaign_coupons")
+        .selectAll()
+        .where("brand_id", "=", brandId)
+        .where("id", "=", id)
+        .where("deleted_at", "is", null)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!current) throw new Rollback(couponError("not_found", "Coupon not found."));
+      const renamed = patch.name !== undefined && patch.name !== current.name;
+      // A coupon deleted in Stripe cannot be renamed there; the Rekomi name still changes.
+      if (renamed && current.stripe_coupon_id && current.active) {
+        const stripe = await stripeForBrand(trx, deps.config, brandId);
+        if (!stripe) throw new Rollback(couponError("invalid_request", NOT_CONNECTED_MESSAGE));
+        try {
+          await stripe.coupons.update(current.stripe_coupon_id, { name: patch.name });
+        } catch (error) {
+          throw new Rollback(stripeCouponError(error));
+        }
+      }
+      return trx
+        .updateTable("campaign_coupons")
+        .set({
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.overrides_click_attribution !== undefined
+            ? { overrides_click_attribution: patch.overrides_click_attribution }
+            : {}),
+          ...(patch.allow_affiliate_self_service !== undefined
+            ? { allow_affiliate_self_service: patch.allow_affiliate_self_service }
+            : {}),
+          updated_at: sql<Date>`now()`,
+        })
+        .where("id", "=", current.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+    return { ok: true, coupon };
+  } catch (error) {
+    if (error instanceof Rollback) return { ok: false, error: error.result as CouponError };
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delete (soft) + the Stripe deletion job
+
+/**
+ * Soft-delete the coupon: it and its codes stop working in Rekomi at once, and a job deletes the
+ * Stripe coupon (which makes its promotion codes inactive) with retries. Never waits for Stripe.
+ */
+export async function deleteCampaignCoupon(
+  db: DB,
+  brandId: string,
+  id: string,
+): Promise<CouponResult<{ coupon: CampaignCoupon }>> {
+  if (!isUuid(id)) return { ok: false, error: couponError("not_found", "Coupon not found.") };
+  return inTransaction(db, async (trx) => {
+    const coupon = await trx
+      .updateTable("campaign_coupons")
+      .set({
+        deleted_at: sql<Date>`now()`,
+        active: false,
+        inactive_reason: "deleted",
+        stripe_sync_error: null,
+        updated_at: sql<Date>`now()`,
+      })
+      .where("brand_id", "=", brandId)
+      .where("id", "=", id)
+      .where("deleted_at", "is", null)
+      .returningAll()
+      .executeTakeFirst();
+    if (!coupon) return { ok: false, error: couponError("not_found", "Coupon not found.") };
+    await trx
+      .updateTable("affiliate_coupons")
+      .set({ active: false, inactive_reason: "coupon_deleted", updated_at: sql<Date>`now()` })
+      .where("brand_id", "=", brandId)
+      .where("campaign_coupon_id", "=", coupon.id)
+      .where("active", "=", true)
+      .execute();
+    if (coupon.stripe_coupon_id && !coupon.stripe_deleted_at) {
+      await addJob(
+        trx,
+        DELETE_STRIPE_COUPON_TASK,
+        { campaignCouponId: coupon.id },
+        { jobKey: deleteCouponJobKey(coupon.id) },
+      );
+    }
+    return { ok: true, coupon };
+  });
+}
+
+/** Re-queue the Stripe deletion of a deleted coupon now (after a visible failure). */
+export async function retryStripeCouponDeletion(
+  db: DB,
+  brandId: string,
+  id: string,
+): Promise<CouponResult<object>> {
+  if (!isUuid(id)) return { ok: false, error: couponError("not_found", "Coupon not found.") };
+  return inTransaction(db, async (trx) => {
+    const row = await trx
+      .selectFrom("campaign_coupons")
+      .select(["id"])
+      .where("brand_id", "=", brandId)
+      .where("id", "=", id)
+      .where("deleted_at", "is not", null)
+      .where("stripe_deleted_at", "is", null)
+      .where("stripe_coupon_id", "is not", null)
+      .executeTakeFirst();
+    if (!row) return { ok: false, error: couponError("not_found", "Coupon not found.") };
+    await addJob(
+      trx,
+      DELETE_STRIPE_COUPON_TASK,
+      { campaignCouponId: row.id },
+      { jobKey: deleteCouponJobKey(row.id) },
+    );
+    return { ok: true };
+  });
+}
+
+export type DeleteStripeCouponOutcome = "deleted" | "already_gone" | "nothing_to_do";
+
+/**
+ * Job body: delete the Stripe coupon of a soft-deleted campaign coupon. Idempotent (done rows are
+ * skipped; a 404 from Stripe counts as done). On failure the reason is stored in
+ * `stripe_sync_error` (shown in the UI) and the error rethrown so graphile-worker retries.
+ */
+export async function runDeleteStripeCoupon(
+  db: DB,
+  deps: CouponDeps,
+  campaignCouponId: string,
+): Promise<DeleteStripeCouponOutcome> {
+  if (!isUuid(campaignCouponId)) return "nothing_to_do";
+  const row = await db
+    .selectFrom("campaign_coupons")
+    .select(["id", "brand_id", "stripe_coupon_id", "deleted_at", "stripe_deleted_at"])
+    .where("id", "=", campaignCouponId)
+    .executeTakeFirst();
+  if (!row || !row.deleted_at || row.stripe_deleted_at || !row.stripe_coupon_id)
+    return "nothing_to_do";
+  const markDone = () =>
+    db
+      .updateTable("campaign_coupons")
+      .set({ stripe_deleted_at: sql<Date>`now()`, stripe_sync_error: null })
+      .where("id", "=", row.id)
+      .where("brand_id", "=", row.brand_id)
+      .execute();
+  let outcome: DeleteStripeCouponOutcome = "deleted";
+  try {
+    const stripe = await stripeForBrand(db, deps.config, row.brand_id);
+    if (!stripe)
+      throw new Error("Stripe is not connected, so the Stripe coupon could not be deleted.");
+    try {
+      await stripe.coupons.del(row.stripe_coupon_id);
+    } catch (error) {
+      if (!isStripeNotFound(error)) throw error;
+      outcome = "already_gone";
+    }
+  } catch (error) {
+    const message = isStripeError(error)
+      ? stripeErrorMessage(error)
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    await db
+      .updateTable("campaign_coupons")
+      .set({ stripe_sync_error: truncateSyncError(message || "Unknown error") })
+      .where("id", "=", row.id)
+      .where("brand_id", "=", row.brand_id)
+      .execute();
+    throw error;
+  }
+  await markDone();
+  return outcome;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stripe -> Rekomi sync
+
+/**
+ * `coupon.deleted`: the Stripe coupon is gone (deleted in the dashboard, or by our own job). A
+ * coupon still live in Rekomi and its codes become inactive ('deleted_in_stripe'). Resolved by
+ * the stored stripe_coupon_id, falling back to metadata.rekomi_campaign_coupon_id. Idempotent.
+ */
+export async function handleCouponDeleted(
+  db: DB,
+  brandId: string,
+  coupon: Pick<Stripe.Coupon, "id"> & { metadata?: Stripe.Metadata | null },
+): Promise<"updated" | "unchanged" | "unknown"> {
+  let row = await db
+    .selectFrom("campaign_coupons")
+    .selectAll()
+    .where("brand_id", "=", brandId)
+    .where("stripe_coupon_id", "=", coupon.id)
+    .executeTakeFirst();
+  const metaId = coupon.metadata?.rekomi_campaign_coupon_id;
+  if (!row && isUuid(metaId)) {
+    row = await db
+      .selectFrom("campaign_coupons")
+      .selectAll()
+      .where("brand_id", "=", brandId)
+      .where("id", "=", metaId)
+      .executeTakeFirst();
+  }
+  if (!row) return "unknown";
+  const now = sql<Date>`now()`;
+  if (row.deleted_at) {
+    // Our own deletion job's echo: just record that Stripe confirmed it.
+    if (row.stripe_deleted_at) return "unchanged";
+    await db
+      .updateTable("campaign_coupons")
+      .set({ stripe_deleted_at: now, stripe_sync_error: null })
+      .where("id", "=", row.id)
+      .execute();
+    return "updated";
+  }
+  await db
+    .updateTable("campaign_coupons")
+    .set({
+      active: false,
+      inactive_reason: "deleted_in_stripe",
+      stripe_deleted_at: row.stripe_deleted_at ?? now,
+      updated_at: now,
+    })
+    .where("id", "=", row.id)
+    .execute();
+  await db
+    .updateTable("affiliate_coupons")
+    .set({ active: false, inactive_reason: "deleted_in_stripe", updated_at: now })
+    .where("brand_id", "=", brandId)
+    .where("campaign_coupon_id", "=", row.id)
+    .where("deleted_at", "is", null)
+    .where((eb) =>
+      eb.or([eb("active", "=", true), eb("inactive_reason", "=", "deactivated_in_stripe")]),
+    )
+    .execute();
+  return "updated";
+}
