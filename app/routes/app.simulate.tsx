@@ -1,5 +1,11 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
+import {
+  Form,
+  useActionData,
+  useLoaderData,
+  useNavigation,
+  useRevalidator,
+} from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { notFound, requireBrandUser } from "~/auth/guards.server";
 import { requireCsrfForm } from "~/auth/csrf.server";
@@ -49,10 +55,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return redirect(new URL(request.url).pathname + new URL(request.url).search);
   }
   const parsed = simulateCheckoutSchema.safeParse(fields);
-  if (!parsed.success) return data<ActionData>({ fieldErrors: fieldErrorsOf(parsed.error) }, { status: 400 });
+  if (!parsed.success)
+    return data<ActionData>({ fieldErrors: fieldErrorsOf(parsed.error) }, { status: 400 });
   const result = await simulateCheckout(context.db, context.config, brand.id, parsed.data);
   if (!result.ok) return data<ActionData>({ fieldErrors: result.fieldErrors }, { status: 400 });
-  const params = new URLSearchParams({ session: result.ids.checkout_session, t: String(Date.now()) });
+  const params = new URLSearchParams({
+    session: result.ids.checkout_session,
+    t: String(Date.now()),
+  });
   if (result.ids.invoice) params.set("invoice", result.ids.invoice);
   return redirect(`/app/simulate?${params}`);
 }
@@ -102,7 +112,13 @@ export default function SimulateCheckout() {
                 <option value="payment">One-off payment</option>
               </select>
             </div>
-            <Field label="Price" name="amount" defaultValue="49.00" inputMode="decimal" error={errors.amount} />
+            <Field
+              label="Price"
+              name="amount"
+              defaultValue="49.00"
+              inputMode="decimal"
+              error={errors.amount}
+            />
             <div className="field">
               <label htmlFor="sim-currency">Currency</label>
               <select id="sim-currency" name="currency" defaultValue="usd">
@@ -140,7 +156,9 @@ export default function SimulateCheckout() {
                 id="sim-link"
                 name="link_code"
                 defaultValue=""
-                aria-describedby={errors.link_code ? "sim-link-hint sim-link-error" : "sim-link-hint"}
+                aria-describedby={
+                  errors.link_code ? "sim-link-hint sim-link-error" : "sim-link-hint"
+                }
                 aria-invalid={errors.link_code ? true : undefined}
               >
                 <option value="">No link</option>
@@ -189,7 +207,9 @@ export default function SimulateCheckout() {
                 <dd>{formatMoney(conversion.commissionAmount, conversion.currency)}</dd>
                 <dt>Status</dt>
                 <dd>
-                  <span className={`badge ${conversion.status === "approved" ? "approved" : "rejected"}`}>
+                  <span
+                    className={`badge ${conversion.status === "approved" ? "approved" : "rejected"}`}
+                  >
                     {conversion.status.replace("_", " ")}
                   </span>
                   {conversion.refundedAmount > 0
@@ -201,7 +221,13 @@ export default function SimulateCheckout() {
                 <Form method="post" className="row">
                   <CsrfInput />
                   <input type="hidden" name="payment_intent" value={conversion.paymentIntentId} />
-                  <button type="submit" name="intent" value="refund" className="danger" disabled={busy}>
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="refund"
+                    className="danger"
+                    disabled={busy}
+                  >
                     Refund in full
                   </button>
                 </Form>

@@ -17,7 +17,9 @@ export function simulatorEnabled(config: Config): boolean {
 
 export const simulateCheckoutSchema = z
   .object({
-    mode: z.enum(["subscription", "payment"], { message: "Choose subscription or one-off payment." }),
+    mode: z.enum(["subscription", "payment"], {
+      message: "Choose subscription or one-off payment.",
+    }),
     amount: z.string().trim().min(1, "Enter a price, e.g. 49.00."),
     currency: z.enum(SUPPORTED_CURRENCIES, { message: "Choose a currency." }),
     code: z
@@ -57,7 +59,10 @@ export async function simulateCheckout(
 ): Promise<SimulateResult> {
   const creds = await loadStripeCredentials(db, config, brandId);
   if (!creds || !config.stripeApiBase) {
-    return { ok: false, fieldErrors: { form: "Connect Stripe (the emulator) under Settings → Stripe first." } };
+    return {
+      ok: false,
+      fieldErrors: { form: "Connect Stripe (the emulator) under Settings → Stripe first." },
+    };
   }
   const amount = parseAmount(input.amount, input.currency);
   if (!amount.ok) return { ok: false, fieldErrors: { amount: amount.error } };
@@ -68,17 +73,30 @@ export async function simulateCheckout(
     const followed = await followReferralLink(
       db,
       { ipSalt: config.sessionSecret },
-      { code: input.link_code, method: "GET", referrer: null, userAgent: "Rekomi checkout simulator", ip: null },
+      {
+        code: input.link_code,
+        method: "GET",
+        referrer: null,
+        userAgent:
+          "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 (Rekomi simulator)",
+        ip: null,
+      },
     );
     if (followed.kind !== "redirect" || !followed.clickId) {
-      return { ok: false, fieldErrors: { link_code: "That link is not active (unknown code or affiliate not approved)." } };
+      return {
+        ok: false,
+        fieldErrors: {
+          link_code: "That link is not active (unknown code or affiliate not approved).",
+        },
+      };
     }
     const owner = await db
       .selectFrom("clicks")
       .select("brand_id")
       .where("id", "=", followed.clickId)
       .executeTakeFirst();
-    if (owner?.brand_id !== brandId) return { ok: false, fieldErrors: { link_code: "Unknown link." } };
+    if (owner?.brand_id !== brandId)
+      return { ok: false, fieldErrors: { link_code: "Unknown link." } };
     clickId = followed.clickId;
   }
 
@@ -196,7 +214,11 @@ export async function simulatorOptions(db: DB, brandId: string) {
     .selectFrom("enrollments")
     .innerJoin("affiliates", "affiliates.id", "enrollments.affiliate_id")
     .innerJoin("campaigns", "campaigns.id", "enrollments.campaign_id")
-    .select(["enrollments.link_code", "affiliates.name as affiliate_name", "campaigns.name as campaign_name"])
+    .select([
+      "enrollments.link_code",
+      "affiliates.name as affiliate_name",
+      "campaigns.name as campaign_name",
+    ])
     .where("enrollments.brand_id", "=", brandId)
     .where("affiliates.status", "=", "approved")
     .orderBy("affiliates.name")
