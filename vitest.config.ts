@@ -6,7 +6,8 @@ export default defineConfig({
   esbuild: { jsx: "automatic" },
   test: {
     include: ["tests/**/*.test.ts", "tests/**/*.test.tsx", "app/**/*.test.ts", "app/**/*.test.tsx"],
-    exclude: ["tests/e2e/**", "node_modules/**"],
+    // Browser and reliability suites have their own configs (npm run test:e2e / test:reliability).
+    exclude: ["tests/e2e/**", "tests/reliability/**", "node_modules/**"],
     globalSetup: ["tests/setup/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -22,14 +22,12 @@ export const pageQueryFields = {
     .max(MAX_PAGE_LIMIT, `limit must be a whole number between 1 and ${MAX_PAGE_LIMIT}.`)
     .default(DEFAULT_PAGE_LIMIT)
     .meta({ description: `Page size, 1 to ${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT}).` }),
-  cursor: z
-    .string()
-    .optional()
-    .meta({ description: "The `next_cursor` of the previous page." }),
+  cursor: z.string().optional().meta({ description: "The `next_cursor` of the previous page." }),
 };
 
-
-export const Id = z.uuid().meta({ description: "Object id (uuid).", example: "7d3c1c4e-9a0e-4c3f-8e55-0d1f6f7e2b11" });
+export const Id = z
+  .uuid()
+  .meta({ description: "Object id (uuid).", example: "7d3c1c4e-9a0e-4c3f-8e55-0d1f6f7e2b11" });
 export const Timestamp = z.iso
   .datetime()
   .meta({ description: "ISO 8601 timestamp in UTC.", example: "2026-01-31T12:00:00.000Z" });
@@ -57,7 +55,10 @@ export const ErrorResponse = z
     error: z.object({
       type: z.enum(API_ERROR_TYPES),
       message: z.string(),
-      param: z.string().optional().meta({ description: "The offending request field, as sent (`commission.percent`)." }),
+      param: z
+        .string()
+        .optional()
+        .meta({ description: "The offending request field, as sent (`commission.percent`)." }),
     }),
   })
   .meta({ id: "Error" });
@@ -68,7 +69,10 @@ export function listOf<T extends z.ZodType>(item: T, id: string) {
     .object({
       data: z.array(item),
       has_more: z.boolean(),
-      next_cursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
+      next_cursor: z
+        .string()
+        .nullable()
+        .meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
     })
     .meta({ id });
 }
@@ -86,15 +90,22 @@ export const Commission = z
   .discriminatedUnion("type", [
     z.strictObject({
       type: z.literal("percent"),
-      percent: percent(0.01, "The commission percent must be between 0.01 and 100.").meta({ example: 20 }),
+      percent: percent(0.01, "The commission percent must be between 0.01 and 100.").meta({
+        example: 20,
+      }),
     }),
     z.strictObject({
       type: z.literal("flat"),
-      amount: MinorAmount.min(1, "The amount must be greater than zero.").max(99_999_999).meta({ example: 500 }),
+      amount: MinorAmount.min(1, "The amount must be greater than zero.")
+        .max(99_999_999)
+        .meta({ example: 500 }),
       currency: Currency,
     }),
   ])
-  .meta({ id: "Commission", description: "Percent of each payment, or a flat amount per payment." });
+  .meta({
+    id: "Commission",
+    description: "Percent of each payment, or a flat amount per payment.",
+  });
 
 export const Campaign = z
   .object({
@@ -106,15 +117,23 @@ export const Campaign = z
       .number()
       .int()
       .nullable()
-      .meta({ description: "null = every payment forever; 0 = first payment only; N = payments in the first N months." }),
-    sub_affiliate_override_percent: z.number().meta({ description: "Parent affiliate's override, percent of the payment." }),
+      .meta({
+        description:
+          "null = every payment forever; 0 = first payment only; N = payments in the first N months.",
+      }),
+    sub_affiliate_override_percent: z
+      .number()
+      .meta({ description: "Parent affiliate's override, percent of the payment." }),
     created_at: Timestamp,
   })
   .meta({ id: "Campaign" });
 
 const campaignFields = {
   name: z.string().min(1).max(100),
-  destination_url: z.string().max(2000).meta({ format: "uri", description: "http(s) URL visitors land on." }),
+  destination_url: z
+    .string()
+    .max(2000)
+    .meta({ format: "uri", description: "http(s) URL visitors land on." }),
   commission: Commission,
   recurring_months: z.number().int().min(0).max(120).nullable(),
   sub_affiliate_override_percent: percent(0, "The override percent must be between 0 and 100."),
@@ -127,9 +146,15 @@ export const CampaignCreate = z
     name: campaignFields.name,
     destination_url: campaignFields.destination_url,
     commission: campaignFields.commission,
-    recurring_months: campaignFields.recurring_months.optional().meta({ description: "Default null (forever)." }),
-    sub_affiliate_override_percent: campaignFields.sub_affiliate_override_percent.optional().meta({ description: "Default 0." }),
-    cookie_window_days: campaignFields.cookie_window_days.optional().meta({ description: "Default 30." }),
+    recurring_months: campaignFields.recurring_months
+      .optional()
+      .meta({ description: "Default null (forever)." }),
+    sub_affiliate_override_percent: campaignFields.sub_affiliate_override_percent
+      .optional()
+      .meta({ description: "Default 0." }),
+    cookie_window_days: campaignFields.cookie_window_days
+      .optional()
+      .meta({ description: "Default 30." }),
     auto_approve: campaignFields.auto_approve.optional().meta({ description: "Default false." }),
   })
   .meta({ id: "CampaignCreate" });
@@ -158,7 +183,9 @@ export const CouponDiscount = z
     }),
     z.strictObject({
       type: z.literal("amount"),
-      amount_off: MinorAmount.min(1, "amount_off must be greater than zero.").meta({ example: 1000 }),
+      amount_off: MinorAmount.min(1, "amount_off must be greater than zero.").meta({
+        example: 1000,
+      }),
       currency: Currency,
     }),
   ])
@@ -188,7 +215,14 @@ export const CampaignCouponCreate = z
     name: z.string().min(1).max(100),
     discount: CouponDiscount,
     duration: CouponDuration,
-    duration_in_months: z.number().int().min(1).max(120).nullable().optional().meta({ description: "Required when duration is repeating." }),
+    duration_in_months: z
+      .number()
+      .int()
+      .min(1)
+      .max(120)
+      .nullable()
+      .optional()
+      .meta({ description: "Required when duration is repeating." }),
     max_redemptions: z.number().int().min(1).nullable().optional(),
     redeem_by: Timestamp.nullable().optional(),
     overrides_click_attribution: z.boolean().optional().meta({ description: "Default true." }),
@@ -202,7 +236,11 @@ export const CampaignCouponUpdate = z
     overrides_click_attribution: z.boolean().optional(),
     allow_affiliate_self_service: z.boolean().optional(),
   })
-  .meta({ id: "CampaignCouponUpdate", description: "The discount terms of a Stripe coupon cannot change; create a new coupon instead." });
+  .meta({
+    id: "CampaignCouponUpdate",
+    description:
+      "The discount terms of a Stripe coupon cannot change; create a new coupon instead.",
+  });
 
 export const CampaignCouponList = listOf(CampaignCoupon, "CampaignCouponList");
 
@@ -261,7 +299,10 @@ export const AffiliateCouponCreate = z
       .min(3)
       .max(32)
       .optional()
-      .meta({ description: "3-32 of A-Z, 0-9, _ and - (upper-cased). Generated when omitted.", example: "SARAH20" }),
+      .meta({
+        description: "3-32 of A-Z, 0-9, _ and - (upper-cased). Generated when omitted.",
+        example: "SARAH20",
+      }),
   })
   .meta({ id: "AffiliateCouponCreate" });
 
@@ -275,8 +316,11 @@ export const ConversionStatus = z.enum(["approved", "partially_refunded", "refun
 export const Conversion = z
   .object({
     id: Id,
-    campaign_id: Id,
-    affiliate_id: Id,
+    campaign_id: Id.nullable().meta({
+      description:
+        "Null when nobody could be credited (e.g. every candidate ineligible) or the campaign was deleted.",
+    }),
+    affiliate_id: Id.nullable().meta({ description: "Null when nobody could be credited." }),
     attribution_method: AttributionMethod,
     coupon_code: z.string().nullable(),
     amount: MinorAmount,
@@ -294,7 +338,10 @@ export const Conversion = z
     decision: z
       .record(z.string(), z.unknown())
       .nullable()
-      .meta({ description: "The decision record: the candidates seen and the rule that picked the winner." }),
+      .meta({
+        description:
+          "The decision record: the candidates seen and the rule that picked the winner.",
+      }),
     occurred_at: Timestamp,
     created_at: Timestamp,
   })
@@ -312,11 +359,19 @@ export const ConversionListQuery = ConversionFilters.extend(pageQueryFields);
 
 export const ConversionCreate = z
   .strictObject({
-    external_id: z.string().min(1).max(255).meta({ description: "Your id for this sale; the request is idempotent on it." }),
+    external_id: z
+      .string()
+      .min(1)
+      .max(255)
+      .meta({ description: "Your id for this sale; the request is idempotent on it." }),
     amount: MinorAmount,
     currency: Currency,
-    click_id: Id.optional().meta({ description: "The `rk_ref` click id from the landing URL. Give this or affiliate_id." }),
-    affiliate_id: Id.optional().meta({ description: "Credit this affiliate directly. Give this or click_id." }),
+    click_id: Id.optional().meta({
+      description: "The `rk_ref` click id from the landing URL. Give this or affiliate_id.",
+    }),
+    affiliate_id: Id.optional().meta({
+      description: "Credit this affiliate directly. Give this or click_id.",
+    }),
   })
   .refine((v) => (v.click_id === undefined) !== (v.affiliate_id === undefined), {
     message: "Give exactly one of click_id or affiliate_id.",
@@ -328,7 +383,11 @@ export const ConversionList = listOf(Conversion, "ConversionList");
 
 // ---------------------------------------------------------------- webhook endpoints
 
-export const WebhookEventType = z.enum(["conversion.created", "conversion.updated", "conversion.refunded"]);
+export const WebhookEventType = z.enum([
+  "conversion.created",
+  "conversion.updated",
+  "conversion.refunded",
+]);
 
 export const WebhookEndpoint = z
   .object({
@@ -345,8 +404,15 @@ export const WebhookEndpointCreated = WebhookEndpoint.extend({
 
 export const WebhookEndpointCreate = z
   .strictObject({
-    url: z.string().max(2000).meta({ format: "uri", description: "https URL receiving Standard Webhooks POSTs." }),
-    events: z.array(WebhookEventType).min(1).optional().meta({ description: "Default: every event type." }),
+    url: z
+      .string()
+      .max(2000)
+      .meta({ format: "uri", description: "https URL receiving Standard Webhooks POSTs." }),
+    events: z
+      .array(WebhookEventType)
+      .min(1)
+      .optional()
+      .meta({ description: "Default: every event type." }),
     enabled: z.boolean().optional().meta({ description: "Default true." }),
   })
   .meta({ id: "WebhookEndpointCreate" });
@@ -365,6 +431,8 @@ export const StripeConnection = z
 
 export const StripeConnectionPut = z
   .strictObject({
-    secret_key: z.string().meta({ description: "Stripe restricted key (rk_...) or secret key (sk_...)." }),
+    secret_key: z
+      .string()
+      .meta({ description: "Stripe restricted key (rk_...) or secret key (sk_...)." }),
   })
   .meta({ id: "StripeConnectionPut" });

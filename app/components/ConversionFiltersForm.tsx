@@ -49,7 +49,13 @@ export function ConversionFiltersForm({
     "aria-describedby": described(f),
   });
   return (
-    <FormElement method="get" action={action} className="conversion-filters" role="search" aria-label="Filter conversions">
+    <FormElement
+      method="get"
+      action={action}
+      className="conversion-filters"
+      role="search"
+      aria-label="Filter conversions"
+    >
       <div className="filter-grid">
         <div className="field">
           <label htmlFor={idOf("source")}>Source</label>
@@ -77,7 +83,14 @@ export function ConversionFiltersForm({
         </div>
         <div className="field">
           <label htmlFor={idOf("code")}>Coupon code</label>
-          <input {...common("code")} type="search" defaultValue={values.code} placeholder="e.g. SARAH20" autoCapitalize="characters" spellCheck={false} />
+          <input
+            {...common("code")}
+            type="search"
+            defaultValue={values.code}
+            placeholder="e.g. SARAH20"
+            autoCapitalize="characters"
+            spellCheck={false}
+          />
           {errorOf("code")}
         </div>
         <div className="field">

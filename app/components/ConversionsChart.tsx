@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import type * as RechartsModule from "recharts";
 import {
   ATTRIBUTION_METHODS,
   type AttributionMethod,
@@ -8,7 +9,7 @@ import {
 } from "~/domain/conversion-report";
 import { amountToInput, formatMoney } from "~/domain/money";
 
-type Recharts = typeof import("recharts");
+type Recharts = typeof RechartsModule;
 
 const COLORS: Record<AttributionMethod, string> = {
   coupon: "#4f46e5",
@@ -45,7 +46,9 @@ export function SeriesTable({ series }: { series: CurrencySeries }) {
         <tbody>
           {series.points.map((p) => (
             <tr key={p.bucket}>
-              <th scope="row">{series.granularity === "month" ? p.bucket.slice(0, 7) : p.bucket}</th>
+              <th scope="row">
+                {series.granularity === "month" ? p.bucket.slice(0, 7) : p.bucket}
+              </th>
               {ATTRIBUTION_METHODS.map((m) => (
                 <td key={`r-${m}`} className="num">
                   {formatMoney(p[`${m}_revenue`], c)}
@@ -66,13 +69,24 @@ export function SeriesTable({ series }: { series: CurrencySeries }) {
 
 function summary(series: CurrencySeries): string {
   const total = (k: "revenue" | "commission") =>
-    series.points.reduce((s, p) => s + ATTRIBUTION_METHODS.reduce((t, m) => t + p[`${m}_${k}`], 0), 0);
+    series.points.reduce(
+      (s, p) => s + ATTRIBUTION_METHODS.reduce((t, m) => t + p[`${m}_${k}`], 0),
+      0,
+    );
   const first = series.points[0]?.bucket ?? "";
   const last = series.points[series.points.length - 1]?.bucket ?? "";
   return `Stacked bars of net revenue and commission by source (coupon, link, S2S) per ${series.granularity} from ${first} to ${last}: ${formatMoney(total("revenue"), series.currency)} revenue, ${formatMoney(total("commission"), series.currency)} commission. The same figures are in the table below.`;
 }
 
-function SeriesChart({ lib, series, kind }: { lib: Recharts; series: CurrencySeries; kind: "revenue" | "commission" }) {
+function SeriesChart({
+  lib,
+  series,
+  kind,
+}: {
+  lib: Recharts;
+  series: CurrencySeries;
+  kind: "revenue" | "commission";
+}) {
   const { ResponsiveContainer, BarChart, Bar, XAxis, YAxis, Tooltip, Legend, CartesianGrid } = lib;
   const c = series.currency;
   const axis = (v: number) => amountToInput(Math.round(v), c);
@@ -85,7 +99,14 @@ function SeriesChart({ lib, series, kind }: { lib: Recharts; series: CurrencySer
         <Tooltip formatter={(v) => formatMoney(Number(v), c)} />
         <Legend />
         {ATTRIBUTION_METHODS.map((m) => (
-          <Bar key={m} dataKey={`${m}_${kind}`} name={METHOD_LABELS[m]} stackId={kind} fill={COLORS[m]} isAnimationActive={false} />
+          <Bar
+            key={m}
+            dataKey={`${m}_${kind}`}
+            name={METHOD_LABELS[m]}
+            stackId={kind}
+            fill={COLORS[m]}
+            isAnimationActive={false}
+          />
         ))}
       </BarChart>
     </ResponsiveContainer>
@@ -110,13 +131,15 @@ export function ConversionsChart({ series }: { series: CurrencySeries[] }) {
       alive = false;
     };
   }, []);
-  if (series.length === 0) return <p className="muted">No conversions to chart for these filters.</p>;
+  if (series.length === 0)
+    return <p className="muted">No conversions to chart for these filters.</p>;
   return (
     <div className="stack">
       {series.map((s) => (
         <figure key={s.currency} className="card conversion-chart">
           <figcaption>
-            <strong>{s.currency.toUpperCase()}</strong> <span className="muted small">by {s.granularity}</span>
+            <strong>{s.currency.toUpperCase()}</strong>{" "}
+            <span className="muted small">by {s.granularity}</span>
           </figcaption>
           <div role="img" aria-label={summary(s)} className="chart-pair">
             {lib ? (

@@ -73,7 +73,9 @@ export function ConversionsTable({
               <td className="num">
                 {formatMoney(r.amount, r.currency)}
                 {r.refundedAmount > 0 ? (
-                  <div className="muted small">−{formatMoney(r.refundedAmount, r.currency)} refunded</div>
+                  <div className="muted small">
+                    −{formatMoney(r.refundedAmount, r.currency)} refunded
+                  </div>
                 ) : null}
               </td>
               <td className="num">{formatMoney(r.commissionAmount, r.currency)}</td>

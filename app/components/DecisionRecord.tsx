@@ -176,9 +176,19 @@ export function DecisionRecord({
                 <tr key={i} aria-current={c.selected ? "true" : undefined}>
                   <td>{sourceText(c)}</td>
                   <td>{who(affiliateNames, c.affiliateId)}</td>
-                  <td>{c.campaignId ? (campaignNames[c.campaignId] ?? "A removed campaign") : "—"}</td>
-                  <td>{c.eligible === false ? `No: ${ineligibleText(c.ineligibleReason)}` : "Yes"}</td>
-                  <td>{c.selected ? <strong>Credited</strong> : <span className="muted">Not credited</span>}</td>
+                  <td>
+                    {c.campaignId ? (campaignNames[c.campaignId] ?? "A removed campaign") : "—"}
+                  </td>
+                  <td>
+                    {c.eligible === false ? `No: ${ineligibleText(c.ineligibleReason)}` : "Yes"}
+                  </td>
+                  <td>
+                    {c.selected ? (
+                      <strong>Credited</strong>
+                    ) : (
+                      <span className="muted">Not credited</span>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -13,6 +13,12 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (e.g. a Postgres restart) must not crash the process.
   pool.on("error", (error) => console.error("[db] idle client error:", error.message));
+  // Nor may a checked-out client that loses it between two queries (pg emits 'error' on the client,
+  // which has no listener while checked out, and Node would exit). Its current or next query fails
+  // with the error, and the pool discards the broken client on release.
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   return pool;
 }
 

@@ -68,9 +68,12 @@ export const brandNameSchema = z
   .min(1, "Enter your brand's name.")
   .max(100, "Keep the brand name under 100 characters.");
 
+/** Minimum password length for every account (brand users and affiliates). */
+export const PASSWORD_MIN = 10;
+
 export const passwordSchema = z
   .string({ message: "Choose a password." })
-  .min(10, "Use at least 10 characters.")
+  .min(PASSWORD_MIN, `Use at least ${PASSWORD_MIN} characters.`)
   .max(200, "Use at most 200 characters.");
 
 export const signupSchema = z

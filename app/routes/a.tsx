@@ -9,7 +9,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { user: { name: user.name, email: user.email } };
 }
 
-const NAV: NavItem[] = [{ to: "/a", label: "My campaigns", end: true }];
+const NAV: NavItem[] = [
+  { to: "/a", label: "My campaigns", end: true },
+  { to: "/a/conversions", label: "My earnings" },
+];
 
 export default function AffiliatePortal() {
   const { user } = useLoaderData<typeof loader>();

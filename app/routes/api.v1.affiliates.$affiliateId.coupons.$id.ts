@@ -13,10 +13,16 @@ export const { loader, action } = apiRoute({
   async DELETE(ctx) {
     const affiliateId = ctx.params.affiliateId ?? "";
     if (!isUuid(affiliateId)) throw notFound("Code");
-    const result = await deactivateAffiliateCode(ctx.db, { config: ctx.config }, ctx.brandId, ctx.params.id ?? "", {
-      delete: true,
-      affiliateId,
-    });
+    const result = await deactivateAffiliateCode(
+      ctx.db,
+      { config: ctx.config },
+      ctx.brandId,
+      ctx.params.id ?? "",
+      {
+        delete: true,
+        affiliateId,
+      },
+    );
     assertOk(result);
     const headers: Record<string, string> = result.stripeWarning
       ? { "Rekomi-Warning": result.stripeWarning.replace(/[^\x20-\x7e]+/g, " ").slice(0, 500) }

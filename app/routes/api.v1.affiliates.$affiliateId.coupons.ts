@@ -1,7 +1,12 @@
 import { assertOk, notFound } from "~/api/errors";
 import { apiRoute, respond } from "~/api/handler.server";
 import { pageParams } from "~/api/pagination.server";
-import { AffiliateCoupon, AffiliateCouponCreate, AffiliateCouponList, PageQuery } from "~/api/schemas";
+import {
+  AffiliateCoupon,
+  AffiliateCouponCreate,
+  AffiliateCouponList,
+  PageQuery,
+} from "~/api/schemas";
 import { affiliateCouponJson, createAffiliateCode } from "~/services/affiliate-codes.server";
 import { getAffiliate } from "~/services/affiliates.server";
 import { affiliateCouponsPage } from "~/services/coupon-pages.server";
@@ -15,7 +20,10 @@ export const { loader, action } = apiRoute({
     const page = pageParams(ctx.query(PageQuery));
     const affiliate = await getAffiliate(ctx.db, ctx.brandId, ctx.params.affiliateId ?? "");
     if (!affiliate) throw notFound("Affiliate");
-    return respond(AffiliateCouponList, await affiliateCouponsPage(ctx.db, ctx.brandId, affiliate.id, page));
+    return respond(
+      AffiliateCouponList,
+      await affiliateCouponsPage(ctx.db, ctx.brandId, affiliate.id, page),
+    );
   },
   async POST(ctx) {
     const body = ctx.body(AffiliateCouponCreate);

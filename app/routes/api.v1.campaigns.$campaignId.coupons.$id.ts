@@ -10,7 +10,12 @@ import {
 } from "~/services/campaign-coupons.server";
 
 /** The campaign's (non-deleted) coupon, or 404 (another campaign's or brand's coupon too). */
-async function couponOf(db: DB, brandId: string, campaignId: string | undefined, id: string | undefined) {
+async function couponOf(
+  db: DB,
+  brandId: string,
+  campaignId: string | undefined,
+  id: string | undefined,
+) {
   const coupon = await getCampaignCoupon(db, brandId, id ?? "");
   if (!coupon || coupon.campaign_id !== campaignId) throw notFound("Coupon");
   return coupon;
@@ -25,7 +30,13 @@ export const { loader, action } = apiRoute({
   async PATCH(ctx) {
     const body = ctx.body(CampaignCouponUpdate);
     const coupon = await couponOf(ctx.db, ctx.brandId, ctx.params.campaignId, ctx.params.id);
-    const result = await updateCampaignCoupon(ctx.db, { config: ctx.config }, ctx.brandId, coupon.id, body);
+    const result = await updateCampaignCoupon(
+      ctx.db,
+      { config: ctx.config },
+      ctx.brandId,
+      coupon.id,
+      body,
+    );
     assertOk(result);
     return respond(CampaignCoupon, campaignCouponJson(result.coupon));
   },

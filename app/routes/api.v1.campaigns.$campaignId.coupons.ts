@@ -15,7 +15,10 @@ export const { loader, action } = apiRoute({
     const page = pageParams(ctx.query(PageQuery));
     const campaign = await getCampaign(ctx.db, ctx.brandId, ctx.params.campaignId ?? "");
     if (!campaign) throw notFound("Campaign");
-    return respond(CampaignCouponList, await campaignCouponsPage(ctx.db, ctx.brandId, campaign.id, page));
+    return respond(
+      CampaignCouponList,
+      await campaignCouponsPage(ctx.db, ctx.brandId, campaign.id, page),
+    );
   },
   async POST(ctx) {
     const body = ctx.body(CampaignCouponCreate);

@@ -25,8 +25,14 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export default function ConversionDetail() {
-  const { conversion: c, campaignName, affiliateName, affiliateNames, campaignNames, ledger } =
-    useLoaderData<typeof loader>();
+  const {
+    conversion: c,
+    campaignName,
+    affiliateName,
+    affiliateNames,
+    campaignNames,
+    ledger,
+  } = useLoaderData<typeof loader>();
   const stripe = Object.entries(c.stripe).filter(([, v]) => v);
   return (
     <>
@@ -36,7 +42,8 @@ export default function ConversionDetail() {
       <div className="page-header">
         <div>
           <h1>
-            {formatMoney(c.amount, c.currency)} · <ConversionSource method={c.attribution_method} code={c.coupon_code} />
+            {formatMoney(c.amount, c.currency)} ·{" "}
+            <ConversionSource method={c.attribution_method} code={c.coupon_code} />
           </h1>
           <p className="muted">
             <time dateTime={c.occurred_at}>{formatUtc(c.occurred_at)}</time> ·{" "}
@@ -52,7 +59,11 @@ export default function ConversionDetail() {
       </div>
 
       <div className="stack">
-        <DecisionRecord decision={c.decision as DecisionView} affiliateNames={affiliateNames} campaignNames={campaignNames} />
+        <DecisionRecord
+          decision={c.decision as DecisionView}
+          affiliateNames={affiliateNames}
+          campaignNames={campaignNames}
+        />
 
         <section aria-labelledby="money-heading" className="card">
           <h2 id="money-heading" style={{ marginTop: 0 }}>

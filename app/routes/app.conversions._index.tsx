@@ -6,17 +6,39 @@ import { ConversionsChart } from "~/components/ConversionsChart";
 import { ConversionsTable } from "~/components/ConversionsTable";
 import { CurrencyTotals } from "~/components/CurrencyTotals";
 import { EmptyState } from "~/components/EmptyState";
-import { filterQueryString, parseConversionFilterParams } from "~/domain/conversion-report";
+import {
+  type ConversionFilterValues,
+  filterQueryString,
+  parseConversionFilterParams,
+  type ParsedConversionFilters,
+} from "~/domain/conversion-report";
 import {
   affiliateOptions,
+  type ConversionItemsPage,
+  type ConversionSeries,
   conversionSeries,
   conversionTotals,
+  type CurrencyTotal,
+  hasAnyConversion,
   listConversionItems,
 } from "~/services/conversion-queries.server";
 
 export const meta: MetaFunction = () => [{ title: "Conversions · Rekomi" }];
 
 const PAGE_SIZE = 25;
+
+interface ConversionsPageData {
+  values: ConversionFilterValues;
+  errors: ParsedConversionFilters["errors"];
+  filtered: boolean;
+  affiliates: { id: string; name: string }[];
+  page: ConversionItemsPage;
+  totals: CurrencyTotal[];
+  chart: ConversionSeries;
+  /** Whether the brand has any conversion at all (for the first-run empty state). */
+  anyAtAll: boolean;
+  exportHref: string;
+}
 
 /**
  * Brand conversions: filters (GET query), totals per currency, revenue/commission by source over
@@ -29,49 +51,44 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { filters, values, errors } = parseConversionFilterParams(url.searchParams);
   const affiliates = await affiliateOptions(context.db, brand.id);
   const invalid = Object.keys(errors).length > 0;
-  const empty = { items: [], older: null, newer: null };
-  const [page, totals, chart, anyAtAll] = invalid
-    ? [empty, [], { granularity: "day" as const, series: [] }, true]
-    : await Promise.all([
-        listConversionItems(context.db, brand.id, filters, {
-          limit: PAGE_SIZE,
-          after: url.searchParams.get("after"),
-          before: url.searchParams.get("before"),
-        }),
-        conversionTotals(context.db, brand.id, filters),
-        conversionSeries(context.db, brand.id, filters),
-        context.db
-          .selectFrom("conversions")
-          .select("id")
-          .where("brand_id", "=", brand.id)
-          .limit(1)
-          .executeTakeFirst()
-          .then(Boolean),
-      ]);
-  const body = {
+  const body: ConversionsPageData = {
     values,
     errors,
     filtered: Object.values(values).some(Boolean),
     affiliates: affiliates.map((a) => ({ id: a.id, name: a.name })),
-    page,
-    totals,
-    chart,
-    anyAtAll,
+    page: { items: [], older: null, newer: null },
+    totals: [],
+    chart: { granularity: "day", series: [] },
+    anyAtAll: true,
     exportHref: `/app/conversions/export.csv${filterQueryString(values)}`,
   };
+  if (!invalid) {
+    [body.page, body.totals, body.chart, body.anyAtAll] = await Promise.all([
+      listConversionItems(context.db, brand.id, filters, {
+        limit: PAGE_SIZE,
+        after: url.searchParams.get("after"),
+        before: url.searchParams.get("before"),
+      }),
+      conversionTotals(context.db, brand.id, filters),
+      conversionSeries(context.db, brand.id, filters),
+      hasAnyConversion(context.db, brand.id),
+    ]);
+  }
   return invalid ? data(body, { status: 400 }) : body;
 }
 
 export default function Conversions() {
   const { values, errors, filtered, affiliates, page, totals, chart, anyAtAll, exportHref } =
-    useLoaderData<typeof loader>();
+    useLoaderData<ConversionsPageData>();
   const invalid = Object.keys(errors).length > 0;
   return (
     <>
       <div className="page-header">
         <div>
           <h1>Conversions</h1>
-          <p className="muted">Every sale credited through a referral link, an affiliate code or an S2S report.</p>
+          <p className="muted">
+            Every sale credited through a referral link, an affiliate code or an S2S report.
+          </p>
         </div>
         <a className="button" href={exportHref} download>
           Export CSV
@@ -98,17 +115,21 @@ export default function Conversions() {
       ) : !anyAtAll ? (
         <EmptyState title="No conversions yet">
           <p>
-            Conversions appear here when a customer pays after following an affiliate&apos;s link, pays
-            with an affiliate&apos;s code, or when your server reports a sale through the API.{" "}
-            <Link to="/app/settings/stripe">Connect Stripe</Link> and share your campaign&apos;s links
-            and codes to get started.
+            Conversions appear here when a customer pays after following an affiliate&apos;s link,
+            pays with an affiliate&apos;s code, or when your server reports a sale through the API.{" "}
+            <Link to="/app/settings/stripe">Connect Stripe</Link> and share your campaign&apos;s
+            links and codes to get started.
           </p>
         </EmptyState>
       ) : (
         <>
           <section aria-labelledby="totals-heading">
             <h2 id="totals-heading">Totals{filtered ? " (filtered)" : ""}</h2>
-            {totals.length === 0 ? <p className="muted">No conversions match these filters.</p> : <CurrencyTotals totals={totals} />}
+            {totals.length === 0 ? (
+              <p className="muted">No conversions match these filters.</p>
+            ) : (
+              <CurrencyTotals totals={totals} />
+            )}
           </section>
           <section aria-labelledby="chart-heading">
             <h2 id="chart-heading">Revenue and commission by source</h2>
@@ -122,10 +143,13 @@ export default function Conversions() {
               <ConversionsTable
                 rows={page.items}
                 caption="Conversions, newest first"
-                affiliateLink={(r) => <Link to={`/app/affiliates/${r.affiliateId}`}>{r.affiliateName}</Link>}
+                affiliateLink={(r) => (
+                  <Link to={`/app/affiliates/${r.affiliateId}`}>{r.affiliateName}</Link>
+                )}
                 detailsLink={(r) => (
                   <Link to={`/app/conversions/${r.id}`}>
-                    Why this affiliate?<span className="sr-only"> (conversion of {r.occurredAt.slice(0, 10)})</span>
+                    Why this affiliate?
+                    <span className="sr-only"> (conversion of {r.occurredAt.slice(0, 10)})</span>
                   </Link>
                 )}
               />

@@ -1,4 +1,4 @@
-import { data, type LoaderFunctionArgs } from "@remix-run/node";
+import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireBrandUser } from "~/auth/guards.server";
 import { parseConversionFilterParams } from "~/domain/conversion-report";
 import { conversionsCsvResponse } from "~/services/csv-export.server";
@@ -7,8 +7,13 @@ import { conversionsCsvResponse } from "~/services/csv-export.server";
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { brand } = await requireBrandUser(request, context);
   const { filters, errors } = parseConversionFilterParams(new URL(request.url).searchParams);
-  if (Object.keys(errors).length > 0) {
-    throw data({ errors }, { status: 400 });
+  const problems = Object.entries(errors);
+  if (problems.length > 0) {
+    const text = problems.map(([field, message]) => `${field}: ${message}`).join("\n");
+    return new Response(`The export filters are not valid:\n${text}\n`, {
+      status: 400,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
   }
   return conversionsCsvResponse(context.db, brand.id, filters, {
     signal: request.signal,

@@ -15,7 +15,8 @@ import type { AppContext } from "~/context.server";
 import { describeCommission } from "~/domain/campaign";
 import type { FieldErrors } from "~/domain/forms";
 import { canRecruitFor, RECRUIT_PARAM } from "~/domain/recruiting";
-import { joinCampaign, PASSWORD_MIN } from "~/services/affiliates.server";
+import { PASSWORD_MIN } from "~/domain/accounts";
+import { joinCampaign } from "~/services/affiliates.server";
 import { getCampaignBySlug } from "~/services/campaigns.server";
 import { findRecruiter } from "~/services/recruiting.server";
 

@@ -18,7 +18,9 @@ import { findRecruiter } from "./recruiting.server";
 
 type Trx = Transaction<Database>;
 
-export const PASSWORD_MIN = 10;
+import { PASSWORD_MIN } from "~/domain/accounts";
+
+export { PASSWORD_MIN };
 
 const emailSchema = z
   .string({ message: "Enter your email address." })

@@ -6,7 +6,15 @@
  * signed-in affiliate user). Sums are per currency, never across currencies.
  */
 import { sql } from "kysely";
-import { type Cursor, decodeCursor, encodeCursor, mapPage, type Page, type PageParams, paginate } from "~/api/pagination.server";
+import {
+  type Cursor,
+  decodeCursor,
+  encodeCursor,
+  mapPage,
+  type Page,
+  type PageParams,
+  paginate,
+} from "~/api/pagination.server";
 import type { DB } from "~/db/db.server";
 import type { ConversionRow } from "~/db/schema";
 import {
@@ -30,7 +38,8 @@ const cursorTs = sql<string>`to_char(conversions.created_at at time zone 'UTC', 
 /** The brand's conversions with the filters applied (no select list, no order). */
 export function filteredConversions(db: DB, brandId: string, f: ConversionFilterSet = {}) {
   let q = db.selectFrom("conversions").where("conversions.brand_id", "=", brandId);
-  if (f.attribution_method) q = q.where("conversions.attribution_method", "=", f.attribution_method);
+  if (f.attribution_method)
+    q = q.where("conversions.attribution_method", "=", f.attribution_method);
   if (f.affiliate_id !== undefined) {
     // A malformed id matches nothing (the API validates it before getting here).
     q = isUuid(f.affiliate_id)
@@ -62,7 +71,11 @@ export async function listConversionsApiPage(
   return mapPage(rows as Page<ConversionRow>, conversionJson);
 }
 
-export async function getConversionApi(db: DB, brandId: string, id: string): Promise<ConversionJson | null> {
+export async function getConversionApi(
+  db: DB,
+  brandId: string,
+  id: string,
+): Promise<ConversionJson | null> {
   if (!isUuid(id)) return null;
   const row = await db
     .selectFrom("conversions")
@@ -130,10 +143,14 @@ export async function listConversionItems(
   const before = after ? null : parseCursorParam(req.before);
   let q = filteredConversions(db, brandId, filters)
     .leftJoin("affiliates", (j) =>
-      j.onRef("affiliates.id", "=", "conversions.affiliate_id").onRef("affiliates.brand_id", "=", "conversions.brand_id"),
+      j
+        .onRef("affiliates.id", "=", "conversions.affiliate_id")
+        .onRef("affiliates.brand_id", "=", "conversions.brand_id"),
     )
     .leftJoin("campaigns", (j) =>
-      j.onRef("campaigns.id", "=", "conversions.campaign_id").onRef("campaigns.brand_id", "=", "conversions.brand_id"),
+      j
+        .onRef("campaigns.id", "=", "conversions.campaign_id")
+        .onRef("campaigns.brand_id", "=", "conversions.brand_id"),
     )
     .select([
       "conversions.id",
@@ -155,9 +172,13 @@ export async function listConversionItems(
       cursorTs.as("cursor_ts"),
     ]);
   if (after) {
-    q = q.where(sql<boolean>`(conversions.created_at, conversions.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
+    q = q.where(
+      sql<boolean>`(conversions.created_at, conversions.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
+    );
   } else if (before) {
-    q = q.where(sql<boolean>`(conversions.created_at, conversions.id) > (${before.createdAt}::timestamptz, ${before.id}::uuid)`);
+    q = q.where(
+      sql<boolean>`(conversions.created_at, conversions.id) > (${before.createdAt}::timestamptz, ${before.id}::uuid)`,
+    );
   }
   const dir = before ? "asc" : "desc";
   let rows = await q
@@ -170,7 +191,8 @@ export async function listConversionItems(
   if (before) rows.reverse();
   const first = rows[0];
   const last = rows[rows.length - 1];
-  const cursorOf = (r: { cursor_ts: string; id: string }) => encodeCursor({ createdAt: r.cursor_ts, id: r.id });
+  const cursorOf = (r: { cursor_ts: string; id: string }) =>
+    encodeCursor({ createdAt: r.cursor_ts, id: r.id });
   let older: string | null;
   let newer: string | null;
   if (before) {
@@ -217,7 +239,11 @@ export interface CurrencyTotal {
 }
 
 /** Totals of the filtered conversions, one row per currency. */
-export async function conversionTotals(db: DB, brandId: string, filters: ConversionFilterSet): Promise<CurrencyTotal[]> {
+export async function conversionTotals(
+  db: DB,
+  brandId: string,
+  filters: ConversionFilterSet,
+): Promise<CurrencyTotal[]> {
   const rows = await filteredConversions(db, brandId, filters)
     .select([
       "conversions.currency",
@@ -245,7 +271,11 @@ export interface ConversionSeries {
 }
 
 /** Net revenue and commission by source over time (by created_at, like the filters), per currency. */
-export async function conversionSeries(db: DB, brandId: string, filters: ConversionFilterSet): Promise<ConversionSeries> {
+export async function conversionSeries(
+  db: DB,
+  brandId: string,
+  filters: ConversionFilterSet,
+): Promise<ConversionSeries> {
   const range = await filteredConversions(db, brandId, filters)
     .select([
       sql<Date | null>`min(conversions.created_at)`.as("min"),
@@ -262,7 +292,9 @@ export async function conversionSeries(db: DB, brandId: string, filters: Convers
       bucket.as("bucket"),
       "conversions.currency",
       "conversions.attribution_method",
-      sql<number>`coalesce(sum(conversions.amount - conversions.refunded_amount), 0)::bigint`.as("revenue"),
+      sql<number>`coalesce(sum(conversions.amount - conversions.refunded_amount), 0)::bigint`.as(
+        "revenue",
+      ),
       sql<number>`coalesce(sum(conversions.commission_amount), 0)::bigint`.as("commission"),
     ])
     .groupBy([sql`1`, "conversions.currency", "conversions.attribution_method"])
@@ -283,8 +315,23 @@ export async function conversionSeries(db: DB, brandId: string, filters: Convers
   };
 }
 
+/** Whether the brand has recorded any conversion yet (first-run empty state). */
+export async function hasAnyConversion(db: DB, brandId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("conversions")
+    .select("id")
+    .where("brand_id", "=", brandId)
+    .limit(1)
+    .executeTakeFirst();
+  return Boolean(row);
+}
+
 /** The brand's affiliates for the filter picker (id and name, by name). */
-export async function affiliateOptions(db: DB, brandId: string, limit = 500): Promise<{ id: string; name: string; email: string }[]> {
+export async function affiliateOptions(
+  db: DB,
+  brandId: string,
+  limit = 500,
+): Promise<{ id: string; name: string; email: string }[]> {
   return db
     .selectFrom("affiliates")
     .select(["id", "name", "email"])
@@ -309,7 +356,15 @@ export interface ConversionDetail {
   /** Names of every affiliate the decision mentions (candidates, winner, override parent). */
   affiliateNames: Record<string, string>;
   campaignNames: Record<string, string>;
-  ledger: { id: string; affiliateId: string; affiliateName: string | null; kind: string; amount: number; currency: string; createdAt: string }[];
+  ledger: {
+    id: string;
+    affiliateId: string;
+    affiliateName: string | null;
+    kind: string;
+    amount: number;
+    currency: string;
+    createdAt: string;
+  }[];
 }
 
 function idsIn(value: unknown, key: string, out: Set<string>): void {
@@ -322,7 +377,11 @@ function idsIn(value: unknown, key: string, out: Set<string>): void {
   }
 }
 
-export async function getConversionDetail(db: DB, brandId: string, id: string): Promise<ConversionDetail | null> {
+export async function getConversionDetail(
+  db: DB,
+  brandId: string,
+  id: string,
+): Promise<ConversionDetail | null> {
   if (!isUuid(id)) return null;
   const row = await db
     .selectFrom("conversions")
@@ -347,10 +406,20 @@ export async function getConversionDetail(db: DB, brandId: string, id: string): 
   idsIn(row.decision, "campaignId", campaignIds);
   if (row.campaign_id) campaignIds.add(row.campaign_id);
   const affiliates = affiliateIds.size
-    ? await db.selectFrom("affiliates").select(["id", "name"]).where("brand_id", "=", brandId).where("id", "in", [...affiliateIds]).execute()
+    ? await db
+        .selectFrom("affiliates")
+        .select(["id", "name"])
+        .where("brand_id", "=", brandId)
+        .where("id", "in", [...affiliateIds])
+        .execute()
     : [];
   const campaigns = campaignIds.size
-    ? await db.selectFrom("campaigns").select(["id", "name"]).where("brand_id", "=", brandId).where("id", "in", [...campaignIds]).execute()
+    ? await db
+        .selectFrom("campaigns")
+        .select(["id", "name"])
+        .where("brand_id", "=", brandId)
+        .where("id", "in", [...campaignIds])
+        .execute()
     : [];
   const affiliateNames = Object.fromEntries(affiliates.map((a) => [a.id, a.name]));
   const campaignNames = Object.fromEntries(campaigns.map((c) => [c.id, c.name]));
@@ -398,7 +467,11 @@ export interface CodeStats {
  * credited to this affiliate through the code — count, net revenue and commission per currency.
  * Deleted codes are listed only when they brought conversions.
  */
-export async function affiliateCodeStats(db: DB, brandId: string, affiliateId: string): Promise<CodeStats[]> {
+export async function affiliateCodeStats(
+  db: DB,
+  brandId: string,
+  affiliateId: string,
+): Promise<CodeStats[]> {
   if (!isUuid(affiliateId)) return [];
   const rows = await db
     .selectFrom("affiliate_coupons as ac")
@@ -496,12 +569,16 @@ export async function listPortalConversions(
   let q = db
     .selectFrom("conversions")
     .innerJoin("affiliates", (j) =>
-      j.onRef("affiliates.id", "=", "conversions.affiliate_id").onRef("affiliates.brand_id", "=", "conversions.brand_id"),
+      j
+        .onRef("affiliates.id", "=", "conversions.affiliate_id")
+        .onRef("affiliates.brand_id", "=", "conversions.brand_id"),
     )
     .innerJoin("brands", "brands.id", "conversions.brand_id")
     .leftJoin("campaigns", "campaigns.id", "conversions.campaign_id")
     .leftJoin("affiliate_coupons as own_code", (j) =>
-      j.onRef("own_code.id", "=", "conversions.affiliate_coupon_id").onRef("own_code.affiliate_id", "=", "conversions.affiliate_id"),
+      j
+        .onRef("own_code.id", "=", "conversions.affiliate_coupon_id")
+        .onRef("own_code.affiliate_id", "=", "conversions.affiliate_id"),
     )
     .select([
       "conversions.id",
@@ -519,18 +596,27 @@ export async function listPortalConversions(
     ])
     .where("conversions.affiliate_id", "in", ids);
   if (after) {
-    q = q.where(sql<boolean>`(conversions.created_at, conversions.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
+    q = q.where(
+      sql<boolean>`(conversions.created_at, conversions.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
+    );
   } else if (before) {
-    q = q.where(sql<boolean>`(conversions.created_at, conversions.id) > (${before.createdAt}::timestamptz, ${before.id}::uuid)`);
+    q = q.where(
+      sql<boolean>`(conversions.created_at, conversions.id) > (${before.createdAt}::timestamptz, ${before.id}::uuid)`,
+    );
   }
   const dir = before ? "asc" : "desc";
-  let rows = await q.orderBy("conversions.created_at", dir).orderBy("conversions.id", dir).limit(limit + 1).execute();
+  let rows = await q
+    .orderBy("conversions.created_at", dir)
+    .orderBy("conversions.id", dir)
+    .limit(limit + 1)
+    .execute();
   const more = rows.length > limit;
   rows = rows.slice(0, limit);
   if (before) rows.reverse();
   const first = rows[0];
   const last = rows[rows.length - 1];
-  const cursorOf = (r: { cursor_ts: string; id: string }) => encodeCursor({ createdAt: r.cursor_ts, id: r.id });
+  const cursorOf = (r: { cursor_ts: string; id: string }) =>
+    encodeCursor({ createdAt: r.cursor_ts, id: r.id });
   return {
     items: rows.map((r) => ({
       id: r.id,
@@ -546,7 +632,13 @@ export async function listPortalConversions(
       status: r.status,
     })),
     older: before ? (last ? cursorOf(last) : null) : more && last ? cursorOf(last) : null,
-    newer: before ? (more && first ? cursorOf(first) : null) : after && first ? cursorOf(first) : null,
+    newer: before
+      ? more && first
+        ? cursorOf(first)
+        : null
+      : after && first
+        ? cursorOf(first)
+        : null,
   };
 }
 
@@ -565,14 +657,22 @@ export async function portalEarnings(db: DB, affiliateIds: string[]): Promise<Po
   if (ids.length === 0) return [];
   const rows = await db
     .selectFrom("commission_entries as e")
-    .innerJoin("affiliates as a", (j) => j.onRef("a.id", "=", "e.affiliate_id").onRef("a.brand_id", "=", "e.brand_id"))
+    .innerJoin("affiliates as a", (j) =>
+      j.onRef("a.id", "=", "e.affiliate_id").onRef("a.brand_id", "=", "e.brand_id"),
+    )
     .innerJoin("brands as b", "b.id", "e.brand_id")
     .select([
       "b.name as brand_name",
       "e.currency",
-      sql<number>`coalesce(sum(e.amount) filter (where e.kind = 'commission'), 0)::bigint`.as("commission"),
-      sql<number>`coalesce(sum(e.amount) filter (where e.kind = 'override'), 0)::bigint`.as("overrides"),
-      sql<number>`coalesce(sum(e.amount) filter (where e.kind in ('clawback','override_clawback')), 0)::bigint`.as("clawbacks"),
+      sql<number>`coalesce(sum(e.amount) filter (where e.kind = 'commission'), 0)::bigint`.as(
+        "commission",
+      ),
+      sql<number>`coalesce(sum(e.amount) filter (where e.kind = 'override'), 0)::bigint`.as(
+        "overrides",
+      ),
+      sql<number>`coalesce(sum(e.amount) filter (where e.kind in ('clawback','override_clawback')), 0)::bigint`.as(
+        "clawbacks",
+      ),
       sql<number>`coalesce(sum(e.amount), 0)::bigint`.as("net"),
     ])
     .where("e.affiliate_id", "in", ids)

@@ -102,10 +102,14 @@ export function csvRecord(r: CsvSourceRow): string[] {
 function exportQuery(db: DB, brandId: string, filters: ConversionFilterSet): CompiledQuery {
   return filteredConversions(db, brandId, filters)
     .leftJoin("affiliates", (j) =>
-      j.onRef("affiliates.id", "=", "conversions.affiliate_id").onRef("affiliates.brand_id", "=", "conversions.brand_id"),
+      j
+        .onRef("affiliates.id", "=", "conversions.affiliate_id")
+        .onRef("affiliates.brand_id", "=", "conversions.brand_id"),
     )
     .leftJoin("campaigns", (j) =>
-      j.onRef("campaigns.id", "=", "conversions.campaign_id").onRef("campaigns.brand_id", "=", "conversions.brand_id"),
+      j
+        .onRef("campaigns.id", "=", "conversions.campaign_id")
+        .onRef("campaigns.brand_id", "=", "conversions.brand_id"),
     )
     .select([
       "conversions.id",
@@ -199,7 +203,9 @@ export function streamConversionsCsv(
         .setAccessMode("read only")
         .execute(async (trx) => {
           await trx.executeQuery(
-            CompiledQuery.raw(`declare rekomi_csv_export no scroll cursor for ${query.sql}`, [...query.parameters]),
+            CompiledQuery.raw(`declare rekomi_csv_export no scroll cursor for ${query.sql}`, [
+              ...query.parameters,
+            ]),
           );
           let header = stringify([[...CSV_COLUMNS]]);
           for (;;) {

@@ -140,7 +140,9 @@ describe("/api/v1/conversions", () => {
       });
       expect(unknown.status).toBe(401);
       const extra = await createBrandWithKey(t.db, "Revoked");
-      expect((await apiCall(list, t.db, { path: "/api/v1/conversions", key: extra.key })).status).toBe(200);
+      expect(
+        (await apiCall(list, t.db, { path: "/api/v1/conversions", key: extra.key })).status,
+      ).toBe(200);
       await revokeApiKey(t.db, { brandId: extra.brandId, id: extra.keyId });
       const revoked = await apiCall(list, t.db, { path: "/api/v1/conversions", key: extra.key });
       expect(revoked.status).toBe(401);
@@ -148,7 +150,12 @@ describe("/api/v1/conversions", () => {
     });
 
     it("unsupported methods are 405 with Allow", async () => {
-      const res = await apiCall(list, t.db, { method: "PUT", path: "/api/v1/conversions", key: a.key, body: {} });
+      const res = await apiCall(list, t.db, {
+        method: "PUT",
+        path: "/api/v1/conversions",
+        key: a.key,
+        body: {},
+      });
       expect(res.status).toBe(405);
       expect(res.headers.get("Allow")).toBe("GET, POST");
     });
@@ -182,7 +189,11 @@ describe("/api/v1/conversions", () => {
         pages++;
         // New sales land between page reads (newer than everything listed so far).
         for (let k = 0; k < 3; k++) {
-          await insertConversion(t.db, { brand_id: w.brandId, campaign_id: w.campaignId, affiliate_id: w.affiliateId });
+          await insertConversion(t.db, {
+            brand_id: w.brandId,
+            campaign_id: w.campaignId,
+            affiliate_id: w.affiliateId,
+          });
         }
       } while (cursor && pages < 20);
       expect(pages).toBe(4);
@@ -199,12 +210,20 @@ describe("/api/v1/conversions", () => {
         params: { id: couponId },
       });
       expect(res.status).toBe(200);
-      expect(res.json).toMatchObject({ id: couponId, attribution_method: "coupon", coupon_code: "SARAH20" });
+      expect(res.json).toMatchObject({
+        id: couponId,
+        attribution_method: "coupon",
+        coupon_code: "SARAH20",
+      });
     });
 
     it("another brand's conversion, an unknown id and a malformed id are 404", async () => {
       for (const id of [couponId, "8f14e45f-ea1c-4e5a-9d1b-0a6f1b2c3d4e", "not-an-id"]) {
-        const res = await apiCall(one, t.db, { path: `/api/v1/conversions/${id}`, key: b.key, params: { id } });
+        const res = await apiCall(one, t.db, {
+          path: `/api/v1/conversions/${id}`,
+          key: b.key,
+          params: { id },
+        });
         expect(res.status).toBe(404);
         expect(res.json.error.type).toBe("not_found");
       }
@@ -213,15 +232,29 @@ describe("/api/v1/conversions", () => {
     it("a revoked key is 401", async () => {
       const extra = await createBrandWithKey(t.db, "Gone");
       await revokeApiKey(t.db, { brandId: extra.brandId, id: extra.keyId });
-      const res = await apiCall(one, t.db, { path: `/api/v1/conversions/${couponId}`, key: extra.key, params: { id: couponId } });
+      const res = await apiCall(one, t.db, {
+        path: `/api/v1/conversions/${couponId}`,
+        key: extra.key,
+        params: { id: couponId },
+      });
       expect(res.status).toBe(401);
     });
   });
 
   describe("POST (S2S)", () => {
     it("records an S2S conversion (201), replays it on the same external_id (200)", async () => {
-      const body = { external_id: "ord_1001", amount: 12_345, currency: "usd", affiliate_id: a.affiliateId };
-      const first = await apiCall(list, t.db, { method: "POST", path: "/api/v1/conversions", key: a.key, body });
+      const body = {
+        external_id: "ord_1001",
+        amount: 12_345,
+        currency: "usd",
+        affiliate_id: a.affiliateId,
+      };
+      const first = await apiCall(list, t.db, {
+        method: "POST",
+        path: "/api/v1/conversions",
+        key: a.key,
+        body,
+      });
       expect(first.status).toBe(201);
       expect(first.json).toMatchObject({
         id: expect.stringMatching(UUID),
@@ -234,7 +267,12 @@ describe("/api/v1/conversions", () => {
         coupon_code: null,
         status: "approved",
       });
-      const again = await apiCall(list, t.db, { method: "POST", path: "/api/v1/conversions", key: a.key, body });
+      const again = await apiCall(list, t.db, {
+        method: "POST",
+        path: "/api/v1/conversions",
+        key: a.key,
+        body,
+      });
       expect(again.status).toBe(200);
       expect(again.json.id).toBe(first.json.id);
       const get = await apiCall(one, t.db, {
@@ -246,8 +284,22 @@ describe("/api/v1/conversions", () => {
     });
 
     it("the same external_id with a different amount is 409 conflict", async () => {
-      const body = { external_id: "ord_2002", amount: 500, currency: "usd", affiliate_id: a.affiliateId };
-      expect((await apiCall(list, t.db, { method: "POST", path: "/api/v1/conversions", key: a.key, body })).status).toBe(201);
+      const body = {
+        external_id: "ord_2002",
+        amount: 500,
+        currency: "usd",
+        affiliate_id: a.affiliateId,
+      };
+      expect(
+        (
+          await apiCall(list, t.db, {
+            method: "POST",
+            path: "/api/v1/conversions",
+            key: a.key,
+            body,
+          })
+        ).status,
+      ).toBe(201);
       const res = await apiCall(list, t.db, {
         method: "POST",
         path: "/api/v1/conversions",
@@ -260,9 +312,26 @@ describe("/api/v1/conversions", () => {
 
     it("Idempotency-Key: same body replays, a different body is 409", async () => {
       const headers = { "Idempotency-Key": "idem-s2s-1" };
-      const body = { external_id: "ord_3003", amount: 700, currency: "usd", affiliate_id: a.affiliateId };
-      const first = await apiCall(list, t.db, { method: "POST", path: "/api/v1/conversions", key: a.key, body, headers });
-      const replay = await apiCall(list, t.db, { method: "POST", path: "/api/v1/conversions", key: a.key, body, headers });
+      const body = {
+        external_id: "ord_3003",
+        amount: 700,
+        currency: "usd",
+        affiliate_id: a.affiliateId,
+      };
+      const first = await apiCall(list, t.db, {
+        method: "POST",
+        path: "/api/v1/conversions",
+        key: a.key,
+        body,
+        headers,
+      });
+      const replay = await apiCall(list, t.db, {
+        method: "POST",
+        path: "/api/v1/conversions",
+        key: a.key,
+        body,
+        headers,
+      });
       expect(replay.status).toBe(201);
       expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
       expect(replay.json.id).toBe(first.json.id);
@@ -289,28 +358,68 @@ describe("/api/v1/conversions", () => {
         method: "POST",
         path: "/api/v1/conversions",
         key: a.key,
-        body: { external_id: "ord_y", amount: 100, currency: "usd", click_id: "8f14e45f-ea1c-4e5a-9d1b-0a6f1b2c3d4e" },
+        body: {
+          external_id: "ord_y",
+          amount: 100,
+          currency: "usd",
+          click_id: "8f14e45f-ea1c-4e5a-9d1b-0a6f1b2c3d4e",
+        },
       });
       expect(click.status).toBe(404);
       expect(click.json.error).toMatchObject({ type: "not_found", param: "click_id" });
     });
 
     it("invalid bodies are 400 naming the param, nothing written", async () => {
-      const before = await t.db.selectFrom("conversions").select(t.db.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      const before = await t.db
+        .selectFrom("conversions")
+        .select(t.db.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
       for (const [body, param] of [
         [{ amount: 100, currency: "usd", affiliate_id: a.affiliateId }, "external_id"],
         [{ external_id: "e1", amount: -1, currency: "usd", affiliate_id: a.affiliateId }, "amount"],
-        [{ external_id: "e1", amount: 1.5, currency: "usd", affiliate_id: a.affiliateId }, "amount"],
-        [{ external_id: "e1", amount: 100, currency: "USD", affiliate_id: a.affiliateId }, "currency"],
+        [
+          { external_id: "e1", amount: 1.5, currency: "usd", affiliate_id: a.affiliateId },
+          "amount",
+        ],
+        [
+          { external_id: "e1", amount: 100, currency: "USD", affiliate_id: a.affiliateId },
+          "currency",
+        ],
         [{ external_id: "e1", amount: 100, currency: "usd" }, "click_id"],
-        [{ external_id: "e1", amount: 100, currency: "usd", affiliate_id: a.affiliateId, click_id: a.affiliateId }, "click_id"],
-        [{ external_id: "e1", amount: 100, currency: "usd", affiliate_id: a.affiliateId, extra: 1 }, "extra"],
+        [
+          {
+            external_id: "e1",
+            amount: 100,
+            currency: "usd",
+            affiliate_id: a.affiliateId,
+            click_id: a.affiliateId,
+          },
+          "click_id",
+        ],
+        [
+          {
+            external_id: "e1",
+            amount: 100,
+            currency: "usd",
+            affiliate_id: a.affiliateId,
+            extra: 1,
+          },
+          "extra",
+        ],
       ] as const) {
-        const res = await apiCall(list, t.db, { method: "POST", path: "/api/v1/conversions", key: a.key, body });
+        const res = await apiCall(list, t.db, {
+          method: "POST",
+          path: "/api/v1/conversions",
+          key: a.key,
+          body,
+        });
         expect(res.status, JSON.stringify(body)).toBe(400);
         expect(res.json.error).toMatchObject({ type: "invalid_request", param });
       }
-      const after = await t.db.selectFrom("conversions").select(t.db.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      const after = await t.db
+        .selectFrom("conversions")
+        .select(t.db.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
       expect(Number(after.n)).toBe(Number(before.n));
     });
 
@@ -323,8 +432,15 @@ describe("/api/v1/conversions", () => {
         body: { external_id: "ord_pending", amount: 1_000, currency: "usd", affiliate_id: pending },
       });
       expect(res.status).toBe(201);
-      expect(res.json).toMatchObject({ attribution_method: "s2s", affiliate_id: null, commission_amount: 0 });
-      const listed = await apiCall(list, t.db, { path: "/api/v1/conversions?attribution_method=s2s", key: a.key });
+      expect(res.json).toMatchObject({
+        attribution_method: "s2s",
+        affiliate_id: null,
+        commission_amount: 0,
+      });
+      const listed = await apiCall(list, t.db, {
+        path: "/api/v1/conversions?attribution_method=s2s",
+        key: a.key,
+      });
       expect(listed.status).toBe(200);
       expect(listed.json.data.map((c: { id: string }) => c.id)).toContain(res.json.id);
     });

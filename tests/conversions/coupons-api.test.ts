@@ -6,7 +6,14 @@ import * as couponsRoute from "../../app/routes/api.v1.campaigns.$campaignId.cou
 import { createApiKey } from "../../app/services/api-keys.server";
 import { insertConnection } from "../stripe/helpers";
 import { apiCall, type RouteModule, UUID } from "../api/helpers";
-import { affiliateJoins, brandSetup, type BrandSetup, type CouponWorld, expireTrial, startWorld } from "../coupons/helpers";
+import {
+  affiliateJoins,
+  brandSetup,
+  type BrandSetup,
+  type CouponWorld,
+  expireTrial,
+  startWorld,
+} from "../coupons/helpers";
 
 const coupons = couponsRoute as unknown as RouteModule;
 const coupon = couponRoute as unknown as RouteModule;
@@ -19,8 +26,10 @@ describe("/api/v1 coupons and affiliate codes", () => {
   let b: BrandSetup & { apiKey: string };
   let affiliateId: string;
 
-  const keyFor = async (s: BrandSetup) => (await createApiKey(w.t.db, { brandId: s.brandId, name: "k" })).apiKey;
-  const call = (route: RouteModule, opts: Parameters<typeof apiCall>[2]) => apiCall(route, w.t.db, { context: w.ctx, ...opts });
+  const keyFor = async (s: BrandSetup) =>
+    (await createApiKey(w.t.db, { brandId: s.brandId, name: "k" })).apiKey;
+  const call = (route: RouteModule, opts: Parameters<typeof apiCall>[2]) =>
+    apiCall(route, w.t.db, { context: w.ctx, ...opts });
 
   beforeAll(async () => {
     w = await startWorld();
@@ -34,7 +43,11 @@ describe("/api/v1 coupons and affiliate codes", () => {
     await w.close();
   });
 
-  const createCoupon = (s: { campaignId: string; apiKey: string }, body: unknown, headers?: Record<string, string>) =>
+  const createCoupon = (
+    s: { campaignId: string; apiKey: string },
+    body: unknown,
+    headers?: Record<string, string>,
+  ) =>
     call(coupons, {
       method: "POST",
       path: `/api/v1/campaigns/${s.campaignId}/coupons`,
@@ -72,7 +85,11 @@ describe("/api/v1 coupons and affiliate codes", () => {
     });
 
     it("GET lists (paginated) and gets one", async () => {
-      await createCoupon(a, { name: "Flat 10", discount: { type: "amount", amount_off: 1000, currency: "usd" }, duration: "once" });
+      await createCoupon(a, {
+        name: "Flat 10",
+        discount: { type: "amount", amount_off: 1000, currency: "usd" },
+        duration: "once",
+      });
       const page1 = await call(coupons, {
         path: `/api/v1/campaigns/${a.campaignId}/coupons?limit=1`,
         key: a.apiKey,
@@ -121,10 +138,26 @@ describe("/api/v1 coupons and affiliate codes", () => {
     it("invalid bodies are 400 naming the param", async () => {
       for (const [body, param] of [
         [{ discount: { type: "percent", percent_off: 10 }, duration: "once" }, "name"],
-        [{ name: "x", discount: { type: "percent", percent_off: 0 }, duration: "once" }, "discount.percent_off"],
-        [{ name: "x", discount: { type: "percent", percent_off: 10 }, duration: "weekly" }, "duration"],
-        [{ name: "x", discount: { type: "percent", percent_off: 10 }, duration: "repeating" }, "duration_in_months"],
-        [{ name: "x".repeat(60), discount: { type: "percent", percent_off: 10 }, duration: "once" }, "name"],
+        [
+          { name: "x", discount: { type: "percent", percent_off: 0 }, duration: "once" },
+          "discount.percent_off",
+        ],
+        [
+          { name: "x", discount: { type: "percent", percent_off: 10 }, duration: "weekly" },
+          "duration",
+        ],
+        [
+          { name: "x", discount: { type: "percent", percent_off: 10 }, duration: "repeating" },
+          "duration_in_months",
+        ],
+        [
+          {
+            name: "x".repeat(60),
+            discount: { type: "percent", percent_off: 10 },
+            duration: "once",
+          },
+          "name",
+        ],
       ] as const) {
         const res = await createCoupon(a, body);
         expect(res.status, JSON.stringify(body)).toBe(400);
@@ -139,11 +172,14 @@ describe("/api/v1 coupons and affiliate codes", () => {
         params: { campaignId: a.campaignId },
       });
       expect(list.status).toBe(404);
-      const created = await createCoupon({ campaignId: a.campaignId, apiKey: b.apiKey }, {
-        name: "x",
-        discount: { type: "percent", percent_off: 10 },
-        duration: "once",
-      });
+      const created = await createCoupon(
+        { campaignId: a.campaignId, apiKey: b.apiKey },
+        {
+          name: "x",
+          discount: { type: "percent", percent_off: 10 },
+          duration: "once",
+        },
+      );
       expect(created.status).toBe(404);
       for (const method of ["GET", "PATCH", "DELETE"]) {
         const res = await call(coupon, {
@@ -169,25 +205,44 @@ describe("/api/v1 coupons and affiliate codes", () => {
       const s = await brandSetup(w, { name: "Starter" });
       const starter = { ...s, apiKey: await keyFor(s) };
       await expireTrial(w.t.db, s.brandId);
-      const res = await createCoupon(starter, { name: "x", discount: { type: "percent", percent_off: 10 }, duration: "once" });
+      const res = await createCoupon(starter, {
+        name: "x",
+        discount: { type: "percent", percent_off: 10 },
+        duration: "once",
+      });
       expect(res.status).toBe(403);
       expect(res.json.error.type).toBe("plan_required");
     });
 
     it("Stripe refusing is 502 stripe_error, nothing written", async () => {
       const s = await brandSetup(w, { name: "Broken", connect: false });
-      await insertConnection(w.ctx, s.brandId, { webhookSecret: "whsec_x", secretKey: "bogus_key_123" });
+      await insertConnection(w.ctx, s.brandId, {
+        webhookSecret: "whsec_x",
+        secretKey: "bogus_key_123",
+      });
       const broken = { ...s, apiKey: await keyFor(s) };
-      const res = await createCoupon(broken, { name: "x", discount: { type: "percent", percent_off: 10 }, duration: "once" });
+      const res = await createCoupon(broken, {
+        name: "x",
+        discount: { type: "percent", percent_off: 10 },
+        duration: "once",
+      });
       expect(res.status).toBe(502);
       expect(res.json.error.type).toBe("stripe_error");
-      const rows = await w.t.db.selectFrom("campaign_coupons").select("id").where("brand_id", "=", s.brandId).execute();
+      const rows = await w.t.db
+        .selectFrom("campaign_coupons")
+        .select("id")
+        .where("brand_id", "=", s.brandId)
+        .execute();
       expect(rows).toHaveLength(0);
     });
 
     it("Idempotency-Key replays the create", async () => {
       const headers = { "Idempotency-Key": "coupon-once" };
-      const body = { name: "Idem", discount: { type: "percent", percent_off: 15 }, duration: "forever" };
+      const body = {
+        name: "Idem",
+        discount: { type: "percent", percent_off: 15 },
+        duration: "forever",
+      };
       const first = await createCoupon(a, body, headers);
       const replay = await createCoupon(a, body, headers);
       expect(first.status).toBe(201);
@@ -202,7 +257,11 @@ describe("/api/v1 coupons and affiliate codes", () => {
     let codeId: string;
 
     beforeAll(async () => {
-      const res = await createCoupon(a, { name: "Codes", discount: { type: "percent", percent_off: 10 }, duration: "once" });
+      const res = await createCoupon(a, {
+        name: "Codes",
+        discount: { type: "percent", percent_off: 10 },
+        duration: "once",
+      });
       couponId = res.json.id;
     });
 
@@ -247,8 +306,13 @@ describe("/api/v1 coupons and affiliate codes", () => {
       expect(bad.json.error).toMatchObject({ type: "invalid_request", param: "code" });
       const missing = await createCode(a.apiKey, {});
       expect(missing.status).toBe(400);
-      expect(missing.json.error).toMatchObject({ type: "invalid_request", param: "campaign_coupon_id" });
-      const unknown = await createCode(a.apiKey, { campaign_coupon_id: "8f14e45f-ea1c-4e5a-9d1b-0a6f1b2c3d4e" });
+      expect(missing.json.error).toMatchObject({
+        type: "invalid_request",
+        param: "campaign_coupon_id",
+      });
+      const unknown = await createCode(a.apiKey, {
+        campaign_coupon_id: "8f14e45f-ea1c-4e5a-9d1b-0a6f1b2c3d4e",
+      });
       expect(unknown.status).toBe(404);
       expect(unknown.json.error).toMatchObject({ type: "not_found", param: "campaign_coupon_id" });
     });
@@ -262,12 +326,20 @@ describe("/api/v1 coupons and affiliate codes", () => {
       expect(res.status).toBe(200);
       expect(res.json.data).toHaveLength(1);
       expect(res.json.has_more).toBe(true);
-      const all = await call(codes, { path: `/api/v1/affiliates/${affiliateId}/coupons`, key: a.apiKey, params: { affiliateId } });
+      const all = await call(codes, {
+        path: `/api/v1/affiliates/${affiliateId}/coupons`,
+        key: a.apiKey,
+        params: { affiliateId },
+      });
       expect(all.json.data.map((c: { code: string }) => c.code)).toContain("SARAH20");
     });
 
     it("another brand's affiliate or code is 404", async () => {
-      const list = await call(codes, { path: `/api/v1/affiliates/${affiliateId}/coupons`, key: b.apiKey, params: { affiliateId } });
+      const list = await call(codes, {
+        path: `/api/v1/affiliates/${affiliateId}/coupons`,
+        key: b.apiKey,
+        params: { affiliateId },
+      });
       expect(list.status).toBe(404);
       const create = await createCode(b.apiKey, { campaign_coupon_id: couponId });
       expect(create.status).toBe(404);

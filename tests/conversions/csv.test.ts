@@ -69,7 +69,8 @@ describe("CSV export", () => {
   });
 
   it("neutralises formula injection in text cells", () => {
-    for (const v of ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "\nx"]) expect(neutralizeCsvText(v)).toBe(`'${v}`);
+    for (const v of ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "\nx"])
+      expect(neutralizeCsvText(v)).toBe(`'${v}`);
     expect(neutralizeCsvText("Sarah")).toBe("Sarah");
     expect(neutralizeCsvText(null)).toBe("");
   });
@@ -81,7 +82,12 @@ describe("CSV export", () => {
 
     beforeAll(async () => {
       w = await brandWorld(t.db, "Csv");
-      evil = await affiliateFor(t.db, w.brandId, w.campaignId, '=HYPERLINK("http://evil.example","click")');
+      evil = await affiliateFor(
+        t.db,
+        w.brandId,
+        w.campaignId,
+        '=HYPERLINK("http://evil.example","click")',
+      );
       tricky = await affiliateFor(t.db, w.brandId, w.campaignId, 'O\'Brien, "Bob"\nJr. Zoë');
       await insertConversion(t.db, {
         brand_id: w.brandId,
@@ -117,17 +123,27 @@ describe("CSV export", () => {
         created_at: new Date("2026-02-03T00:00:00Z"),
       });
       // another brand's row must never appear
-      await insertConversion(t.db, { brand_id: a.brandId, campaign_id: a.campaignId, affiliate_id: a.affiliateId });
+      await insertConversion(t.db, {
+        brand_id: a.brandId,
+        campaign_id: a.campaignId,
+        affiliate_id: a.affiliateId,
+      });
     });
 
     it("streams UTF-8 CSV with a header row, decimal amounts per currency and neutralised text", async () => {
       const request = new Request(`${BASE}/api/v1/conversions/export.csv`, {
         headers: { Authorization: `Bearer ${w.key}` },
       });
-      const response = await route.loader({ request, params: {}, context: testContext(t.db) } as never);
+      const response = await route.loader({
+        request,
+        params: {},
+        context: testContext(t.db),
+      } as never);
       expect(response.status).toBe(200);
       expect(response.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
-      expect(response.headers.get("Content-Disposition")).toMatch(/^attachment; filename="conversions-\d{4}-\d{2}-\d{2}\.csv"$/);
+      expect(response.headers.get("Content-Disposition")).toMatch(
+        /^attachment; filename="conversions-\d{4}-\d{2}-\d{2}\.csv"$/,
+      );
       expect(response.body).toBeInstanceOf(ReadableStream);
       const text = new TextDecoder("utf-8").decode(await response.arrayBuffer());
       expect(text.split("\n")[0]).toBe(CSV_COLUMNS.join(","));
@@ -146,9 +162,18 @@ describe("CSV export", () => {
         campaign_name: "Csv Partners",
         created_at: "2026-02-01T00:00:00.000Z",
       });
-      expect(jpy).toMatchObject({ amount: "5000", commission_amount: "1000", currency: "jpy", coupon_code: "" });
+      expect(jpy).toMatchObject({
+        amount: "5000",
+        commission_amount: "1000",
+        currency: "jpy",
+        coupon_code: "",
+      });
       expect(jpy.affiliate_name).toBe(`'=HYPERLINK("http://evil.example","click")`);
-      expect(kwd).toMatchObject({ amount: "1.234", commission_amount: "0.247", external_id: "'-cmd|' /C calc'!A0" });
+      expect(kwd).toMatchObject({
+        amount: "1.234",
+        commission_amount: "0.247",
+        external_id: "'-cmd|' /C calc'!A0",
+      });
       // the raw text keeps the quote inside the quoted cell: no cell starts with a formula character
       for (const r of parseCsv(text)) for (const cell of r) expect(cell).not.toMatch(/^[=+@\t\r]/);
     });
@@ -173,7 +198,10 @@ describe("CSV export", () => {
     });
 
     it("a bad filter is a JSON 400 naming the param; no key is 401", async () => {
-      const res = await apiCall(route, t.db, { path: "/api/v1/conversions/export.csv?status=nope", key: w.key });
+      const res = await apiCall(route, t.db, {
+        path: "/api/v1/conversions/export.csv?status=nope",
+        key: w.key,
+      });
       expect(res.status).toBe(400);
       expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
       expect(res.json.error).toMatchObject({ type: "invalid_request", param: "status" });
@@ -224,7 +252,11 @@ describe("CSV export", () => {
         headers: { Authorization: `Bearer ${big.key}` },
         signal: controller.signal,
       });
-      const response = await route.loader({ request, params: {}, context: testContext(t.db) } as never);
+      const response = await route.loader({
+        request,
+        params: {},
+        context: testContext(t.db),
+      } as never);
       const reader = response.body!.getReader();
       const first = await reader.read();
       expect(first.done).toBe(false);

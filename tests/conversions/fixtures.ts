@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DB } from "../../app/db/db.server";
+import type { Insertable } from "kysely";
 import type { ConversionsTable } from "../../app/db/schema";
 import { createAffiliate } from "../../app/services/affiliates.server";
 import { createCampaign } from "../../app/services/campaigns.server";
@@ -72,11 +73,18 @@ export async function insertConversion(db: DB, seed: ConversionSeed): Promise<st
     decision: JSON.stringify({ version: 1, rule: "link_only", winner: null, candidates: [] }),
     period_start: now,
     occurred_at: now,
-    stripe_customer_id: `cus_${randomUUID().slice(0, 12)}`,
-    ...(seed.external_id ? {} : { stripe_invoice_id: `in_${randomUUID().replace(/-/g, "")}` }),
+    ...(seed.external_id
+      ? {}
+      : {
+          stripe_customer_id: `cus_${randomUUID().slice(0, 12)}`,
+          stripe_invoice_id: `in_${randomUUID().replace(/-/g, "")}`,
+        }),
     ...seed,
   };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const row = await db.insertInto("conversions").values(values as any).returning("id").executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto("conversions")
+    .values(values as unknown as Insertable<ConversionsTable>)
+    .returning("id")
+    .executeTakeFirstOrThrow();
   return row.id;
 }

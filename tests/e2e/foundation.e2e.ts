@@ -22,6 +22,7 @@ describe("foundation journey (Chromium)", () => {
     await screenshot(brand, "01-login");
 
     await brand.goto("/signup");
+    await brand.waitForSelector("html[data-hydrated]");
     await brand.getByLabel("Brand name").fill("Northwind Metrics");
     await brand.getByLabel("Your name").fill("Nora West");
     await brand.getByLabel("Email").fill("nora@northwind.test");
@@ -29,11 +30,14 @@ describe("foundation journey (Chromium)", () => {
     await brand.getByLabel(/Confirm|Repeat/).fill("correct horse battery");
     await brand.getByRole("button", { name: /Create|Start|Sign up/ }).click();
     await brand.waitForURL("**/app");
-    await expect(brand.getByRole("heading", { level: 1 }).textContent()).resolves.toContain("Dashboard");
+    await expect(brand.getByRole("heading", { level: 1 }).textContent()).resolves.toContain(
+      "Dashboard",
+    );
     expect(await axeViolations(brand)).toEqual([]);
     await screenshot(brand, "02-dashboard");
 
     await brand.goto("/app/campaigns/new");
+    await brand.waitForSelector("html[data-hydrated]");
     await brand.getByLabel("Name").fill("Northwind Partners");
     await brand.getByLabel("Destination URL").fill("https://northwind.example.com/pricing");
     await brand.getByLabel("Commission (%)").fill("20");
@@ -46,17 +50,29 @@ describe("foundation journey (Chromium)", () => {
     const affCtx = await stack.newContext();
     const aff = await affCtx.newPage();
     await aff.goto(joinUrl);
+    await aff.waitForSelector("html[data-hydrated]");
     await aff.getByLabel("Your name").fill("Sam Rivera");
     await aff.getByLabel("Email").fill("sam@creators.test");
     await aff.getByLabel("Password").fill("sam's long password");
-    await aff.getByRole("button").filter({ hasText: /Join|Apply|Sign up/ }).click();
+    await aff
+      .getByRole("button")
+      .filter({ hasText: /Join|Apply|Sign up/ })
+      .click();
     await aff.waitForURL("**/a");
-    await expect(aff.getByText(/awaiting approval/i).first().textContent()).resolves.toBeTruthy();
+    await expect(
+      aff
+        .getByText(/awaiting approval/i)
+        .first()
+        .textContent(),
+    ).resolves.toBeTruthy();
     await screenshot(aff, "04-affiliate-pending");
 
     await brand.goto("/app/affiliates?status=pending");
     await brand.getByRole("button", { name: "Approve Sam Rivera" }).click();
-    await brand.getByText(/approved/i).first().waitFor();
+    await brand
+      .getByText(/approved/i)
+      .first()
+      .waitFor();
     await screenshot(brand, "05-affiliates");
 
     await aff.reload();

@@ -9,7 +9,11 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from "../../app/db/embedded.server";
+import {
+  freePort,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+} from "../../app/db/embedded.server";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -25,7 +29,12 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv, log: string[]): ChildProcess {
+function startProcess(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  log: string[],
+): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", ...args], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -48,7 +57,9 @@ async function waitForHttp(url: string, timeoutMs: number, log: string[]): Promi
       // not up yet
     }
     if (Date.now() - start > timeoutMs) {
-      throw new Error(`Server did not answer at ${url} within ${timeoutMs} ms\n${log.slice(-40).join("\n")}`);
+      throw new Error(
+        `Server did not answer at ${url} within ${timeoutMs} ms\n${log.slice(-40).join("\n")}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -118,7 +129,15 @@ export async function startStack(): Promise<Stack> {
       emulator: em,
       databaseUrl: db.url,
       browser: b,
-      newContext: () => b.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 860 } }),
+      // A regular desktop Chrome user agent: isbot (rightly) treats "HeadlessChrome" as a bot, and
+      // the referral link does not count bots' clicks.
+      newContext: () =>
+        b.newContext({
+          baseURL: baseUrl,
+          viewport: { width: 1280, height: 860 },
+          userAgent:
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+        }),
       logs: () => log.join("\n"),
       async stop() {
         await b.close().catch(() => {});
@@ -142,13 +161,31 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Run axe-core in the page; returns serious and critical violations. */
-export async function axeViolations(page: Page): Promise<{ id: string; impact: string; help: string; nodes: number }[]> {
+export async function axeViolations(
+  page: Page,
+): Promise<{ id: string; impact: string; help: string; nodes: number }[]> {
   const axePath = path.resolve("node_modules/axe-core/axe.min.js");
   await page.addScriptTag({ path: axePath });
   const results = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            opts: object,
+          ) => Promise<{
+            violations: { id: string; impact: string; help: string; nodes: unknown[] }[];
+          }>;
+        };
+      }
+    ).axe;
     const r = await axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.length,
+    }));
   });
   return results.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
