@@ -84,4 +84,27 @@ describe("foundation journey (Chromium)", () => {
     await brandCtx.close();
     await affCtx.close();
   }, 120_000);
+
+  it("logs in by keyboard alone, and a wrong password is announced next to the form", async () => {
+    const ctx = await stack.newContext();
+    const page = await ctx.newPage();
+    await page.goto("/login");
+    await page.waitForSelector("html[data-hydrated]");
+    const focusedName = () =>
+      page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name ?? "");
+    for (let i = 0; i < 10 && (await focusedName()) !== "email"; i++)
+      await page.keyboard.press("Tab");
+    expect(await focusedName()).toBe("email");
+    await page.keyboard.type("nora@northwind.test");
+    await page.keyboard.press("Tab");
+    expect(await focusedName()).toBe("password");
+    await page.keyboard.type("not the password");
+    await page.keyboard.press("Enter");
+    await page.getByRole("alert").first().waitFor();
+    await expect(page.getByRole("alert").first().textContent()).resolves.toContain("incorrect");
+    await page.locator('input[name="password"]').fill("correct horse battery");
+    await page.locator('input[name="password"]').press("Enter");
+    await page.waitForURL("**/app");
+    await ctx.close();
+  }, 60_000);
 });

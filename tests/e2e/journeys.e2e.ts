@@ -147,7 +147,9 @@ describe("journeys (Chromium)", () => {
       .click();
     await aff.waitForURL(/\/a\/campaigns\//);
     await hydrated(aff);
-    const codeForm = aff.locator("form").filter({ has: aff.getByRole("button", { name: "Create code" }) });
+    const codeForm = aff
+      .locator("form")
+      .filter({ has: aff.getByRole("button", { name: "Create code" }) });
     await codeForm.getByLabel("Code", { exact: true }).fill("patvip");
     await codeForm.getByRole("button", { name: "Create code" }).click();
     await aff.getByText("PATVIP").first().waitFor();
@@ -173,6 +175,13 @@ describe("journeys (Chromium)", () => {
     await expect(row.textContent()).resolves.toMatch(/\$80\.00[\s\S]*\$16\.00/);
     await expectAccessible(brand);
     await screenshot(brand, "13-brand-conversions");
+
+    // The affiliate detail page (brand side) with its per-code results.
+    await brand.goto("/app/affiliates");
+    await brand.getByRole("link", { name: "Pat Podcaster" }).first().click();
+    await brand.waitForURL(/\/app\/affiliates\/[0-9a-f-]{36}/);
+    await expectAccessible(brand);
+    await screenshot(brand, "13b-affiliate-detail");
 
     await waitForRow(aff, "/a/conversions", "$16.00");
     await screenshot(aff, "14-affiliate-conversions");
