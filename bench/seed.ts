@@ -205,7 +205,7 @@ export async function bulkConversions(
          from generate_series($5::int, $6::int) as g
          cross join lateral (select
              case when g % 10 < 6 then 'coupon' when g % 10 < 9 then 'link' else 's2s' end as method,
-             (1000 + (g * 7919) % 49000)::bigint as amt,
+             (1000 + (g::bigint * 7919) % 49000)::bigint as amt,
              case when g % 5 = 0 then 'eur' else 'usd' end as cur,
              case when g % 33 = 0 then 'refunded' when g % 20 = 0 then 'partially_refunded' else 'approved' end as st,
              now() - make_interval(secs => ($3::float8 * ($7::int - g)) / $7::int) as ts) as m(method, amt, cur, st, ts)
