@@ -15,6 +15,7 @@ import express from "express";
 import { csrfSetCookie, newCsrfToken, readCsrfCookie } from "./app/auth/csrf.server";
 import { loadConfigOrExit } from "./app/config.server";
 import { onShutdown, openRuntime } from "./app/runtime.server";
+import { securityHeaders } from "./app/security-headers.server";
 import { connectBrandsToEmulator } from "./app/services/dev-stripe.server";
 import { seedDemoIfEmpty } from "./app/services/seed.server";
 import { startWorker, type WorkerHandle } from "./jobs/runner";
@@ -75,16 +76,7 @@ let build = await importBuild();
 const app = express();
 app.disable("x-powered-by");
 app.use(compression());
-app.use((_req, res, next) => {
-  res.setHeader("X-Content-Type-Options", "nosniff");
-  res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
-  res.setHeader("Content-Security-Policy", "frame-ancestors 'none'");
-  res.setHeader("X-Frame-Options", "DENY");
-  if (config.secureCookies) {
-    res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-  }
-  next();
-});
+app.use(securityHeaders({ appUrl: config.appUrl, devOrigin: process.env.REMIX_DEV_ORIGIN }));
 app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
 app.use(express.static("public", { maxAge: "1h" }));
 

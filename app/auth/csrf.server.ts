@@ -39,7 +39,9 @@ export class CsrfError extends Response {}
 
 /** Read the form and verify its CSRF token; throws a 403 Response when it is missing or wrong. */
 export async function requireCsrfForm(request: Request): Promise<FormData> {
-  const form = await request.formData();
+  // A body that is not a form (missing or other Content-Type, malformed multipart) carries no
+  // token: the same 403, not an exception (a 500).
+  const form = await request.formData().catch(() => new FormData());
   const cookieToken = readCsrfCookie(request.headers.get("Cookie"));
   const fieldToken = form.get(CSRF_FIELD);
   if (!cookieToken || typeof fieldToken !== "string" || !tokensMatch(cookieToken, fieldToken)) {

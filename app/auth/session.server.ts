@@ -107,10 +107,15 @@ export async function endSession(request: Request, ctx: Pick<AppContext, "db" | 
   return redirect(redirectTo, { headers: { "Set-Cookie": await storage.destroySession(session) } });
 }
 
-/** Only same-site relative paths are accepted as post-login destinations (no open redirect). */
+/**
+ * Only same-site relative paths are accepted as post-login destinations (no open redirect): one
+ * leading slash, then printable ASCII without backslashes. Browsers drop tabs and newlines and read
+ * `\\` as `/` in URLs, so `/\t/evil.example` would otherwise become `//evil.example`; other
+ * characters cannot even be put in a Location header.
+ */
+const SAFE_PATH = /^\/(?![/\\])[!-[\]-~]*$/;
+
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/app"): string {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) {
-    return fallback;
-  }
+  if (typeof to !== "string" || !SAFE_PATH.test(to)) return fallback;
   return to;
 }

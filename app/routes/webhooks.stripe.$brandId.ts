@@ -65,7 +65,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
     if (CONNECTION_CODES.has(code) || /^(08|53|57P)/.test(code)) return true;
     const message = typeof err.message === "string" ? err.message : "";
     if (
-      /Cannot use a pool after calling end|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|too many clients/i.test(
+      /Cannot use a pool after calling end|Connection terminated|is not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|too many clients/i.test(
         message,
       )
     ) {

@@ -35,7 +35,8 @@ const stripeEventSchema = z.looseObject({
   type: z.string().min(1).max(255),
   livemode: z.boolean(),
   api_version: z.string().max(64).nullish(),
-  created: z.number().int().nonnegative(),
+  // Unix seconds; the cap (year 9999) keeps `new Date(created * 1000)` a valid timestamp.
+  created: z.number().int().nonnegative().max(253_402_300_799),
   data: z.looseObject({ object: z.record(z.string(), z.unknown()) }),
 });
 
@@ -78,6 +79,8 @@ export async function intakeStripeEvent(
   }
   const event = stripeEventSchema.safeParse(parsed);
   if (!event.success) return { kind: "rejected", message: "Body is not a Stripe event" };
+  // PostgreSQL jsonb cannot hold U+0000 or unpaired surrogates; Stripe never sends them.
+  if (hasUnstorableText(parsed)) return { kind: "rejected", message: "Body contains text that cannot be stored (NUL or unpaired surrogate)" };
   const e = event.data;
 
   let status: StripeEventStatus = "pending";
@@ -121,6 +124,16 @@ export async function intakeStripeEvent(
     }
     return { kind: "stored", duplicate: false, eventRowId: inserted.id, status } as const;
   });
+}
+
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what we look for
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function hasUnstorableText(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return UNSTORABLE.test(value);
+  if (!value || typeof value !== "object" || depth > 64) return false;
+  for (const [k, v] of Object.entries(value)) if (UNSTORABLE.test(k) || hasUnstorableText(v, depth + 1)) return true;
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -200,9 +200,8 @@ describe("Postgres restart under intake load", () => {
       const l = await listeners();
       return l.listen === 1 && l.liveness === 1 ? l : undefined;
     }, 70_000, "the worker's LISTEN and liveness sessions to be back", 500);
-    // A job added now is picked up through the new LISTEN quickly.
     const health = await fetch(`${baseUrl}/login`);
-    expect(health.status).toBe(200);
+    expect({ status: health.status, log: health.status === 200 ? [] : web!.lines.slice(-20) }).toEqual({ status: 200, log: [] });
 
     const figures = {
       restarts: RESTARTS,
@@ -215,6 +214,9 @@ describe("Postgres restart under intake load", () => {
       stored: stored.length,
       lostAfter2xx: lost2xx.length,
       partialRows: partial.length,
+      workerRunnerRestarts: worker!.lines.filter((l) => /job runner restarted/.test(l)).length,
+      workerJobsRecovered: worker!.lines.filter((l) => /recovered \d+ job/.test(l)).length,
+      webProcessAliveThroughout: web!.child.exitCode === null && web!.lines.filter((l) => /Rekomi is running/.test(l)).length === 1,
       seconds: (Date.now() - t0) / 1000,
     };
     console.log(`[postgres-restart] ${JSON.stringify(figures)}`);

@@ -190,6 +190,10 @@ describe("worker crashes", () => {
     // ---- the final worker: must pick up the dead workers' jobs at once and finish everything
     const restartAt = Date.now();
     const lockedBeforeRestart = (await queueState()).locked;
+    // Jobs waiting out graphile-worker's retry backoff (they failed, e.g. a Stripe read interrupted).
+    const { rows: backoff } = await sql<{ n: number; errors: string[] | null }>`
+      select count(*)::int as n, array_agg(distinct left(last_error, 120)) as errors from graphile_worker.jobs
+      where locked_by is null and attempts > 0 and run_at > now()`.execute(w.db);
     const final = startWorkerProc(workerEnv(), "worker-final");
     procs.push(final);
     await final.waitForLine(/Rekomi worker running/);
@@ -231,6 +235,8 @@ describe("worker crashes", () => {
       sigkills: kills,
       jobsLockedByKilledWorkers: orphanedAtKill,
       lockedWhenFinalWorkerStarted: lockedBeforeRestart,
+      inRetryBackoffWhenFinalWorkerStarted: backoff[0].n,
+      retryErrors: backoff[0].errors ?? [],
       recoveryLogLines: recoveredLines.length,
       finalWorkerSettleSeconds: settleSeconds,
       conversionsCompared: compared,
