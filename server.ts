@@ -6,6 +6,7 @@
  *   In production run `npm run worker` as its own process.
  */
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import url from "node:url";
 import { createRequestHandler } from "@remix-run/express";
@@ -16,6 +17,7 @@ import { csrfSetCookie, newCsrfToken, readCsrfCookie } from "./app/auth/csrf.ser
 import { loadConfigOrExit } from "./app/config.server";
 import { onShutdown, openRuntime } from "./app/runtime.server";
 import { securityHeaders } from "./app/security-headers.server";
+import { hotPathListener } from "./app/http/hot-paths.server";
 import { connectBrandsToEmulator } from "./app/services/dev-stripe.server";
 import { seedDemoIfEmpty } from "./app/services/seed.server";
 import { startWorker, type WorkerHandle } from "./jobs/runner";
@@ -75,8 +77,10 @@ let build = await importBuild();
 
 const app = express();
 app.disable("x-powered-by");
-app.use(compression());
-app.use(securityHeaders({ appUrl: config.appUrl, devOrigin: process.env.REMIX_DEV_ORIGIN }));
+const compress = compression();
+app.use(compress);
+const security = securityHeaders({ appUrl: config.appUrl, devOrigin: process.env.REMIX_DEV_ORIGIN });
+app.use(security);
 app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
 app.use(express.static("public", { maxAge: "1h" }));
 
@@ -114,7 +118,12 @@ app.all(
     : createRequestHandler({ build, mode: "production", getLoadContext }),
 );
 
-const server = app.listen(config.port, () => {
+// GET|HEAD /r/:code and POST /webhooks/stripe/:brandId are answered in front of express and Remix
+// (same implementation and bytes as their Remix routes, through the same compression and
+// security-header middleware; issue 9): app/http/hot-paths.server.ts. Source modules, so under
+// `remix dev` edits to them need a restart.
+const listener = hotPathListener(app, { db: runtime.db, config, compression: compress, security });
+const server = http.createServer(listener).listen(config.port, () => {
   console.log(`Rekomi is running at ${config.appUrl} (port ${config.port})`);
   if (underRemixDev) void broadcastDevReady(build);
 });

@@ -7,6 +7,9 @@ import * as m0005 from "./0005_clicks";
 import * as m0006 from "./0006_attribution";
 import * as m0007 from "./0007_webhooks";
 import * as m0008 from "./0008_api";
+import * as m0009 from "./0009_conversion_reads";
+import * as m0010 from "./0010_attribution_state";
+import * as m0011 from "./0011_hot_path_writes";
 
 /**
  * Every migration, in order. Forward-only: there are no `down` functions; fix forward with a new
@@ -21,4 +24,7 @@ export const migrations: Record<string, Migration> = {
   "0006_attribution": m0006,
   "0007_webhooks": m0007,
   "0008_api": m0008,
+  "0009_conversion_reads": m0009,
+  "0010_attribution_state": m0010,
+  "0011_hot_path_writes": m0011,
 };

@@ -279,6 +279,21 @@ export interface ApiRateLimitsTable {
   updated_at: Timestamp;
 }
 
+// ---- Reads (migrations/0009_conversion_reads.ts) ----
+/** Daily conversion sums, kept exact by triggers on conversions; read-only for the app. */
+export interface ConversionDailyTotalsTable {
+  brand_id: string;
+  /** UTC day of created_at, YYYY-MM-DD (a pg `date`; returned as a string by the read queries). */
+  day: ColumnType<string, string, never>;
+  currency: string;
+  attribution_method: AttributionMethodColumn;
+  status: "approved" | "partially_refunded" | "refunded";
+  conversions: number;
+  amount: number;
+  refunded_amount: number;
+  commission_amount: number;
+}
+
 // ---- Attribution (migrations/0006_attribution.ts) ----
 export type AttributionMethodColumn = "link" | "coupon" | "s2s";
 export type ConversionStatusColumn = "approved" | "partially_refunded" | "refunded";
@@ -412,6 +427,7 @@ export interface Database {
   pending_refunds: PendingRefundsTable;
   api_idempotency_keys: ApiIdempotencyKeysTable;
   api_rate_limits: ApiRateLimitsTable;
+  conversion_daily_totals: ConversionDailyTotalsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_messages: WebhookMessagesTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -49,31 +49,34 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { brand } = await requireBrandUser(request, context);
   const url = new URL(request.url);
   const { filters, values, errors } = parseConversionFilterParams(url.searchParams);
-  const affiliates = await affiliateOptions(context.db, brand.id);
   const invalid = Object.keys(errors).length > 0;
+  // Every read at once (each is an index probe or a read of the daily rollup).
+  const [affiliates, list] = await Promise.all([
+    affiliateOptions(context.db, brand.id),
+    invalid
+      ? null
+      : Promise.all([
+          listConversionItems(context.db, brand.id, filters, {
+            limit: PAGE_SIZE,
+            after: url.searchParams.get("after"),
+            before: url.searchParams.get("before"),
+          }),
+          conversionTotals(context.db, brand.id, filters),
+          conversionSeries(context.db, brand.id, filters),
+          hasAnyConversion(context.db, brand.id),
+        ]),
+  ]);
   const body: ConversionsPageData = {
     values,
     errors,
     filtered: Object.values(values).some(Boolean),
     affiliates: affiliates.map((a) => ({ id: a.id, name: a.name })),
-    page: { items: [], older: null, newer: null },
-    totals: [],
-    chart: { granularity: "day", series: [] },
-    anyAtAll: true,
+    page: list?.[0] ?? { items: [], older: null, newer: null },
+    totals: list?.[1] ?? [],
+    chart: list?.[2] ?? { granularity: "day", series: [] },
+    anyAtAll: list?.[3] ?? true,
     exportHref: `/app/conversions/export.csv${filterQueryString(values)}`,
   };
-  if (!invalid) {
-    [body.page, body.totals, body.chart, body.anyAtAll] = await Promise.all([
-      listConversionItems(context.db, brand.id, filters, {
-        limit: PAGE_SIZE,
-        after: url.searchParams.get("after"),
-        before: url.searchParams.get("before"),
-      }),
-      conversionTotals(context.db, brand.id, filters),
-      conversionSeries(context.db, brand.id, filters),
-      hasAnyConversion(context.db, brand.id),
-    ]);
-  }
   return invalid ? data(body, { status: 400 }) : body;
 }
 

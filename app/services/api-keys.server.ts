@@ -1,5 +1,13 @@
 import { randomBytes } from "node:crypto";
+import { type RawBuilder, sql } from "kysely";
 import { z } from "zod";
+import {
+  API_RATE_LIMIT,
+  rateDecision,
+  type RateDecision,
+  type RateLimit,
+  tokenUpsert,
+} from "~/api/rate-limit.server";
 import type { DB } from "~/db/db.server";
 import {
   API_KEY_RANDOM_BYTES,
@@ -113,24 +121,75 @@ export interface VerifiedApiKey {
   name: string;
 }
 
+/** `last_used_at` is recorded at most once per this interval (not a write on every request). */
+export const LAST_USED_RESOLUTION_SECONDS = 60;
+
+interface KeyRow {
+  id: string;
+  brand_id: string;
+  name: string;
+  key_hash: string;
+}
+
+/**
+ * One statement: the key by digest (not revoked — a revocation takes effect on the next request),
+ * `last_used_at` stamped when it is unset or older than LAST_USED_RESOLUTION_SECONDS, and, when
+ * `bucket` is given, that CTE (a token taken for the key) — all in one round trip.
+ */
+async function lookupKey<B extends object>(
+  db: DB,
+  presented: string,
+  now: Date,
+  bucket?: (keyIds: RawBuilder<unknown>) => RawBuilder<B>,
+): Promise<(KeyRow & Partial<B>) | null> {
+  if (!isWellFormedApiKey(presented)) return null;
+  const digest = hashApiKey(presented);
+  const result = await sql<KeyRow & Partial<B>>`
+    with k as (
+      select id, brand_id, name, key_hash from api_keys where key_hash = ${digest} and revoked_at is null
+    ), touched as (
+      update api_keys set last_used_at = ${now}
+       where id = (select id from k)
+         and (last_used_at is null
+              or last_used_at < ${now}::timestamptz - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS}))
+      returning id
+    )${bucket ? sql`, bucket as (${bucket(sql`select id from k`)})` : sql``}
+    select k.*${bucket ? sql`, bucket.*` : sql``} from k${bucket ? sql` left join bucket on true` : sql``}`.execute(
+    db,
+  );
+  const row = result.rows[0];
+  if (!row || !apiKeyHashesMatch(row.key_hash, digest)) return null;
+  return row;
+}
+
 /**
  * Authenticate a presented key: shape check, SHA-256 lookup, constant-time digest comparison,
- * not revoked. Records the use in last_used_at. Returns null for anything else.
+ * not revoked. Records the use in last_used_at (at most once a minute). Returns null for anything else.
  */
 export async function verifyApiKey(
   db: DB,
   presented: string,
   now = new Date(),
 ): Promise<VerifiedApiKey | null> {
-  if (!isWellFormedApiKey(presented)) return null;
-  const digest = hashApiKey(presented);
-  const row = await db
-    .selectFrom("api_keys")
-    .select(["id", "brand_id", "name", "key_hash"])
-    .where("key_hash", "=", digest)
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
-  if (!row || !apiKeyHashesMatch(row.key_hash, digest)) return null;
-  await db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", row.id).execute();
-  return { id: row.id, brandId: row.brand_id, name: row.name };
+  const row = await lookupKey(db, presented, now);
+  return row ? { id: row.id, brandId: row.brand_id, name: row.name } : null;
+}
+
+/**
+ * verifyApiKey and the key's rate-limit token (app/api/rate-limit.server.ts) in one statement:
+ * the API's per-request overhead is one round trip. No token is taken for an unknown or revoked
+ * key (401 comes before 429, as before).
+ */
+export async function verifyApiKeyAndTakeToken(
+  db: DB,
+  presented: string,
+  limit: RateLimit = API_RATE_LIMIT,
+  now = new Date(),
+): Promise<{ key: VerifiedApiKey; rate: RateDecision } | null> {
+  const row = await lookupKey(db, presented, now, (keyIds) => tokenUpsert(keyIds, limit));
+  if (!row || row.tokens === undefined || row.allowed === undefined) return null;
+  return {
+    key: { id: row.id, brandId: row.brand_id, name: row.name },
+    rate: rateDecision({ tokens: row.tokens, allowed: row.allowed }, limit),
+  };
 }

@@ -238,23 +238,132 @@ export interface CurrencyTotal {
   commission: number;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * How a totals/series read is answered: whole UTC days from `conversion_daily_totals` (kept exact
+ * by triggers on conversions, migrations/0009) and the partial days at the edges of a created_at
+ * range from `conversions` itself. `null` when a filter is one the rollup does not carry
+ * (affiliate, code): then everything comes from `conversions` through its indexes.
+ */
+interface RollupPlan {
+  /** First whole day to read from the rollup (inclusive), YYYY-MM-DD; null = from the start. */
+  fromDay: string | null;
+  /** Last whole day (exclusive), YYYY-MM-DD; null = to the end. */
+  toDay: string | null;
+  /** Whether the rollup has any day to contribute (false when the range is within one day). */
+  useRollup: boolean;
+  /** created_at ranges [gte, lt) read from conversions (the partial days). */
+  edges: { gte: string; lt: string }[];
+}
+
+const dayString = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export function rollupPlan(f: ConversionFilterSet): RollupPlan | null {
+  if (f.affiliate_id !== undefined || f.coupon_code) return null;
+  const gte = f.created_gte ? new Date(f.created_gte).getTime() : null;
+  const lt = f.created_lt ? new Date(f.created_lt).getTime() : null;
+  const firstDay = gte === null ? null : Math.ceil(gte / DAY_MS) * DAY_MS;
+  const endDay = lt === null ? null : Math.floor(lt / DAY_MS) * DAY_MS;
+  if (gte !== null && lt !== null && firstDay! >= endDay!) {
+    // No whole day inside the range: all of it from conversions.
+    return {
+      fromDay: null,
+      toDay: null,
+      useRollup: false,
+      edges: [{ gte: new Date(gte).toISOString(), lt: new Date(lt).toISOString() }],
+    };
+  }
+  const edges: RollupPlan["edges"] = [];
+  if (gte !== null && gte < firstDay!) {
+    edges.push({ gte: new Date(gte).toISOString(), lt: new Date(firstDay!).toISOString() });
+  }
+  if (lt !== null && endDay! < lt) {
+    edges.push({ gte: new Date(endDay!).toISOString(), lt: new Date(lt).toISOString() });
+  }
+  return {
+    fromDay: firstDay === null ? null : dayString(firstDay),
+    toDay: endDay === null ? null : dayString(endDay),
+    useRollup: true,
+    edges,
+  };
+}
+
+/** The brand's rollup rows for the method/status filters and the whole-day range. */
+function rollupRows(db: DB, brandId: string, f: ConversionFilterSet, plan: RollupPlan) {
+  let q = db.selectFrom("conversion_daily_totals as d").where("d.brand_id", "=", brandId);
+  if (f.attribution_method) q = q.where("d.attribution_method", "=", f.attribution_method);
+  if (f.status) q = q.where("d.status", "=", f.status);
+  if (plan.fromDay) q = q.where(sql<boolean>`d.day >= ${plan.fromDay}::date`);
+  if (plan.toDay) q = q.where(sql<boolean>`d.day < ${plan.toDay}::date`);
+  return q;
+}
+
 /** Totals of the filtered conversions, one row per currency. */
 export async function conversionTotals(
   db: DB,
   brandId: string,
   filters: ConversionFilterSet,
 ): Promise<CurrencyTotal[]> {
-  const rows = await filteredConversions(db, brandId, filters)
-    .select([
-      "conversions.currency",
-      sql<number>`count(*)::int`.as("count"),
-      sql<number>`coalesce(sum(conversions.amount), 0)::bigint`.as("amount"),
-      sql<number>`coalesce(sum(conversions.refunded_amount), 0)::bigint`.as("refunded"),
-      sql<number>`coalesce(sum(conversions.commission_amount), 0)::bigint`.as("commission"),
-    ])
-    .groupBy("conversions.currency")
-    .orderBy("conversions.currency")
-    .execute();
+  const plan = rollupPlan(filters);
+  let rows: {
+    currency: string;
+    count: number;
+    amount: number;
+    refunded: number;
+    commission: number;
+  }[];
+  if (!plan) {
+    rows = await filteredConversions(db, brandId, filters)
+      .select([
+        "conversions.currency",
+        sql<number>`count(*)::int`.as("count"),
+        sql<number>`coalesce(sum(conversions.amount), 0)::bigint`.as("amount"),
+        sql<number>`coalesce(sum(conversions.refunded_amount), 0)::bigint`.as("refunded"),
+        sql<number>`coalesce(sum(conversions.commission_amount), 0)::bigint`.as("commission"),
+      ])
+      .groupBy("conversions.currency")
+      .orderBy("conversions.currency")
+      .execute();
+  } else {
+    // One statement (one snapshot): rollup days + partial-day edges, summed per currency.
+    const parts = plan.edges.map((e) =>
+      filteredConversions(db, brandId, { ...filters, created_gte: e.gte, created_lt: e.lt })
+        .select([
+          "conversions.currency",
+          sql<number>`count(*)`.as("n"),
+          sql<number>`sum(conversions.amount)`.as("amount"),
+          sql<number>`sum(conversions.refunded_amount)`.as("refunded"),
+          sql<number>`sum(conversions.commission_amount)`.as("commission"),
+        ])
+        .groupBy("conversions.currency"),
+    );
+    const rollup = rollupRows(db, brandId, filters, plan)
+      .select([
+        "d.currency",
+        sql<number>`sum(d.conversions)`.as("n"),
+        sql<number>`sum(d.amount)`.as("amount"),
+        sql<number>`sum(d.refunded_amount)`.as("refunded"),
+        sql<number>`sum(d.commission_amount)`.as("commission"),
+      ])
+      .groupBy("d.currency");
+    const sources = [...(plan.useRollup ? [rollup] : []), ...parts];
+    let union = sources[0] as typeof rollup;
+    for (const p of sources.slice(1)) union = union.unionAll(p as typeof rollup);
+    rows = await db
+      .selectFrom(union.as("x"))
+      .select([
+        "x.currency",
+        sql<number>`sum(x.n)::bigint`.as("count"),
+        sql<number>`coalesce(sum(x.amount), 0)::bigint`.as("amount"),
+        sql<number>`coalesce(sum(x.refunded), 0)::bigint`.as("refunded"),
+        sql<number>`coalesce(sum(x.commission), 0)::bigint`.as("commission"),
+      ])
+      .groupBy("x.currency")
+      .having(sql<boolean>`sum(x.n) > 0`)
+      .orderBy("x.currency")
+      .execute();
+  }
   return rows.map((r) => ({
     currency: r.currency,
     count: Number(r.count),
@@ -276,6 +385,7 @@ export async function conversionSeries(
   brandId: string,
   filters: ConversionFilterSet,
 ): Promise<ConversionSeries> {
+  // min/max are two index probes (every filter the UI offers has an index leading to created_at).
   const range = await filteredConversions(db, brandId, filters)
     .select([
       sql<Date | null>`min(conversions.created_at)`.as("min"),
@@ -286,20 +396,71 @@ export async function conversionSeries(
   const from = filters.created_gte ? new Date(filters.created_gte) : new Date(range.min);
   const to = filters.created_lt ? new Date(filters.created_lt) : new Date(range.max);
   const granularity = granularityFor(from, to);
-  const bucket = sql<string>`to_char(date_trunc(${granularity}, conversions.created_at at time zone 'UTC'), 'YYYY-MM-DD')`;
-  const rows = await filteredConversions(db, brandId, filters)
-    .select([
-      bucket.as("bucket"),
-      "conversions.currency",
-      "conversions.attribution_method",
-      sql<number>`coalesce(sum(conversions.amount - conversions.refunded_amount), 0)::bigint`.as(
-        "revenue",
-      ),
-      sql<number>`coalesce(sum(conversions.commission_amount), 0)::bigint`.as("commission"),
-    ])
-    .groupBy([sql`1`, "conversions.currency", "conversions.attribution_method"])
-    .orderBy(sql`1`)
-    .execute();
+  const plan = rollupPlan(filters);
+  const baseBucket = sql<string>`to_char(date_trunc(${granularity}, conversions.created_at at time zone 'UTC'), 'YYYY-MM-DD')`;
+  let rows: {
+    bucket: string;
+    currency: string;
+    attribution_method: AttributionMethod;
+    revenue: number;
+    commission: number;
+  }[];
+  if (!plan) {
+    rows = await filteredConversions(db, brandId, filters)
+      .select([
+        baseBucket.as("bucket"),
+        "conversions.currency",
+        "conversions.attribution_method",
+        sql<number>`coalesce(sum(conversions.amount - conversions.refunded_amount), 0)::bigint`.as(
+          "revenue",
+        ),
+        sql<number>`coalesce(sum(conversions.commission_amount), 0)::bigint`.as("commission"),
+      ])
+      .groupBy([sql`1`, "conversions.currency", "conversions.attribution_method"])
+      .orderBy(sql`1`)
+      .execute();
+  } else {
+    const parts = plan.edges.map((e) =>
+      filteredConversions(db, brandId, { ...filters, created_gte: e.gte, created_lt: e.lt })
+        .select([
+          baseBucket.as("bucket"),
+          "conversions.currency",
+          "conversions.attribution_method",
+          sql<number>`count(*)`.as("n"),
+          sql<number>`sum(conversions.amount - conversions.refunded_amount)`.as("revenue"),
+          sql<number>`sum(conversions.commission_amount)`.as("commission"),
+        ])
+        .groupBy([sql`1`, "conversions.currency", "conversions.attribution_method"]),
+    );
+    const rollup = rollupRows(db, brandId, filters, plan)
+      .select([
+        sql<string>`to_char(date_trunc(${granularity}, d.day::timestamp), 'YYYY-MM-DD')`.as(
+          "bucket",
+        ),
+        "d.currency",
+        "d.attribution_method",
+        sql<number>`sum(d.conversions)`.as("n"),
+        sql<number>`sum(d.amount - d.refunded_amount)`.as("revenue"),
+        sql<number>`sum(d.commission_amount)`.as("commission"),
+      ])
+      .groupBy([sql`1`, "d.currency", "d.attribution_method"]);
+    const sources = [...(plan.useRollup ? [rollup] : []), ...parts];
+    let union = sources[0] as typeof rollup;
+    for (const p of sources.slice(1)) union = union.unionAll(p as typeof rollup);
+    rows = await db
+      .selectFrom(union.as("x"))
+      .select([
+        "x.bucket",
+        "x.currency",
+        "x.attribution_method",
+        sql<number>`coalesce(sum(x.revenue), 0)::bigint`.as("revenue"),
+        sql<number>`coalesce(sum(x.commission), 0)::bigint`.as("commission"),
+      ])
+      .groupBy(["x.bucket", "x.currency", "x.attribution_method"])
+      .having(sql<boolean>`sum(x.n) > 0`)
+      .orderBy("x.bucket")
+      .execute();
+  }
   return {
     granularity,
     series: buildSeries(

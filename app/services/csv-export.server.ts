@@ -5,11 +5,12 @@
  * Memory stays constant whatever the size: the rows come from a server-side cursor
  * (`DECLARE ... NO SCROLL CURSOR` in a read-only transaction on one dedicated pool connection)
  * fetched in batches only when the HTTP client has read the previous ones (ReadableStream pull),
- * and each batch is turned into CSV text by csv-stringify. A client abort (request.signal, or the
+ * and each batch is turned into CSV text by a small formatter that writes exactly what
+ * csv-stringify wrote (tests/conversions/csv-bytes.test.ts compares the two). Affiliate and
+ * campaign names come from a per-export cache filled per batch, not from a join per row. A client abort (request.signal, or the
  * consumer cancelling the body) stops fetching, closes the cursor and returns the connection to
  * the pool.
  */
-import { stringify } from "csv-stringify/sync";
 import { CompiledQuery, sql } from "kysely";
 import type { DB } from "~/db/db.server";
 import { type ConversionFilterSet, neutralizeCsvText } from "~/domain/conversion-report";
@@ -41,17 +42,19 @@ export const CSV_COLUMNS = [
   "stripe_payment_intent_id",
 ] as const;
 
-export const DEFAULT_CSV_BATCH = 500;
+export const DEFAULT_CSV_BATCH = 5000;
 
+/** Names cached per export (affiliate name+email, campaign name), as ready CSV cells. */
+const NAME_CACHE_MAX = 20_000;
+
+/** One row of the export cursor: the conversion's own columns (names are looked up by id). */
 interface CsvSourceRow {
   id: string;
-  occurred_at: Date;
-  created_at: Date;
+  /** timestamptz as text in UTC, ISO DateStyle: `2026-02-01 00:00:00.123456+00` */
+  occurred_at: string;
+  created_at: string;
   campaign_id: string | null;
-  campaign_name: string | null;
   affiliate_id: string | null;
-  affiliate_name: string | null;
-  affiliate_email: string | null;
   attribution_method: string;
   coupon_code: string | null;
   amount: number | string;
@@ -67,59 +70,48 @@ interface CsvSourceRow {
   stripe_payment_intent_id: string | null;
 }
 
-const t = neutralizeCsvText;
-const iso = (d: Date | string) => new Date(d).toISOString();
+const NEEDS_QUOTES = /[",\r\n]/;
+const QUOTE = /"/g;
 
-/** One conversion as CSV cells: text neutralised against formula injection, money as decimals. */
-export function csvRecord(r: CsvSourceRow): string[] {
-  const money = (v: number | string) => amountToInput(Number(v), r.currency);
-  return [
-    t(r.id),
-    iso(r.occurred_at),
-    iso(r.created_at),
-    t(r.campaign_id),
-    t(r.campaign_name),
-    t(r.affiliate_id),
-    t(r.affiliate_name),
-    t(r.affiliate_email),
-    t(r.attribution_method),
-    t(r.coupon_code),
-    money(r.amount),
-    money(r.commission_amount),
-    money(r.refunded_amount),
-    t(r.currency),
-    t(r.status),
-    t(r.external_id),
-    t(r.stripe_customer_id),
-    t(r.stripe_invoice_id),
-    t(r.stripe_subscription_id),
-    t(r.stripe_checkout_session_id),
-    t(r.stripe_payment_intent_id),
-  ];
+/**
+ * One CSV cell exactly as csv-stringify (default options) writes a string: quoted when it holds a
+ * comma, a double quote, CR or LF, with quotes doubled.
+ */
+export function csvCell(value: string): string {
+  return NEEDS_QUOTES.test(value) ? `"${value.replace(QUOTE, '""')}"` : value;
+}
+
+/** A text value: neutralised against formula injection, then quoted as needed ("" for null). */
+const text = (v: string | null): string =>
+  v === null || v === "" ? "" : csvCell(neutralizeCsvText(v));
+
+const PG_UTC_TS = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?\+00$/;
+
+/**
+ * `2026-02-01 00:00:00.123456+00` -> `2026-02-01T00:00:00.123Z`: what `Date#toISOString()` gives
+ * for the same instant (milliseconds truncated, as pg's Date parsing does), without building a
+ * Date. Anything unusual (year beyond 9999, BC) goes through Date.
+ */
+export function isoFromPgUtc(value: string): string {
+  if (!PG_UTC_TS.test(value)) {
+    return new Date(value.replace(" ", "T").replace(/\+00$/, "Z")).toISOString();
+  }
+  // Fraction digits sit between the "." at 19 and the "+00" at the end (pg drops trailing zeros).
+  const ms = value.length > 22 ? `${value.slice(20, -3)}00`.slice(0, 3) : "000";
+  return `${value.slice(0, 10)}T${value.slice(11, 19)}.${ms}Z`;
 }
 
 /** The export query (newest first, like the list), compiled for the cursor. */
 function exportQuery(db: DB, brandId: string, filters: ConversionFilterSet): CompiledQuery {
   return filteredConversions(db, brandId, filters)
-    .leftJoin("affiliates", (j) =>
-      j
-        .onRef("affiliates.id", "=", "conversions.affiliate_id")
-        .onRef("affiliates.brand_id", "=", "conversions.brand_id"),
-    )
-    .leftJoin("campaigns", (j) =>
-      j
-        .onRef("campaigns.id", "=", "conversions.campaign_id")
-        .onRef("campaigns.brand_id", "=", "conversions.brand_id"),
-    )
     .select([
       "conversions.id",
-      "conversions.occurred_at",
-      "conversions.created_at",
+      // Text in UTC (the transaction sets TimeZone): cheaper for Postgres than to_char and for
+      // Node than parsing into a Date.
+      sql<string>`conversions.occurred_at::text`.as("occurred_at"),
+      sql<string>`conversions.created_at::text`.as("created_at"),
       "conversions.campaign_id",
-      "campaigns.name as campaign_name",
       "conversions.affiliate_id",
-      "affiliates.name as affiliate_name",
-      "affiliates.email as affiliate_email",
       "conversions.attribution_method",
       "conversions.coupon_code",
       "conversions.amount",
@@ -137,6 +129,96 @@ function exportQuery(db: DB, brandId: string, filters: ConversionFilterSet): Com
     .orderBy("conversions.created_at", "desc")
     .orderBy("conversions.id", "desc")
     .compile();
+}
+
+/**
+ * The ids of a batch that `cache` lacks. When adding them would pass NAME_CACHE_MAX the cache is
+ * emptied first and every id of the batch is returned (the batch is never served half from a
+ * cleared cache).
+ */
+function missing(cache: Map<string, string>, ids: (string | null)[]): string[] {
+  const out = new Set<string>();
+  for (const id of ids) if (id !== null && !cache.has(id)) out.add(id);
+  if (out.size > 0 && cache.size + out.size > NAME_CACHE_MAX) {
+    cache.clear();
+    for (const id of ids) if (id !== null) out.add(id);
+  }
+  return [...out];
+}
+
+/**
+ * Affiliate and campaign names for the export, looked up per batch for the ids not seen yet (in
+ * the export's snapshot, scoped to the brand) instead of a join per row: a brand has far fewer
+ * affiliates than conversions. Bounded: the cache is emptied when it grows past NAME_CACHE_MAX.
+ */
+class NameCells {
+  private affiliates = new Map<string, string>();
+  private campaigns = new Map<string, string>();
+  constructor(
+    private trx: DB,
+    private brandId: string,
+  ) {}
+
+  async load(rows: CsvSourceRow[]): Promise<void> {
+    const affIds = missing(
+      this.affiliates,
+      rows.map((r) => r.affiliate_id),
+    );
+    if (affIds.length > 0) {
+      const found = await this.trx
+        .selectFrom("affiliates")
+        .select(["id", "name", "email"])
+        .where("brand_id", "=", this.brandId)
+        .where("id", "=", sql<string>`any(${affIds}::uuid[])`)
+        .execute();
+      // Unknown to this brand: empty cells, as the left join gave.
+      for (const id of affIds) this.affiliates.set(id, ",");
+      for (const a of found) this.affiliates.set(a.id, `${text(a.name)},${text(a.email)}`);
+    }
+    const campIds = missing(
+      this.campaigns,
+      rows.map((r) => r.campaign_id),
+    );
+    if (campIds.length > 0) {
+      const found = await this.trx
+        .selectFrom("campaigns")
+        .select(["id", "name"])
+        .where("brand_id", "=", this.brandId)
+        .where("id", "=", sql<string>`any(${campIds}::uuid[])`)
+        .execute();
+      for (const id of campIds) this.campaigns.set(id, "");
+      for (const c of found) this.campaigns.set(c.id, text(c.name));
+    }
+  }
+
+  affiliate(id: string | null): string {
+    return id === null ? "," : (this.affiliates.get(id) ?? ",");
+  }
+
+  campaign(id: string | null): string {
+    return id === null ? "" : (this.campaigns.get(id) ?? "");
+  }
+}
+
+/**
+ * One conversion as a CSV line (with its "\n"), byte for byte what csv-stringify made of the
+ * cells before: text neutralised against formula injection, money as decimals in the row's
+ * currency, timestamps as ISO 8601 UTC with milliseconds.
+ */
+function csvLine(r: CsvSourceRow, names: NameCells): string {
+  const cur = r.currency;
+  return (
+    `${text(r.id)},${isoFromPgUtc(r.occurred_at)},${isoFromPgUtc(r.created_at)},` +
+    `${text(r.campaign_id)},${names.campaign(r.campaign_id)},` +
+    `${text(r.affiliate_id)},${names.affiliate(r.affiliate_id)},` +
+    `${text(r.attribution_method)},${text(r.coupon_code)},` +
+    `${csvCell(amountToInput(Number(r.amount), cur))},` +
+    `${csvCell(amountToInput(Number(r.commission_amount), cur))},` +
+    `${csvCell(amountToInput(Number(r.refunded_amount), cur))},` +
+    `${text(cur)},${text(r.status)},${text(r.external_id)},` +
+    `${text(r.stripe_customer_id)},${text(r.stripe_invoice_id)},${text(r.stripe_subscription_id)},` +
+    `${text(r.stripe_checkout_session_id)},${text(r.stripe_payment_intent_id)}\n`
+  );
 }
 
 class ExportCancelled extends Error {
@@ -200,24 +282,43 @@ export function streamConversionsCsv(
     try {
       await db
         .transaction()
+        // One snapshot for the cursor and the name look-ups.
+        .setIsolationLevel("repeatable read")
         .setAccessMode("read only")
         .execute(async (trx) => {
+          await sql`set local timezone to 'UTC'`.execute(trx);
+          await sql`set local datestyle to 'ISO, MDY'`.execute(trx);
           await trx.executeQuery(
             CompiledQuery.raw(`declare rekomi_csv_export no scroll cursor for ${query.sql}`, [
               ...query.parameters,
             ]),
           );
-          let header = stringify([[...CSV_COLUMNS]]);
-          for (;;) {
-            await waitForDemand();
-            const { rows } = await trx.executeQuery<CsvSourceRow>(
+          const names = new NameCells(trx, brandId);
+          const fetchBatch = () =>
+            trx.executeQuery<CsvSourceRow>(
               CompiledQuery.raw(`fetch forward ${batchSize} from rekomi_csv_export`),
             );
+          let header = `${CSV_COLUMNS.map(csvCell).join(",")}\n`;
+          await waitForDemand();
+          let next: ReturnType<typeof fetchBatch> | null = fetchBatch();
+          while (next) {
+            const { rows } = await next;
+            next = null;
             if (cancelled) throw new ExportCancelled();
-            if (rows.length === 0 && !header) break;
-            controller.enqueue(encoder.encode(header + stringify(rows.map(csvRecord))));
-            header = "";
-            if (rows.length < batchSize) break;
+            await names.load(rows);
+            // Read ahead by exactly one batch: Postgres produces it while this one is formatted
+            // and sent. At most two batches are ever held, whatever the client's speed.
+            if (rows.length === batchSize) {
+              next = fetchBatch();
+              next.catch(() => {}); // awaited below; never an unhandled rejection if we stop early
+            }
+            if (rows.length > 0 || header) {
+              let chunk = header;
+              for (const r of rows) chunk += csvLine(r, names);
+              header = "";
+              controller.enqueue(encoder.encode(chunk));
+            }
+            if (next) await waitForDemand();
           }
           await sql`close rekomi_csv_export`.execute(trx);
         });
@@ -256,8 +357,9 @@ export function streamConversionsCsv(
         cancel();
       },
     },
-    // No read-ahead: a batch is fetched only when the client asks for one, so a body nobody reads
-    // never takes a connection and a slow client never makes the server buffer.
+    // Nothing is fetched before the client first reads, so a body nobody reads never takes a
+    // connection; after that at most one batch is read ahead, so a slow client never makes the
+    // server buffer more than two batches.
     { highWaterMark: 0 },
   );
 }

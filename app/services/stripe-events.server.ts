@@ -4,6 +4,7 @@ import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import { addJob } from "~/db/jobs.server";
 import type { StripeEventRow, StripeEventStatus } from "~/db/schema";
+import { GroupCommitWriter, writerPerKey } from "~/http/group-commit.server";
 import { Stripe, stripeClient } from "~/stripe/client.server";
 import { handlePromotionCodeUpdated } from "./affiliate-codes.server";
 import { attributionHandlers } from "./attribution.server";
@@ -47,9 +48,18 @@ export type IntakeResult =
 
 /**
  * Webhook intake for one brand. Verifies the signature with the brand's secret, then in ONE
- * transaction stores the event (unique per brand + event id) and, only when the row is new and
- * the event is one Rekomi handles, enqueues its processing job. Database errors propagate (the
- * route turns them into a 5xx so Stripe retries); nothing is written on any rejection.
+ * statement (so one transaction) stores the event (unique per brand + event id) and, only when the
+ * row is new and the event is one Rekomi handles, enqueues its processing job. Database errors
+ * propagate (the route turns them into a 5xx so Stripe retries); nothing is written on any
+ * rejection.
+ *
+ * Hot path (issue 9): the brand's decrypted secret is cached per process (webhookSecretFor); the
+ * store statement inserts only while the connection row still holds the very secret (ciphertext)
+ * and livemode the event was checked with, so a reconnect or disconnect takes effect at once: the
+ * event is then checked again against a fresh read. A signature that fails against a cached secret
+ * is also checked once more against a fresh read before the 400, so a rotated secret never rejects
+ * good events. Concurrent events share one statement (group commit, see storeEvents); each caller
+ * is answered only after the statement carrying its row and job committed.
  */
 export async function intakeStripeEvent(
   db: DB,
@@ -57,9 +67,55 @@ export async function intakeStripeEvent(
   input: { brandId: string; rawBody: string; signature: string | null },
 ): Promise<IntakeResult> {
   if (!z.uuid().safeParse(input.brandId).success) return { kind: "not_found" };
-  const connection = await loadWebhookSecret(db, config, input.brandId);
-  if (!connection) return { kind: "not_found" };
+  // Ids are stored lowercase (and the secret's encryption context uses the stored form).
+  const brandId = input.brandId.toLowerCase();
+  let fresh = false;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const connection = await webhookSecretFor(db, config, brandId, fresh);
+    if (!connection) return { kind: "not_found" };
+    const checked = checkEvent(input, connection);
+    if (checked.kind === "bad_signature") {
+      // The cached secret may be outdated (reconnected since): re-read once before refusing.
+      if (connection.cached && !fresh) {
+        fresh = true;
+        continue;
+      }
+      return { kind: "rejected", message: checked.message };
+    }
+    if (checked.kind === "rejected") return checked;
+    const stored = await eventWriter(db).write({ ...checked.row, brandId, secretCipher: connection.cipher, connectionLivemode: connection.livemode });
+    if (stored.kind === "stale") {
+      // The connection changed since the secret was read: check the event again against it.
+      secretCache(db).delete(brandId);
+      fresh = true;
+      continue;
+    }
+    return { kind: "stored", duplicate: stored.kind === "duplicate", eventRowId: stored.id, status: stored.status };
+  }
+  throw new Error("The brand's Stripe connection kept changing during intake; retry later");
+}
 
+interface EventRow {
+  stripeEventId: string;
+  type: string;
+  livemode: boolean;
+  apiVersion: string | null;
+  stripeCreatedAt: Date;
+  payload: string;
+  status: StripeEventStatus;
+  error: string | null;
+}
+
+type CheckResult =
+  | { kind: "bad_signature"; message: string }
+  | { kind: "rejected"; message: string }
+  | { kind: "ok"; row: EventRow };
+
+/** Signature, JSON, event shape and storability; what to store when all pass. No I/O. */
+function checkEvent(
+  input: { rawBody: string; signature: string | null },
+  connection: { webhookSecret: string; livemode: boolean },
+): CheckResult {
   if (!input.signature) return { kind: "rejected", message: "Missing Stripe-Signature header" };
   let parsed: unknown;
   try {
@@ -75,7 +131,7 @@ export async function intakeStripeEvent(
     if (message.startsWith("Timestamp outside the tolerance zone")) {
       return { kind: "rejected", message: "Signature timestamp is older than 300 seconds" };
     }
-    return { kind: "rejected", message: "Invalid Stripe-Signature" };
+    return { kind: "bad_signature", message: "Invalid Stripe-Signature" };
   }
   const event = stripeEventSchema.safeParse(parsed);
   if (!event.success) return { kind: "rejected", message: "Body is not a Stripe event" };
@@ -92,38 +148,168 @@ export async function intakeStripeEvent(
     status = "ignored";
     reason = `A ${e.livemode ? "live" : "test"}-mode event, but the connection is in ${connection.livemode ? "live" : "test"} mode`;
   }
+  return {
+    kind: "ok",
+    row: {
+      stripeEventId: e.id,
+      type: e.type,
+      livemode: e.livemode,
+      apiVersion: e.api_version ?? null,
+      stripeCreatedAt: new Date(e.created * 1000),
+      payload: input.rawBody,
+      status,
+      error: reason,
+    },
+  };
+}
 
-  return db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto("stripe_events")
-      .values({
-        brand_id: input.brandId,
-        stripe_event_id: e.id,
-        type: e.type,
-        livemode: e.livemode,
-        api_version: e.api_version ?? null,
-        stripe_created_at: new Date(e.created * 1000),
-        payload: input.rawBody,
-        status,
-        error: reason,
-      })
-      .onConflict((oc) => oc.columns(["brand_id", "stripe_event_id"]).doNothing())
-      .returning(["id"])
-      .executeTakeFirst();
-    if (!inserted) {
-      const existing = await trx
-        .selectFrom("stripe_events")
-        .select(["id", "status"])
-        .where("brand_id", "=", input.brandId)
-        .where("stripe_event_id", "=", e.id)
-        .executeTakeFirstOrThrow();
-      return { kind: "stored", duplicate: true, eventRowId: existing.id, status: existing.status } as const;
+// ---------------------------------------------------------------------------------------------
+// Webhook secret cache
+
+/** How long a brand's decrypted webhook secret is reused without reading stripe_connections. */
+export const WEBHOOK_SECRET_CACHE_TTL_MS = 60_000;
+const WEBHOOK_SECRET_CACHE_MAX = 10_000;
+
+interface CachedSecret {
+  webhookSecret: string;
+  livemode: boolean;
+  /** The stored ciphertext: the store statement checks it is still the connection's. */
+  cipher: string;
+  expires: number;
+}
+
+/** Per process and database handle; bounded (oldest dropped first), entries expire. */
+const secretCaches = new WeakMap<DB, Map<string, CachedSecret>>();
+function secretCache(db: DB): Map<string, CachedSecret> {
+  let cache = secretCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    secretCaches.set(db, cache);
+  }
+  return cache;
+}
+
+async function webhookSecretFor(
+  db: DB,
+  config: Pick<Config, "encryptionKey">,
+  brandId: string,
+  fresh: boolean,
+): Promise<(CachedSecret & { cached: boolean }) | null> {
+  const cache = secretCache(db);
+  const now = Date.now();
+  const hit = cache.get(brandId);
+  if (hit && !fresh && hit.expires > now) return { ...hit, cached: true };
+  cache.delete(brandId);
+  // The ciphertext first, then the secret: should a reconnect land in between, the ciphertext is
+  // the older one and the store statement's check fails (then everything is read again).
+  const row = await db
+    .selectFrom("stripe_connections")
+    .select("webhook_secret_encrypted")
+    .where("brand_id", "=", brandId)
+    .executeTakeFirst();
+  if (!row) return null;
+  const secret = await loadWebhookSecret(db, config, brandId);
+  if (!secret) return null;
+  const entry: CachedSecret = { ...secret, cipher: row.webhook_secret_encrypted, expires: now + WEBHOOK_SECRET_CACHE_TTL_MS };
+  if (cache.size >= WEBHOOK_SECRET_CACHE_MAX) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(brandId, entry);
+  return { ...entry, cached: false };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storing events: group commit, one statement per batch
+
+interface EventWrite extends EventRow {
+  brandId: string;
+  /** The connection the event was verified with; the row is stored only while it is current. */
+  secretCipher: string;
+  connectionLivemode: boolean;
+}
+
+type StoreResult =
+  | { kind: "inserted" | "duplicate"; id: string; status: StripeEventStatus }
+  | { kind: "stale" };
+
+/**
+ * Store a batch of verified events in ONE statement (one implicit transaction): insert the events
+ * whose brand's connection still has the secret they were verified with (on conflict do nothing),
+ * and `graphile_worker.add_jobs` one processing job per new pending row. Duplicates in the batch
+ * are written once. Returns one result per event, in order.
+ */
+async function storeEvents(db: DB, events: EventWrite[]): Promise<StoreResult[]> {
+  const keyOf = (e: EventWrite) => `${e.brandId}\u0000${e.stripeEventId}`;
+  const firstIndex = new Map<string, number>();
+  const unique: EventWrite[] = [];
+  for (const e of events) {
+    if (!firstIndex.has(keyOf(e))) {
+      firstIndex.set(keyOf(e), unique.length);
+      unique.push(e);
     }
-    if (status === "pending") {
-      await addJob(trx, PROCESS_STRIPE_EVENT_TASK, { eventRowId: inserted.id }, { jobKey: processJobKey(inserted.id) });
-    }
-    return { kind: "stored", duplicate: false, eventRowId: inserted.id, status } as const;
+  }
+  const col = <T>(f: (e: EventWrite) => T) => unique.map(f);
+  // PL/pgSQL (migrations/0011_hot_path_writes.ts) so the statement's plan is cached per connection.
+  const { rows } = await sql<{
+    ord: number;
+    connected: boolean;
+    inserted_id: string | null;
+    inserted_status: StripeEventStatus | null;
+    existing_id: string | null;
+    existing_status: StripeEventStatus | null;
+  }>`
+    select r_ord as ord, r_connected as connected, r_inserted_id as inserted_id, r_inserted_status as inserted_status,
+           r_existing_id as existing_id, r_existing_status as existing_status
+    from rekomi_store_stripe_events(
+      ${col((e) => e.brandId)}::uuid[], ${col((e) => e.stripeEventId)}::text[], ${col((e) => e.type)}::text[],
+      ${col((e) => e.livemode)}::boolean[], ${col((e) => e.apiVersion)}::text[], ${col((e) => e.stripeCreatedAt)}::timestamptz[],
+      ${col((e) => e.payload)}::text[], ${col((e) => e.status)}::text[], ${col((e) => e.error)}::text[],
+      ${col((e) => e.secretCipher)}::text[], ${col((e) => e.connectionLivemode)}::boolean[], ${PROCESS_STRIPE_EVENT_TASK}::text
+    )`.execute(db);
+
+  const results: StoreResult[] = rows.map((r) => {
+    if (!r.connected) return { kind: "stale" };
+    if (r.inserted_id) return { kind: "inserted", id: r.inserted_id, status: r.inserted_status! };
+    return { kind: "duplicate", id: r.existing_id ?? "", status: r.existing_status ?? "pending" };
   });
+  // A duplicate of a row another transaction committed while this statement waited on it is not in
+  // the statement's snapshot: read those now.
+  const unseen = rows.filter((r) => r.connected && !r.inserted_id && !r.existing_id).map((r) => unique[r.ord - 1]);
+  if (unseen.length > 0) {
+    const found = await db
+      .selectFrom("stripe_events")
+      .select(["id", "brand_id", "stripe_event_id", "status"])
+      .where((eb) => eb.or(unseen.map((e) => eb.and([eb("brand_id", "=", e.brandId), eb("stripe_event_id", "=", e.stripeEventId)]))))
+      .execute();
+    for (const f of found) {
+      const i = firstIndex.get(`${f.brand_id}\u0000${f.stripe_event_id}`)!;
+      results[i] = { kind: "duplicate", id: f.id, status: f.status };
+    }
+    if (results.some((r) => r.kind === "duplicate" && r.id === "")) throw new Error("stored event not found after a conflict");
+  }
+  return events.map((e) => {
+    const at = firstIndex.get(keyOf(e))!;
+    const r = results[at];
+    // Later copies of an event in the same batch are duplicates of the first.
+    if (unique[at] !== e && r.kind === "inserted") return { ...r, kind: "duplicate" };
+    return r;
+  });
+}
+
+const eventWriter = writerPerKey(
+  (db: DB) =>
+    new GroupCommitWriter<EventWrite, StoreResult>((batch) => storeEvents(db, batch), {
+      maxBatch: 200,
+      // A batch carries at most ~4 MB of payload (one 1 MB event always fits).
+      weight: (e) => e.payload.length,
+      maxWeight: 4 * 1024 * 1024,
+    }),
+);
+
+/** Group-commit statistics of this process's intake writer for `db` (tests, diagnostics). */
+export function intakeWriterStats(db: DB) {
+  return eventWriter(db).stats;
 }
 
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what we look for
@@ -228,15 +414,17 @@ export async function processStripeEvent(
       : undefined;
 
     return await db.transaction().execute(async (trx) => {
-      const row = await trx
+      // Only the status is read again (the payload is immutable: the peek's copy is used).
+      const locked = await trx
         .selectFrom("stripe_events")
-        .selectAll()
+        .select(["status", "attempts", "error"])
         .where("id", "=", eventRowId)
         .forUpdate()
         .skipLocked()
         .executeTakeFirst();
       // Missing: deleted with its brand. Locked: another worker holds it and will finish it.
-      if (!row) return "missing";
+      if (!locked) return "missing";
+      const row: StripeEventRow = { ...peek, ...locked };
       if (row.status === "processed" || row.status === "ignored") return "skipped";
       const handler = handlers[row.type];
       if (!handler) {

@@ -2,7 +2,7 @@
  * The attribution handlers of `stripe__process_event`. Each has a `gather` phase (run by the
  * dispatcher BEFORE its transaction, no locks held: it makes the Stripe calls, remembered in a
  * `StripeFacts`) and an apply phase (inside the transaction that marks the event processed:
- * database writes only, serialised per brand).
+ * database writes only, serialised per customer: see `lockAttribution` in engine.ts).
  */
 import type Stripe from "stripe";
 import type { DB } from "~/db/db.server";
@@ -22,9 +22,14 @@ import {
   applyInvoicePayment,
   applyPayment,
   collectPayment,
+  conversionLockKey,
+  loadPaymentState,
   locateRefund,
-  lockBrand,
+  type LockScope,
+  lockAttribution,
+  paymentLockKey,
   saveLearnedDiscounts,
+  scanIsCertain,
 } from "./engine";
 import { effectiveAt, mergeHistory, parseHistory, type PaymentRecord } from "./history";
 import { StripeFacts } from "./stripe-facts";
@@ -35,9 +40,13 @@ function factsOf(ctx: StripeEventContext): StripeFacts {
 
 const objectOf = (event: Stripe.Event): unknown => (event.data as { object: unknown }).object;
 
-/** Promotion code ids of discounts: from the expanded object, the cache, else one expanded fetch. */
+/**
+ * Promotion code ids of discounts: from the expanded object, what this job already saw expanded
+ * (e.g. in the customer scan), the cache, else one expanded fetch.
+ */
 async function promotionCodesOf(
   q: DB,
+  facts: StripeFacts,
   brandId: string,
   discounts: readonly DiscountRef[],
   fetchExpanded: () => Promise<DiscountRef[]>,
@@ -46,10 +55,11 @@ async function promotionCodesOf(
   const hints: string[] = [];
   const unknown: string[] = [];
   const known = new Map<string, string | null>();
-  for (const d of discounts) {
+  for (const given of discounts) {
+    const d = given.promotionCodeId !== undefined ? given : (facts.expandedDiscounts.get(given.discountId) ?? given);
     if (d.promotionCodeId !== undefined) known.set(d.discountId, d.promotionCodeId);
     else unknown.push(d.discountId);
-    if (d.affiliateCouponIdHint) hints.push(d.affiliateCouponIdHint);
+    if (d.affiliateCouponIdHint && !hints.includes(d.affiliateCouponIdHint)) hints.push(d.affiliateCouponIdHint);
   }
   if (unknown.length > 0) {
     const cached = await q
@@ -74,8 +84,10 @@ async function promotionCodesOf(
 }
 
 async function invoiceRecord(q: DB, facts: StripeFacts, brandId: string, f: InvoiceFacts): Promise<PaymentRecord> {
-  const { promos, hints } = await promotionCodesOf(q, brandId, f.discounts, () => facts.invoiceDiscounts(f.id));
-  return {
+  const gathered = facts.records.get(f.id);
+  if (gathered) return gathered;
+  const { promos, hints } = await promotionCodesOf(q, facts, brandId, f.discounts, () => facts.invoiceDiscounts(f.id));
+  const record: PaymentRecord = {
     key: f.id,
     kind: "invoice",
     customerId: f.customerId,
@@ -92,11 +104,15 @@ async function invoiceRecord(q: DB, facts: StripeFacts, brandId: string, f: Invo
     clickRef: f.clickRef,
     processed: true,
   };
+  facts.records.set(record.key, record);
+  return record;
 }
 
 async function sessionRecord(facts: StripeFacts, s: SessionFacts): Promise<PaymentRecord> {
+  const gathered = facts.records.get(s.id);
+  if (gathered) return gathered;
   const promos = s.breakdownKnown ? s.promotionCodeIds : await facts.sessionPromotionCodes(s.id);
-  return {
+  const record: PaymentRecord = {
     key: s.id,
     kind: "session",
     customerId: s.customerId,
@@ -113,6 +129,8 @@ async function sessionRecord(facts: StripeFacts, s: SessionFacts): Promise<Payme
     clickRef: s.clickRef,
     processed: true,
   };
+  facts.records.set(record.key, record);
+  return record;
 }
 
 async function alreadyRecorded(q: DB, brandId: string, p: PaymentRecord): Promise<boolean> {
@@ -125,14 +143,20 @@ async function alreadyRecorded(q: DB, brandId: string, p: PaymentRecord): Promis
   return row !== undefined;
 }
 
-/** Make a handler out of a gather phase and an apply phase sharing one `StripeFacts`. */
+/**
+ * Make a handler out of a gather phase, the lock scope of its writes and an apply phase, sharing
+ * one `StripeFacts`. The gather phase runs with no transaction and no lock. The apply phase runs
+ * under the scope's locks (`lockAttribution`: per customer, see engine.ts); the discount ->
+ * promotion code pairs learned from Stripe are cached with its writes.
+ */
 function handler(
   gather: (g: GatherContext, facts: StripeFacts) => Promise<void>,
+  scope: (ctx: StripeEventContext, facts: StripeFacts) => Promise<LockScope>,
   apply: (ctx: StripeEventContext, facts: StripeFacts) => Promise<void>,
 ): StripeEventHandler {
   const run: StripeEventHandler = async (ctx) => {
     const facts = factsOf(ctx);
-    await lockBrand(ctx.trx, ctx.brandId);
+    await lockAttribution(ctx.trx, ctx.brandId, await scope(ctx, facts));
     await apply(ctx, facts);
     await saveLearnedDiscounts(ctx.trx, ctx.brandId, facts);
   };
@@ -144,6 +168,31 @@ function handler(
   return run;
 }
 
+const keys = (...list: (string | null | undefined)[]): LockScope => ({ kind: "keys", keys: list.filter((k): k is string => !!k) });
+
+/**
+ * Gather for one payment. When the customer is new to Rekomi (or was never listed), the customer
+ * scan is certain: it runs first and is all the Stripe reading the payment needs (it also answers
+ * for this payment's discounts / Checkout breakdown). Otherwise the payment is collected as the
+ * apply phase will, to learn whether a scan is needed.
+ */
+async function gatherPayment(
+  db: DB,
+  facts: StripeFacts,
+  brandId: string,
+  head: Pick<PaymentRecord, "key" | "kind" | "customerId">,
+  record: () => Promise<PaymentRecord>,
+): Promise<void> {
+  const state = await loadPaymentState(db, brandId, head);
+  if (!state.conversionId && scanIsCertain(state, head.customerId)) {
+    await facts.scanCustomer(head.customerId!);
+    await record();
+    return;
+  }
+  const p = await record();
+  if (p.customerId && !state.conversionId) await collectPayment(db, facts, brandId, p, state);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** `invoice.paid`: one conversion per invoice (renewals included; $0 invoices with a code too). */
@@ -151,8 +200,13 @@ export const onInvoicePaid = handler(
   async ({ db, brandId, event }, facts) => {
     const f = readInvoice(objectOf(event));
     if (!f) return;
-    const p = await invoiceRecord(db, facts, brandId, f);
-    if (p.customerId && !(await alreadyRecorded(db, brandId, p))) await collectPayment(db, facts, brandId, p);
+    await gatherPayment(db, facts, brandId, { kind: "invoice", key: f.id, customerId: f.customerId }, () =>
+      invoiceRecord(db, facts, brandId, f),
+    );
+  },
+  async ({ event }) => {
+    const f = readInvoice(objectOf(event));
+    return f ? keys(paymentLockKey({ customerId: f.customerId, kind: "invoice", key: f.id, paymentIntentId: null })) : keys();
   },
   async ({ trx, brandId, event }, facts) => {
     const f = readInvoice(objectOf(event));
@@ -161,9 +215,25 @@ export const onInvoicePaid = handler(
   },
 );
 
-/** `invoice_payment.paid`: remember invoice <-> payment intent (refunds find their conversion). */
+/**
+ * `invoice_payment.paid`: remember invoice <-> payment intent (refunds find their conversion). The
+ * payload names no customer: it is the recorded conversion's; before the invoice is recorded, the
+ * brand is locked exclusively (the conversion being recorded concurrently must see the link).
+ */
 export const onInvoicePaymentPaid = handler(
   async () => {},
+  async ({ trx, brandId, event }) => {
+    const f = readInvoicePayment(objectOf(event));
+    if (!f || !f.paymentIntentId) return keys();
+    const conversion = await trx
+      .selectFrom("conversions")
+      .select(["stripe_customer_id", "stripe_invoice_id", "stripe_checkout_session_id", "stripe_payment_intent_id"])
+      .where("brand_id", "=", brandId)
+      .where("stripe_invoice_id", "=", f.invoiceId)
+      .executeTakeFirst();
+    const key = conversion ? conversionLockKey(conversion) : null;
+    return key ? keys(key, `pi:${f.paymentIntentId}`) : { kind: "brand" };
+  },
   async ({ trx, brandId, event }) => {
     const f = readInvoicePayment(objectOf(event));
     if (!f || !f.paymentIntentId) return;
@@ -238,12 +308,16 @@ export const onSubscriptionCreated = handler(
   async ({ db, brandId, event }, facts) => {
     const s = readSubscription(objectOf(event));
     if (!s) return;
-    await promotionCodesOf(db, brandId, s.discounts, () => facts.subscriptionDiscounts(s.id));
+    await promotionCodesOf(db, facts, brandId, s.discounts, () => facts.subscriptionDiscounts(s.id));
+  },
+  async ({ event }) => {
+    const s = readSubscription(objectOf(event));
+    return keys(s?.customerId ? `customer:${s.customerId}` : null);
   },
   async ({ trx, brandId, event }, facts) => {
     const s = readSubscription(objectOf(event));
     if (!s || !s.customerId) return;
-    const { promos } = await promotionCodesOf(trx, brandId, s.discounts, () => facts.subscriptionDiscounts(s.id));
+    const { promos } = await promotionCodesOf(trx, facts, brandId, s.discounts, () => facts.subscriptionDiscounts(s.id));
     await rememberSubscription(trx, facts, brandId, {
       subscriptionId: s.id,
       customerId: s.customerId,
@@ -261,8 +335,16 @@ export const onCheckoutSessionCompleted = handler(
   async ({ db, brandId, event }, facts) => {
     const s = readCheckoutSession(objectOf(event));
     if (!s || s.mode !== "payment" || !s.paid) return;
-    const p = await sessionRecord(facts, s);
-    if (!(await alreadyRecorded(db, brandId, p))) await collectPayment(db, facts, brandId, p);
+    await gatherPayment(db, facts, brandId, { kind: "session", key: s.id, customerId: s.customerId }, () => sessionRecord(facts, s));
+  },
+  async ({ event }) => {
+    const s = readCheckoutSession(objectOf(event));
+    if (!s || !s.paid) return keys();
+    if (s.mode === "payment") {
+      const key = paymentLockKey({ customerId: s.customerId, kind: "session", key: s.id, paymentIntentId: s.paymentIntentId });
+      return keys(key, s.paymentIntentId ? `pi:${s.paymentIntentId}` : null);
+    }
+    return keys(s.customerId ? `customer:${s.customerId}` : null);
   },
   async ({ trx, brandId, event }, facts) => {
     const s = readCheckoutSession(objectOf(event));
@@ -282,13 +364,25 @@ export const onCheckoutSessionCompleted = handler(
   },
 );
 
-/** `charge.refunded`: clawback from the cumulative `amount_refunded`. */
+/**
+ * `charge.refunded`: clawback from the cumulative `amount_refunded`. Locks the charge's customer
+ * (the customer of the payment it refunds), the recorded conversion's and the payment intent; a
+ * guest charge whose conversion is not recorded yet locks the brand.
+ */
 export const onChargeRefunded = handler(
   async ({ db, brandId, event }, facts) => {
     const c = readCharge(objectOf(event));
     if (!c?.paymentIntentId) return;
     const located = await locateRefund(db, brandId, c.paymentIntentId);
     if (!located.known) await facts.invoiceForPaymentIntent(c.paymentIntentId);
+  },
+  async ({ trx, brandId, event }) => {
+    const c = readCharge(objectOf(event));
+    if (!c?.paymentIntentId) return keys();
+    const located = await locateRefund(trx, brandId, c.paymentIntentId);
+    const conversionKey = located.conversion ? conversionLockKey(located.conversion) : null;
+    if (!c.customerId && !conversionKey) return { kind: "brand" };
+    return keys(c.customerId ? `customer:${c.customerId}` : null, conversionKey, `pi:${c.paymentIntentId}`);
   },
   async ({ trx, brandId, event }, facts) => {
     const c = readCharge(objectOf(event));

@@ -103,6 +103,28 @@ export class SignalResolver {
     return info;
   }
 
+  /**
+   * Take over another resolver's brand look-ups (codes, clicks: rows the attribution job never
+   * writes), so the apply phase does not ask again what the gather phase asked a moment before.
+   * Subscription signals are customer state written by the job: they are not copied and are read
+   * again under the lock.
+   */
+  seedFrom(other: SignalResolver): void {
+    if (other.brandId !== this.brandId) return;
+    for (const [k, v] of other.couponsByPromo) this.couponsByPromo.set(k, v);
+    for (const [k, v] of other.couponsById) this.couponsById.set(k, v);
+    for (const [k, v] of other.clicks) this.clicks.set(k, v);
+    for (const p of other.askedPromos) this.askedPromos.add(p);
+    for (const h of other.askedHints) this.askedHints.add(h);
+    for (const c of other.askedClicks) this.askedClicks.add(c);
+  }
+
+  /** A subscription's signals read elsewhere (null: no row), so `load` does not ask for them. */
+  knowSubscription(subscriptionId: string, signals: SubscriptionSignals | null): void {
+    this.askedSubs.add(subscriptionId);
+    if (signals) this.subscriptions.set(subscriptionId, signals);
+  }
+
   /** Load everything the given payments refer to (batched; each id asked once). */
   async load(records: readonly PaymentRecord[]): Promise<void> {
     const promos = new Set<string>();
@@ -114,8 +136,14 @@ export class SignalResolver {
       for (const p of r.promotionCodeIds) if (!this.askedPromos.has(p)) promos.add(p);
       for (const h of r.affiliateCouponHints) if (!this.askedHints.has(h)) hints.add(h);
       if (r.clickRef) clicks.add(r.clickRef);
-      if (r.subscriptionId && r.billingReason === "subscription_create" && !this.askedSubs.has(r.subscriptionId)) {
-        subs.add(r.subscriptionId);
+      if (r.subscriptionId && r.billingReason === "subscription_create") {
+        if (!this.askedSubs.has(r.subscriptionId)) subs.add(r.subscriptionId);
+        else {
+          // Known already (e.g. read with the payment's state): its signals still need resolving.
+          const known = this.subscriptions.get(r.subscriptionId);
+          for (const p of known?.promotionCodeIds ?? []) if (!this.askedPromos.has(p)) promos.add(p);
+          if (known?.clickRef) clicks.add(known.clickRef);
+        }
       }
     }
     if (subs.size > 0) {
@@ -230,14 +258,26 @@ export class SignalResolver {
   }
 }
 
-/** The referral row as the domain's `ExistingReferral`, with the bound affiliate's eligibility now. */
-export async function existingReferral(q: DB, referral: ReferralRow): Promise<ExistingReferral> {
-  const affiliate = await q
-    .selectFrom("affiliates")
-    .select("status")
-    .where("id", "=", referral.affiliate_id)
-    .where("brand_id", "=", referral.brand_id)
-    .executeTakeFirst();
+/**
+ * The referral row as the domain's `ExistingReferral`, with the bound affiliate's eligibility now
+ * (`affiliateStatus`: already read with the referral; undefined = read it here; null = deleted).
+ */
+export async function existingReferral(
+  q: DB,
+  referral: ReferralRow,
+  affiliateStatus?: AffiliateStatus | null,
+): Promise<ExistingReferral> {
+  const affiliate =
+    affiliateStatus !== undefined
+      ? affiliateStatus === null
+        ? undefined
+        : { status: affiliateStatus }
+      : await q
+          .selectFrom("affiliates")
+          .select("status")
+          .where("id", "=", referral.affiliate_id)
+          .where("brand_id", "=", referral.brand_id)
+          .executeTakeFirst();
   return {
     referralId: referral.id,
     affiliateId: referral.affiliate_id,
@@ -276,6 +316,42 @@ export async function campaignTerms(q: DB, brandId: string, campaignId: string):
       ? { type: "percent", bps: c.commission_percent_bps ?? 0 }
       : { type: "flat", amount: c.commission_amount ?? 0, currency: c.commission_currency ?? "usd" };
   return { commission, overrideBps: c.sub_affiliate_override_bps, recurringMonths: c.recurring_months };
+}
+
+/**
+ * `campaignTerms` and `earningParent` in one query (the attribution job's hot path): null when the
+ * campaign is not the brand's.
+ */
+export async function commissionContext(
+  q: DB,
+  brandId: string,
+  campaignId: string,
+  affiliateId: string,
+): Promise<{ terms: CampaignTerms; parentAffiliateId: string | null } | null> {
+  const c = await q
+    .selectFrom("campaigns as c")
+    .leftJoin("affiliates as a", (j) => j.on("a.id", "=", affiliateId).on("a.brand_id", "=", brandId))
+    .leftJoin("affiliates as p", (j) => j.onRef("p.id", "=", "a.parent_affiliate_id").on("p.brand_id", "=", brandId))
+    .select([
+      "c.commission_type",
+      "c.commission_percent_bps",
+      "c.commission_amount",
+      "c.commission_currency",
+      "c.sub_affiliate_override_bps",
+      "c.recurring_months",
+      "p.id as parent_id",
+      "p.status as parent_status",
+    ])
+    .where("c.id", "=", campaignId)
+    .where("c.brand_id", "=", brandId)
+    .executeTakeFirst();
+  if (!c) return null;
+  const commission: CampaignCommission =
+    c.commission_type === "percent"
+      ? { type: "percent", bps: c.commission_percent_bps ?? 0 }
+      : { type: "flat", amount: c.commission_amount ?? 0, currency: c.commission_currency ?? "usd" };
+  const parentAffiliateId = c.parent_id && c.parent_status === "approved" && c.parent_id !== affiliateId ? c.parent_id : null;
+  return { terms: { commission, overrideBps: c.sub_affiliate_override_bps, recurringMonths: c.recurring_months }, parentAffiliateId };
 }
 
 /** The credited affiliate's parent if it may earn an override now (approved), else null. */

@@ -13,6 +13,7 @@ import {
   readInvoice,
 } from "~/stripe/readers";
 import { effectiveAt, type PaymentRecord } from "./history";
+import type { SignalResolver } from "./signals";
 
 /** Payments older than this margin before a scan are assumed complete in its result (clock skew). */
 export const SCAN_MARGIN_SECONDS = 300;
@@ -29,6 +30,20 @@ export class StripeFacts {
   private readonly memo = new Map<string, Promise<unknown>>();
   /** Discount -> promotion code pairs learned from expanded responses (persisted by the caller). */
   readonly learnedDiscounts = new Map<string, string | null>();
+  /** Discounts already written to `stripe_discounts` (not written again). */
+  readonly savedDiscounts = new Set<string>();
+  /** Expanded discounts seen in any response, by id (a customer scan answers for its invoices). */
+  readonly expandedDiscounts = new Map<string, DiscountRef>();
+  /** Invoices seen (discounts expanded) in a customer scan: their discounts, by invoice id. */
+  private readonly scannedInvoices = new Map<string, DiscountRef[]>();
+  /** Promotion codes of Checkout Sessions seen expanded in a customer scan, by session id. */
+  readonly sessionPromos = new Map<string, string[]>();
+  /**
+   * What the gather phase worked out from the event and immutable facts (payment records by key)
+   * and its brand look-ups (codes, clicks), for the apply phase to reuse instead of asking again.
+   */
+  readonly records = new Map<string, PaymentRecord>();
+  signals: SignalResolver | null = null;
   /** Stripe calls actually made (tests assert renewals and refunds make none). */
   calls = 0;
 
@@ -53,12 +68,22 @@ export class StripeFacts {
 
   private learn(discounts: readonly DiscountRef[]): void {
     for (const d of discounts) {
-      if (d.promotionCodeId !== undefined) this.learnedDiscounts.set(d.discountId, d.promotionCodeId);
+      if (d.promotionCodeId !== undefined) {
+        this.learnedDiscounts.set(d.discountId, d.promotionCodeId);
+        this.expandedDiscounts.set(d.discountId, d);
+      }
     }
+  }
+
+  /** Learned discounts not yet written to `stripe_discounts`. */
+  unsavedDiscounts(): [string, string | null][] {
+    return [...this.learnedDiscounts].filter(([id]) => !this.savedDiscounts.has(id));
   }
 
   /** An invoice's discounts, expanded (their promotion codes). */
   invoiceDiscounts(invoiceId: string): Promise<DiscountRef[]> {
+    const scanned = this.scannedInvoices.get(invoiceId);
+    if (scanned) return Promise.resolve(scanned);
     return this.once(`invoice:${invoiceId}`, async (stripe) => {
       const invoice = await stripe.invoices.retrieve(invoiceId, { expand: ["discounts", "discounts.promotion_code"] });
       const facts = readInvoice(invoice);
@@ -82,6 +107,8 @@ export class StripeFacts {
 
   /** The promotion codes of a Checkout Session (`total_details.breakdown`, expanded). */
   sessionPromotionCodes(sessionId: string): Promise<string[]> {
+    const scanned = this.sessionPromos.get(sessionId);
+    if (scanned) return Promise.resolve(scanned);
     return this.once(`session:${sessionId}`, async (stripe) => {
       const session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ["total_details.breakdown"] });
       return readCheckoutSession(session)?.promotionCodeIds ?? [];
@@ -102,26 +129,49 @@ export class StripeFacts {
   }
 
   /**
-   * Every payment of a customer: paid invoices (discounts expanded) and completed Checkout
-   * Sessions (breakdown expanded: typed codes, `client_reference_id`), plus the customer's
-   * `metadata.rekomi_ref`.
+   * Every payment of a customer: paid invoices (discounts and their promotion codes expanded) and
+   * completed Checkout Sessions (breakdown expanded: typed codes, `client_reference_id`), plus the
+   * customer's `metadata.rekomi_ref`. The three lists are read concurrently. What they show about
+   * each invoice's discounts and each session's codes is remembered, so the same event needs no
+   * separate `invoices.retrieve` / `checkout.sessions.retrieve` for them.
    */
   scanCustomer(customerId: string): Promise<CustomerScan> {
     return this.once(`customer:${customerId}`, async (stripe) => {
       const startedAt = this.now();
+      const listAll = async <T>(list: AsyncIterable<T>): Promise<T[]> => {
+        const out: T[] = [];
+        for await (const item of list) out.push(item);
+        return out;
+      };
+      const [invoices, sessions, customer] = await Promise.all([
+        listAll(
+          stripe.invoices.list({
+            customer: customerId,
+            status: "paid",
+            limit: 100,
+            expand: ["data.discounts", "data.discounts.promotion_code"],
+          }),
+        ),
+        listAll(
+          stripe.checkout.sessions.list({
+            customer: customerId,
+            status: "complete",
+            limit: 100,
+            expand: ["data.total_details.breakdown"],
+          }),
+        ),
+        stripe.customers.retrieve(customerId),
+      ]);
+
       const payments = new Map<string, PaymentRecord>();
       const discounts: DiscountRef[] = [];
       const firstInvoiceOf = new Map<string, PaymentRecord>();
-
-      for await (const invoice of stripe.invoices.list({
-        customer: customerId,
-        status: "paid",
-        limit: 100,
-        expand: ["data.discounts"],
-      })) {
+      for (const invoice of invoices) {
         const f = readInvoice(invoice);
         if (!f) continue;
         discounts.push(...f.discounts);
+        // The same expansion as `invoiceDiscounts` makes (top-level discounts and their codes).
+        this.scannedInvoices.set(f.id, f.discounts);
         const record: PaymentRecord = {
           key: f.id,
           kind: "invoice",
@@ -148,14 +198,11 @@ export class StripeFacts {
         }
       }
 
-      for await (const session of stripe.checkout.sessions.list({
-        customer: customerId,
-        status: "complete",
-        limit: 100,
-        expand: ["data.total_details.breakdown"],
-      })) {
+      for (const session of sessions) {
         const s = readCheckoutSession(session);
-        if (!s || !s.paid) continue;
+        if (!s) continue;
+        if (s.breakdownKnown) this.sessionPromos.set(s.id, s.promotionCodeIds);
+        if (!s.paid) continue;
         if (s.mode === "payment") {
           payments.set(s.id, {
             key: s.id,
@@ -187,7 +234,6 @@ export class StripeFacts {
         }
       }
 
-      const customer = await stripe.customers.retrieve(customerId);
       this.learn(discounts);
       return {
         scannedThrough: startedAt - SCAN_MARGIN_SECONDS,
