@@ -79,7 +79,10 @@ const app = express();
 app.disable("x-powered-by");
 const compress = compression();
 app.use(compress);
-const security = securityHeaders({ appUrl: config.appUrl, devOrigin: process.env.REMIX_DEV_ORIGIN });
+const security = securityHeaders({
+  appUrl: config.appUrl,
+  devOrigin: process.env.REMIX_DEV_ORIGIN,
+});
 app.use(security);
 app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
 app.use(express.static("public", { maxAge: "1h" }));

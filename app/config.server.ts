@@ -29,7 +29,10 @@ const envSchema = z.object({
     .max(65535, "must be an integer between 1 and 65535")
     .default(3000),
   APP_URL: z
-    .url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://rekomi.example.com" })
+    .url({
+      protocol: /^https?$/,
+      message: "must be an http(s) URL such as https://rekomi.example.com",
+    })
     .optional(),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   ENCRYPTION_KEY: z
@@ -107,8 +110,10 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   const e = parsed.data;
   const isProduction = e.NODE_ENV === "production";
   if (isProduction) {
-    if (!e.SESSION_SECRET) errors.push("SESSION_SECRET: is required in production (at least 32 characters)");
-    if (!e.ENCRYPTION_KEY) errors.push("ENCRYPTION_KEY: is required in production (64 hex characters)");
+    if (!e.SESSION_SECRET)
+      errors.push("SESSION_SECRET: is required in production (at least 32 characters)");
+    if (!e.ENCRYPTION_KEY)
+      errors.push("ENCRYPTION_KEY: is required in production (64 hex characters)");
     if (!e.APP_URL) errors.push("APP_URL: is required in production (the public base URL)");
   }
   if (errors.length > 0) return { ok: false, errors };

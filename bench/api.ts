@@ -20,8 +20,16 @@ import { log, openLoad, summarize, type LatencySummary, type OpenLoadResult } fr
 import type { Stack } from "./stack";
 
 export interface ReadsResult {
-  api: { fixed: OpenLoadResult; ceiling: LatencySummary; kinds: { name: string; app: LatencySummary; ceiling: LatencySummary }[] };
-  dashboard: { fixed: OpenLoadResult; ceiling: LatencySummary; kinds: { name: string; app: LatencySummary; ceiling: LatencySummary }[] };
+  api: {
+    fixed: OpenLoadResult;
+    ceiling: LatencySummary;
+    kinds: { name: string; app: LatencySummary; ceiling: LatencySummary }[];
+  };
+  dashboard: {
+    fixed: OpenLoadResult;
+    ceiling: LatencySummary;
+    kinds: { name: string; app: LatencySummary; ceiling: LatencySummary }[];
+  };
 }
 
 interface ApiCase {
@@ -32,7 +40,13 @@ interface ApiCase {
 }
 
 /** The cursor after the row at `offset` of the filtered list (newest first). */
-async function cursorAt(stack: Stack, brandId: string, where: string, params: unknown[], offset: number): Promise<string | null> {
+async function cursorAt(
+  stack: Stack,
+  brandId: string,
+  where: string,
+  params: unknown[],
+  offset: number,
+): Promise<string | null> {
   const { rows } = await stack.pool.query<{ ts: string; id: string }>(
     `select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ts, id from conversions
       where brand_id = $1 ${where} order by created_at desc, id desc offset ${Math.max(0, offset)} limit 1`,
@@ -51,13 +65,22 @@ function apiQuery(c: ApiCase): string {
 
 export async function benchReads(
   stack: Stack,
-  input: { brandId: string; affiliateIds: string[]; total: number; apiKeys: string[]; cookie: string },
+  input: {
+    brandId: string;
+    affiliateIds: string[];
+    total: number;
+    apiKeys: string[];
+    cookie: string;
+  },
   sizes: { apiRate: number; dashRate: number; durationS: number },
 ): Promise<ReadsResult> {
   const { brandId, total } = input;
   const aff = input.affiliateIds[Math.floor(input.affiliateIds.length / 3)];
   const perAff = Math.floor(total / input.affiliateIds.length);
-  const range = await sql<{ min: Date; max: Date }>`select min(created_at) as min, max(created_at) as max from conversions where brand_id = ${brandId}`.execute(
+  const range = await sql<{
+    min: Date;
+    max: Date;
+  }>`select min(created_at) as min, max(created_at) as max from conversions where brand_id = ${brandId}`.execute(
     stack.db,
   );
   const { min, max } = range.rows[0];
@@ -68,26 +91,68 @@ export async function benchReads(
   const cases: ApiCase[] = [
     { name: "first page, limit 100", filters: {}, limit: 100, cursor: null },
     { name: "default limit", filters: {}, limit: 10, cursor: null },
-    { name: "cursor at 50 %", filters: {}, limit: 100, cursor: await cursorAt(stack, brandId, "", [], Math.floor(total / 2)) },
-    { name: "cursor at 99.99 %", filters: {}, limit: 100, cursor: await cursorAt(stack, brandId, "", [], total - 150) },
+    {
+      name: "cursor at 50 %",
+      filters: {},
+      limit: 100,
+      cursor: await cursorAt(stack, brandId, "", [], Math.floor(total / 2)),
+    },
+    {
+      name: "cursor at 99.99 %",
+      filters: {},
+      limit: 100,
+      cursor: await cursorAt(stack, brandId, "", [], total - 150),
+    },
     { name: "affiliate_id", filters: { affiliate_id: aff }, limit: 100, cursor: null },
     {
       name: "affiliate_id + deep cursor",
       filters: { affiliate_id: aff },
       limit: 100,
-      cursor: await cursorAt(stack, brandId, "and affiliate_id = $2", [aff], Math.floor(perAff * 0.9)),
+      cursor: await cursorAt(
+        stack,
+        brandId,
+        "and affiliate_id = $2",
+        [aff],
+        Math.floor(perAff * 0.9),
+      ),
     },
     { name: "status=refunded", filters: { status: "refunded" }, limit: 100, cursor: null },
     {
       name: "status=refunded + deep cursor",
       filters: { status: "refunded" },
       limit: 100,
-      cursor: await cursorAt(stack, brandId, "and status = 'refunded'", [], Math.floor(total * 0.03 * 0.9)),
+      cursor: await cursorAt(
+        stack,
+        brandId,
+        "and status = 'refunded'",
+        [],
+        Math.floor(total * 0.03 * 0.9),
+      ),
     },
-    { name: "attribution_method=s2s", filters: { attribution_method: "s2s" }, limit: 100, cursor: null },
-    { name: "created range (30 days)", filters: { created_gte: monthGte, created_lt: monthLt }, limit: 100, cursor: null },
-    { name: "method=link + status=partially_refunded", filters: { attribution_method: "link", status: "partially_refunded" }, limit: 100, cursor: null },
-    { name: "affiliate_id + status=refunded", filters: { affiliate_id: aff, status: "refunded" }, limit: 100, cursor: null },
+    {
+      name: "attribution_method=s2s",
+      filters: { attribution_method: "s2s" },
+      limit: 100,
+      cursor: null,
+    },
+    {
+      name: "created range (30 days)",
+      filters: { created_gte: monthGte, created_lt: monthLt },
+      limit: 100,
+      cursor: null,
+    },
+    {
+      name: "method=link + status=partially_refunded",
+      filters: { attribution_method: "link", status: "partially_refunded" },
+      limit: 100,
+      cursor: null,
+    },
+    {
+      name: "affiliate_id + status=refunded",
+      filters: { affiliate_id: aff, status: "refunded" },
+      limit: 100,
+      cursor: null,
+    },
   ];
 
   // ---- API through HTTP at a fixed rate (keys rotated to stay under the per-key rate limit)
@@ -98,7 +163,10 @@ export async function benchReads(
     request: (i) => ({
       method: "GET",
       path: apiQuery(cases[i % cases.length]),
-      headers: { Authorization: `Bearer ${input.apiKeys[i % input.apiKeys.length]}`, Accept: "application/json" },
+      headers: {
+        Authorization: `Bearer ${input.apiKeys[i % input.apiKeys.length]}`,
+        Accept: "application/json",
+      },
     }),
     check: (_i, status, body) => status === 200 && body.startsWith('{"data":['),
   });
@@ -107,7 +175,9 @@ export async function benchReads(
     app: summarize(apiFixed.byIndex.filter((v, j) => j % cases.length === k && !Number.isNaN(v))),
     ceiling: summarize([]),
   }));
-  log(`  API at ${sizes.apiRate}/s: p50 ${apiFixed.latency.p50.toFixed(1)} ms, p95 ${apiFixed.latency.p95.toFixed(1)} ms, errors ${apiFixed.errors}`);
+  log(
+    `  API at ${sizes.apiRate}/s: p50 ${apiFixed.latency.p50.toFixed(1)} ms, p95 ${apiFixed.latency.p95.toFixed(1)} ms, errors ${apiFixed.errors}`,
+  );
 
   // ---- API ceiling: the same service call in-process, sequentially
   const reps = Math.max(2, Math.round((apiFixed.sent / cases.length) * 0.5));
@@ -116,7 +186,9 @@ export async function benchReads(
     const s: number[] = [];
     for (let r = 0; r < reps; r++) {
       const t = performance.now();
-      const cursorParsed = c.cursor ? JSON.parse(Buffer.from(c.cursor, "base64url").toString("utf8")) as [string, string] : null;
+      const cursorParsed = c.cursor
+        ? (JSON.parse(Buffer.from(c.cursor, "base64url").toString("utf8")) as [string, string])
+        : null;
       const page = await listConversionsApiPage(stack.db, brandId, c.filters, {
         limit: c.limit,
         cursor: cursorParsed ? { createdAt: cursorParsed[0], id: cursorParsed[1] } : null,
@@ -130,16 +202,28 @@ export async function benchReads(
 
   // ---- Dashboard loader (single fetch .data) at a fixed rate
   const olderCursor = await cursorAt(stack, brandId, "", [], Math.floor(total / 2));
-  const dashCases: { name: string; query: string; filters: ConversionFilterSet; after: string | null }[] = [
+  const dashCases: {
+    name: string;
+    query: string;
+    filters: ConversionFilterSet;
+    after: string | null;
+  }[] = [
     { name: "no filters", query: "", filters: {}, after: null },
     { name: "affiliate", query: `affiliate=${aff}`, filters: { affiliate_id: aff }, after: null },
-    { name: "status=refunded", query: "status=refunded", filters: { status: "refunded" }, after: null },
+    {
+      name: "status=refunded",
+      query: "status=refunded",
+      filters: { status: "refunded" },
+      after: null,
+    },
     {
       name: "30-day range",
       query: `from=${monthGte.slice(0, 10)}&to=${monthLt.slice(0, 10)}`,
       filters: {
         created_gte: new Date(`${monthGte.slice(0, 10)}T00:00:00.000Z`).toISOString(),
-        created_lt: new Date(new Date(`${monthLt.slice(0, 10)}T00:00:00.000Z`).getTime() + 86_400_000).toISOString(),
+        created_lt: new Date(
+          new Date(`${monthLt.slice(0, 10)}T00:00:00.000Z`).getTime() + 86_400_000,
+        ).toISOString(),
       },
       after: null,
     },
@@ -162,10 +246,14 @@ export async function benchReads(
   });
   const dashKinds = dashCases.map((c, k) => ({
     name: c.name,
-    app: summarize(dashFixed.byIndex.filter((v, j) => j % dashCases.length === k && !Number.isNaN(v))),
+    app: summarize(
+      dashFixed.byIndex.filter((v, j) => j % dashCases.length === k && !Number.isNaN(v)),
+    ),
     ceiling: summarize([]),
   }));
-  log(`  dashboard at ${sizes.dashRate}/s: p50 ${dashFixed.latency.p50.toFixed(1)} ms, p95 ${dashFixed.latency.p95.toFixed(1)} ms, errors ${dashFixed.errors}`);
+  log(
+    `  dashboard at ${sizes.dashRate}/s: p50 ${dashFixed.latency.p50.toFixed(1)} ms, p95 ${dashFixed.latency.p95.toFixed(1)} ms, errors ${dashFixed.errors}`,
+  );
 
   // ---- Dashboard ceiling: the loader's queries in-process (in parallel, as the loader runs them)
   const dashCeilAll: number[] = [];
@@ -176,7 +264,11 @@ export async function benchReads(
       const t = performance.now();
       await affiliateOptions(stack.db, brandId);
       await Promise.all([
-        listConversionItems(stack.db, brandId, c.filters, { limit: 25, after: c.after, before: null }),
+        listConversionItems(stack.db, brandId, c.filters, {
+          limit: 25,
+          after: c.after,
+          before: null,
+        }),
         conversionTotals(stack.db, brandId, c.filters),
         conversionSeries(stack.db, brandId, c.filters),
         hasAnyConversion(stack.db, brandId),

@@ -10,15 +10,44 @@
  */
 import pg from "pg";
 import { signPayload } from "../tools/stripe-emulator/index";
-import { log, openLoad, sleep, spawnNode, summarize, waitUntil, type LatencySummary, type OpenLoadResult } from "./lib";
-import { createAffiliates, createCampaign, createCodes, createConnectedBrand, type BenchBrand } from "./seed";
+import {
+  log,
+  openLoad,
+  sleep,
+  spawnNode,
+  summarize,
+  waitUntil,
+  type LatencySummary,
+  type OpenLoadResult,
+} from "./lib";
+import {
+  createAffiliates,
+  createCampaign,
+  createCodes,
+  createConnectedBrand,
+  type BenchBrand,
+} from "./seed";
 import type { Stack } from "./stack";
 
 export interface AttributionResult {
   brands: number;
-  e2e: { offered: number; events: number; conversions: number; latency: LatencySummary; intake: OpenLoadResult };
+  e2e: {
+    offered: number;
+    events: number;
+    conversions: number;
+    latency: LatencySummary;
+    intake: OpenLoadResult;
+  };
   e2eFloor: { latency: LatencySummary; jobs: number };
-  drain: { events: number; seconds: number; rate: number; processed: number; failed: number; conversions: number; finished: boolean };
+  drain: {
+    events: number;
+    seconds: number;
+    rate: number;
+    processed: number;
+    failed: number;
+    conversions: number;
+    finished: boolean;
+  };
   noop: { jobs: number; seconds: number; rate: number };
   setupSeconds: number;
 }
@@ -30,7 +59,11 @@ interface PreparedEvent {
 }
 
 /** Paid subscription checkouts with an affiliate code in the emulator; their `invoice.paid` events. */
-async function prepareEvents(stack: Stack, brands: { brand: BenchBrand; codes: string[] }[], n: number): Promise<PreparedEvent[]> {
+async function prepareEvents(
+  stack: Stack,
+  brands: { brand: BenchBrand; codes: string[] }[],
+  n: number,
+): Promise<PreparedEvent[]> {
   const out: PreparedEvent[] = [];
   for (let i = 0; i < n; i++) {
     const { brand, codes } = brands[i % brands.length];
@@ -45,14 +78,21 @@ async function prepareEvents(stack: Stack, brands: { brand: BenchBrand; codes: s
     const ref = r.events.find((e) => e.type === "invoice.paid");
     const event = ref ? account.events.get(ref.id) : undefined;
     if (!event || !r.invoice) throw new Error("checkout produced no invoice.paid event");
-    out.push({ brand, invoiceId: r.invoice, event: JSON.parse(JSON.stringify(event)) as Record<string, unknown> });
+    out.push({
+      brand,
+      invoiceId: r.invoice,
+      event: JSON.parse(JSON.stringify(event)) as Record<string, unknown>,
+    });
   }
   // The emulator queued deliveries it will never send (deliver: false); drop them to save memory.
   stack.emu.emulator.dispatcher.enabled = false;
   return out;
 }
 
-async function pendingEvents(stack: Stack, brandIds: string[]): Promise<{ pending: number; processed: number; failed: number }> {
+async function pendingEvents(
+  stack: Stack,
+  brandIds: string[],
+): Promise<{ pending: number; processed: number; failed: number }> {
   const { rows } = await stack.pool.query<{ pending: number; processed: number; failed: number }>(
     `select count(*) filter (where status = 'pending')::int as pending,
             count(*) filter (where status = 'processed')::int as processed,
@@ -80,12 +120,19 @@ export async function benchAttribution(
   for (let b = 0; b < sizes.brands; b++) {
     const brand = await createConnectedBrand(stack, `Attribution brand ${b + 1}`);
     const campaignId = await createCampaign(stack, brand.brandId);
-    const affiliates = await createAffiliates(stack, brand.brandId, campaignId, sizes.affiliatesPerBrand);
+    const affiliates = await createAffiliates(
+      stack,
+      brand.brandId,
+      campaignId,
+      sizes.affiliatesPerBrand,
+    );
     const codes = await createCodes(stack, brand, campaignId, affiliates);
     brands.push({ brand, codes });
   }
   const e2eCount = Math.round(sizes.e2eRate * sizes.e2eSeconds);
-  log(`  creating ${e2eCount + sizes.drainEvents} paid checkouts with codes in the emulator (${sizes.brands} brands) ...`);
+  log(
+    `  creating ${e2eCount + sizes.drainEvents} paid checkouts with codes in the emulator (${sizes.brands} brands) ...`,
+  );
   const all = await prepareEvents(stack, brands, e2eCount + sizes.drainEvents);
   const e2eEvents = all.slice(0, e2eCount);
   const drainEvents = all.slice(e2eCount);
@@ -102,7 +149,8 @@ export async function benchAttribution(
   await listener.connect();
   const committedAt = new Map<string, number>();
   listener.on("notification", (m) => {
-    if (m.channel === "bench_conversion" && m.payload) committedAt.set(m.payload, performance.now());
+    if (m.channel === "bench_conversion" && m.payload)
+      committedAt.set(m.payload, performance.now());
   });
   await listener.query("listen bench_conversion");
   await listener.query("listen bench_noop");
@@ -121,15 +169,21 @@ export async function benchAttribution(
       return {
         method: "POST",
         path: `/webhooks/stripe/${p.brand.brandId}`,
-        headers: { "Content-Type": "application/json", "Stripe-Signature": signPayload(body, p.brand.webhookSecret) },
+        headers: {
+          "Content-Type": "application/json",
+          "Stripe-Signature": signPayload(body, p.brand.webhookSecret),
+        },
         body,
       };
     },
     check: (_i, status) => status === 200,
   });
-  await waitUntil("end-to-end conversions", async () => e2eEvents.every((p) => committedAt.has(p.invoiceId)), 60_000, 100).catch(
-    (error: unknown) => log(`  WARNING: ${error instanceof Error ? error.message : error}`),
-  );
+  await waitUntil(
+    "end-to-end conversions",
+    async () => e2eEvents.every((p) => committedAt.has(p.invoiceId)),
+    60_000,
+    100,
+  ).catch((error: unknown) => log(`  WARNING: ${error instanceof Error ? error.message : error}`));
   const e2eSamples = e2eEvents.flatMap((p, i) => {
     const at = committedAt.get(p.invoiceId);
     return at === undefined ? [] : [at - intended[i]];
@@ -138,18 +192,33 @@ export async function benchAttribution(
   log(
     `  attribution e2e at ${sizes.e2eRate}/s: ${e2eSamples.length}/${e2eEvents.length} conversions, p50 ${e2eLatency.p50.toFixed(1)} ms, p99 ${e2eLatency.p99.toFixed(1)} ms`,
   );
-  await stack.pool.query("drop trigger if exists bench_conversion_notify on conversions; drop function if exists bench_conversion_notify()");
+  await stack.pool.query(
+    "drop trigger if exists bench_conversion_notify on conversions; drop function if exists bench_conversion_notify()",
+  );
   // Let the worker finish anything left (e.g. a retry) before stopping it.
-  await waitUntil("e2e backlog", async () => (await pendingEvents(stack, brandIds)).pending === 0, 30_000, 200).catch(() => {});
+  await waitUntil(
+    "e2e backlog",
+    async () => (await pendingEvents(stack, brandIds)).pending === 0,
+    30_000,
+    200,
+  ).catch(() => {});
   await stack.stopWorker();
 
   // ---- backlog drain
   // Queued in bulk: the same stripe_events rows and stripe__process_event jobs the intake route
   // writes (its speed is measured above), 500 per statement, so queueing does not eat the budget.
-  log(`  queueing ${drainEvents.length} invoice.paid events (stripe_events rows + jobs, worker stopped) ...`);
+  log(
+    `  queueing ${drainEvents.length} invoice.paid events (stripe_events rows + jobs, worker stopped) ...`,
+  );
   for (let i = 0; i < drainEvents.length; i += 500) {
     const batch = drainEvents.slice(i, i + 500).map((p) => {
-      const e = p.event as { id: string; type: string; livemode: boolean; api_version: string; created: number };
+      const e = p.event as {
+        id: string;
+        type: string;
+        livemode: boolean;
+        api_version: string;
+        created: number;
+      };
       return {
         brand_id: p.brand.brandId,
         stripe_event_id: e.id,
@@ -171,7 +240,8 @@ export async function benchAttribution(
                 job_key => 'stripe_event:' || id) from ins`,
       [JSON.stringify(batch)],
     );
-    if (rowCount !== batch.length) throw new Error(`queued ${rowCount} of ${batch.length} drain events`);
+    if (rowCount !== batch.length)
+      throw new Error(`queued ${rowCount} of ${batch.length} drain events`);
   }
   const before = await pendingEvents(stack, brandIds);
   const conversionsBefore = await countConversions(stack, brandIds);
@@ -188,7 +258,9 @@ export async function benchAttribution(
     drainEnd = performance.now();
     if (state.pending === 0 && state.failed === 0) break;
     if (drainEnd - drainStart > deadline) {
-      log(`  drain not finished after ${Math.round(deadline / 1000)} s (time budget): ${JSON.stringify(state)}`);
+      log(
+        `  drain not finished after ${Math.round(deadline / 1000)} s (time budget): ${JSON.stringify(state)}`,
+      );
       break;
     }
     await sleep(100);
@@ -197,7 +269,9 @@ export async function benchAttribution(
   const drained = state.processed - before.processed;
   const conversions = (await countConversions(stack, brandIds)) - conversionsBefore;
   const finished = state.pending === 0 && state.failed === 0;
-  log(`  drain: ${drained} events in ${drainSeconds.toFixed(1)} s = ${Math.round(drained / drainSeconds)}/s (${conversions} conversions, ${state.failed} failed)`);
+  log(
+    `  drain: ${drained} events in ${drainSeconds.toFixed(1)} s = ${Math.round(drained / drainSeconds)}/s (${conversions} conversions, ${state.failed} failed)`,
+  );
   await stack.stopWorker();
   if (!finished) {
     await stack.pool.query(
@@ -207,7 +281,10 @@ export async function benchAttribution(
   }
 
   // ---- graphile-worker no-op ceiling (same runner in its own process)
-  await stack.pool.query("select graphile_worker.add_job('bench__noop', '{}'::json) from generate_series(1, $1::int)", [sizes.noopJobs]);
+  await stack.pool.query(
+    "select graphile_worker.add_job('bench__noop', '{}'::json) from generate_series(1, $1::int)",
+    [sizes.noopJobs],
+  );
   const noop = spawnNode("noop-worker", ["--import", "tsx", "bench/noop-worker.ts"], {
     PATH: process.env.PATH,
     NODE_ENV: "production",
@@ -221,7 +298,8 @@ export async function benchAttribution(
     await waitUntil(
       "no-op worker start",
       async () => {
-        if (noop.proc.exitCode !== null) throw new Error(`noop worker exited\n${noop.logs.join("\n")}`);
+        if (noop.proc.exitCode !== null)
+          throw new Error(`noop worker exited\n${noop.logs.join("\n")}`);
         return noop.logs.some((l) => l.includes("noop worker running"));
       },
       60_000,
@@ -231,7 +309,8 @@ export async function benchAttribution(
     await waitUntil(
       "no-op jobs",
       async () => {
-        if (noop.proc.exitCode !== null) throw new Error(`noop worker exited\n${noop.logs.join("\n")}`);
+        if (noop.proc.exitCode !== null)
+          throw new Error(`noop worker exited\n${noop.logs.join("\n")}`);
         const { rows } = await stack.pool.query<{ n: number }>(
           "select count(*)::int as n from graphile_worker.jobs where task_identifier = 'bench__noop'",
         );
@@ -241,7 +320,9 @@ export async function benchAttribution(
       100,
     );
     noopSeconds = (performance.now() - noopStart) / 1000;
-    log(`  no-op jobs: ${sizes.noopJobs} in ${noopSeconds.toFixed(1)} s = ${Math.round(sizes.noopJobs / noopSeconds)}/s`);
+    log(
+      `  no-op jobs: ${sizes.noopJobs} in ${noopSeconds.toFixed(1)} s = ${Math.round(sizes.noopJobs / noopSeconds)}/s`,
+    );
 
     // Enqueue -> job ran, at the e2e offered rate (the job-queue part of the e2e latency).
     const ran = new Map<number, number>();
@@ -258,7 +339,12 @@ export async function benchAttribution(
       const wait = at - performance.now();
       if (wait > 0) await sleep(wait);
       started[i] = at;
-      pending.push(enq.query("select graphile_worker.add_job('bench__noop_notify', json_build_object('i', $1::int))", [i]));
+      pending.push(
+        enq.query(
+          "select graphile_worker.add_job('bench__noop_notify', json_build_object('i', $1::int))",
+          [i],
+        ),
+      );
     }
     await Promise.all(pending);
     await waitUntil("no-op notify jobs", async () => ran.size >= count, 30_000, 50).catch(() => {});
@@ -266,14 +352,22 @@ export async function benchAttribution(
     const samples = started.flatMap((s, i) => (ran.has(i) ? [ran.get(i)! - s] : []));
     floor = summarize(samples);
     floorJobs = samples.length;
-    log(`  no-op job latency at ${sizes.e2eRate}/s: p50 ${floor.p50.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms`);
+    log(
+      `  no-op job latency at ${sizes.e2eRate}/s: p50 ${floor.p50.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms`,
+    );
   } finally {
     await noop.stop();
     await listener.end();
   }
   return {
     brands: sizes.brands,
-    e2e: { offered: sizes.e2eRate, events: e2eEvents.length, conversions: e2eSamples.length, latency: e2eLatency, intake },
+    e2e: {
+      offered: sizes.e2eRate,
+      events: e2eEvents.length,
+      conversions: e2eSamples.length,
+      latency: e2eLatency,
+      intake,
+    },
     e2eFloor: { latency: floor, jobs: floorJobs },
     drain: {
       events: drainEvents.length,
@@ -290,8 +384,9 @@ export async function benchAttribution(
 }
 
 async function countConversions(stack: Stack, brandIds: string[]): Promise<number> {
-  const { rows } = await stack.pool.query<{ n: number }>("select count(*)::int as n from conversions where brand_id = any($1::uuid[])", [
-    brandIds,
-  ]);
+  const { rows } = await stack.pool.query<{ n: number }>(
+    "select count(*)::int as n from conversions where brand_id = any($1::uuid[])",
+    [brandIds],
+  );
   return rows[0].n;
 }

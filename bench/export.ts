@@ -30,7 +30,10 @@ const EXPORT_SQL = `
    where c.brand_id = $1
    order by c.created_at desc, c.id desc`;
 
-export async function benchExport(stack: Stack, input: { brandId: string; apiKey: string }): Promise<ExportResult> {
+export async function benchExport(
+  stack: Stack,
+  input: { brandId: string; apiKey: string },
+): Promise<ExportResult> {
   // Ceiling first (it also warms the same pages of the table into the cache for both).
   const client = new pg.Client({ connectionString: stack.pg.url });
   await client.connect();
@@ -59,7 +62,11 @@ export async function benchExport(stack: Stack, input: { brandId: string; apiKey
   }
   const sampler = sampleRss(stack.server.pid, 20);
   const t0 = performance.now();
-  const { bytes, lines, status } = await new Promise<{ bytes: number; lines: number; status: number }>((resolve, reject) => {
+  const { bytes, lines, status } = await new Promise<{
+    bytes: number;
+    lines: number;
+    status: number;
+  }>((resolve, reject) => {
     const req = http.get(
       {
         host: "127.0.0.1",
@@ -84,6 +91,8 @@ export async function benchExport(stack: Stack, input: { brandId: string; apiKey
   const seconds = (performance.now() - t0) / 1000;
   const { peak } = sampler.stop();
   if (status !== 200) throw new Error(`export answered ${status}`);
-  log(`  export: ${lines - 1} rows, ${(bytes / 1024 ** 2).toFixed(0)} MiB in ${seconds.toFixed(2)} s; RSS idle ${(idleRss / 1024 ** 2).toFixed(0)} MiB, peak ${(peak / 1024 ** 2).toFixed(0)} MiB`);
+  log(
+    `  export: ${lines - 1} rows, ${(bytes / 1024 ** 2).toFixed(0)} MiB in ${seconds.toFixed(2)} s; RSS idle ${(idleRss / 1024 ** 2).toFixed(0)} MiB, peak ${(peak / 1024 ** 2).toFixed(0)} MiB`,
+  );
   return { rows: lines - 1, bytes, seconds, idleRss, peakRss: peak, ceilingSeconds, ceilingRows };
 }

@@ -17,8 +17,16 @@ export interface IntakeResult {
 }
 
 /** A real `invoice.paid` event of the brand's emulator account, as a template. */
-export async function invoicePaidTemplate(stack: Stack, brand: BenchBrand): Promise<Record<string, unknown>> {
-  const r = await stack.emu.checkout({ api_key: brand.stripeKey, amount: 4900, currency: "usd", wait: false });
+export async function invoicePaidTemplate(
+  stack: Stack,
+  brand: BenchBrand,
+): Promise<Record<string, unknown>> {
+  const r = await stack.emu.checkout({
+    api_key: brand.stripeKey,
+    amount: 4900,
+    currency: "usd",
+    wait: false,
+  });
   const account = stack.emu.emulator.account(brand.stripeKey);
   for (const e of account.events.values()) {
     if (e.type === "invoice.paid" && (e.data.object as { id?: string }).id === r.invoice) {
@@ -36,7 +44,8 @@ export async function benchIntake(
   const template = await invoicePaidTemplate(stack, brand);
   const runId = randomBytes(4).toString("hex");
   let n = 0;
-  const nextBody = () => JSON.stringify({ ...template, id: `evt_bench${runId}${(n++).toString(36)}` });
+  const nextBody = () =>
+    JSON.stringify({ ...template, id: `evt_bench${runId}${(n++).toString(36)}` });
   const path = `/webhooks/stripe/${brand.brandId}`;
 
   // Ceiling: the intake transaction straight through pg, closed loop, at several concurrencies.
@@ -50,19 +59,37 @@ export async function benchIntake(
       try {
         while (performance.now() < until) {
           const body = nextBody();
-          const e = JSON.parse(body) as { id: string; type: string; livemode: boolean; api_version: string; created: number };
+          const e = JSON.parse(body) as {
+            id: string;
+            type: string;
+            livemode: boolean;
+            api_version: string;
+            created: number;
+          };
           await client.query("begin");
           const { rows } = await client.query<{ id: string }>(
             `insert into stripe_events (brand_id, stripe_event_id, type, livemode, api_version, stripe_created_at, payload, status, error)
              values ($1, $2, $3, $4, $5, $6, $7, 'pending', null)
              on conflict (brand_id, stripe_event_id) do nothing returning id`,
-            [brand.brandId, e.id, e.type, e.livemode, e.api_version, new Date(e.created * 1000), body],
+            [
+              brand.brandId,
+              e.id,
+              e.type,
+              e.livemode,
+              e.api_version,
+              new Date(e.created * 1000),
+              body,
+            ],
           );
           if (rows[0]) {
             await client.query(
               `select graphile_worker.add_job(identifier => $1::text, payload => $2::json, queue_name => null::text,
                  run_at => null::timestamptz, max_attempts => null::int, job_key => $3::text)`,
-              ["stripe__process_event", JSON.stringify({ eventRowId: rows[0].id }), `stripe_event:${rows[0].id}`],
+              [
+                "stripe__process_event",
+                JSON.stringify({ eventRowId: rows[0].id }),
+                `stripe_event:${rows[0].id}`,
+              ],
             );
           }
           await client.query("commit");
@@ -94,13 +121,18 @@ export async function benchIntake(
           return {
             ...req,
             body,
-            headers: { "Content-Type": "application/json", "Stripe-Signature": signPayload(body, brand.webhookSecret) },
+            headers: {
+              "Content-Type": "application/json",
+              "Stripe-Signature": signPayload(body, brand.webhookSecret),
+            },
           };
         },
       },
     ],
   });
-  log(`  intake capacity (HTTP, 32 connections): ${Math.round(cap.rps)} events/s, non-2xx ${cap.non2xx}, errors ${cap.errors}`);
+  log(
+    `  intake capacity (HTTP, 32 connections): ${Math.round(cap.rps)} events/s, non-2xx ${cap.non2xx}, errors ${cap.errors}`,
+  );
 
   // Open model at the target rate.
   const fixed = await openLoad({
@@ -112,7 +144,10 @@ export async function benchIntake(
       return {
         method: "POST",
         path,
-        headers: { "Content-Type": "application/json", "Stripe-Signature": signPayload(body, brand.webhookSecret) },
+        headers: {
+          "Content-Type": "application/json",
+          "Stripe-Signature": signPayload(body, brand.webhookSecret),
+        },
         body,
       };
     },
@@ -124,8 +159,9 @@ export async function benchIntake(
 
   // The queued jobs are for synthetic events the emulator never created: drop them.
   await stack.pool.query("delete from graphile_worker._private_jobs");
-  await stack.pool.query("update stripe_events set status = 'ignored', error = 'bench intake' where brand_id = $1 and status = 'pending'", [
-    brand.brandId,
-  ]);
+  await stack.pool.query(
+    "update stripe_events set status = 'ignored', error = 'bench intake' where brand_id = $1 and status = 'pending'",
+    [brand.brandId],
+  );
   return { ceiling: best, capacity: cap, fixed };
 }

@@ -50,7 +50,10 @@ export async function withTimeout<T>(what: string, ms: number, p: Promise<T>): P
     return await Promise.race([
       p,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+        timer = setTimeout(
+          () => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)),
+          ms,
+        );
       }),
     ]);
   } finally {
@@ -59,7 +62,12 @@ export async function withTimeout<T>(what: string, ms: number, p: Promise<T>): P
 }
 
 /** Poll `check` until it returns true (or throw after `timeoutMs`). */
-export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<void> {
   const start = performance.now();
   for (;;) {
     if (await check()) return;
@@ -131,7 +139,10 @@ export async function openLoad(opts: {
           port: opts.port,
           method: r.method,
           path: r.path,
-          headers: r.body !== undefined ? { ...r.headers, "Content-Length": String(Buffer.byteLength(r.body)) } : r.headers,
+          headers:
+            r.body !== undefined
+              ? { ...r.headers, "Content-Length": String(Buffer.byteLength(r.body)) }
+              : r.headers,
           agent,
         },
         (res) => {
@@ -141,7 +152,9 @@ export async function openLoad(opts: {
             const end = performance.now();
             lastEnd = Math.max(lastEnd, end);
             const code = res.statusCode ?? 0;
-            const ok = opts.check ? opts.check(i, code, Buffer.concat(chunks).toString("utf8"), res.headers) : code < 400;
+            const ok = opts.check
+              ? opts.check(i, code, Buffer.concat(chunks).toString("utf8"), res.headers)
+              : code < 400;
             status[code] = (status[code] ?? 0) + 1;
             if (!ok) errors++;
             samples.push(end - intended);
@@ -330,7 +343,12 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function spawnNode(name: string, args: string[], env: NodeJS.ProcessEnv, opts: { quiet?: boolean } = {}): Child {
+export function spawnNode(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { quiet?: boolean } = {},
+): Child {
   const proc = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   children.add(proc);
   const logs: string[] = [];
@@ -368,7 +386,9 @@ export async function waitForHttp(url: string, timeoutMs: number, child?: Child)
   const start = Date.now();
   for (;;) {
     if (child && child.proc.exitCode !== null) {
-      throw new Error(`process exited (${child.proc.exitCode}) before answering ${url}\n${child.logs.slice(-30).join("\n")}`);
+      throw new Error(
+        `process exited (${child.proc.exitCode}) before answering ${url}\n${child.logs.slice(-30).join("\n")}`,
+      );
     }
     try {
       const res = await fetch(url, { redirect: "manual" });
@@ -378,7 +398,9 @@ export async function waitForHttp(url: string, timeoutMs: number, child?: Child)
       // not up yet
     }
     if (Date.now() - start > timeoutMs) {
-      throw new Error(`no answer at ${url} within ${timeoutMs} ms\n${child?.logs.slice(-30).join("\n") ?? ""}`);
+      throw new Error(
+        `no answer at ${url} within ${timeoutMs} ms\n${child?.logs.slice(-30).join("\n") ?? ""}`,
+      );
     }
     await sleep(200);
   }
@@ -398,7 +420,10 @@ export function rssOf(pid: number): number {
 }
 
 /** Sample a process's RSS every `everyMs` until stopped; returns the peak. */
-export function sampleRss(pid: number, everyMs = 20): { stop(): { peak: number; samples: number } } {
+export function sampleRss(
+  pid: number,
+  everyMs = 20,
+): { stop(): { peak: number; samples: number } } {
   let peak = rssOf(pid);
   let n = 1;
   const timer = setInterval(() => {
@@ -462,7 +487,8 @@ export function machineInfo(): MachineInfo {
 }
 
 export const fmt = {
-  ms: (v: number) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) : "–"),
+  ms: (v: number) =>
+    Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) : "–",
   rate: (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString("en-US") : "–"),
   ratio: (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "–"),
   mb: (bytes: number) => (Number.isFinite(bytes) ? (bytes / 1024 ** 2).toFixed(0) : "–"),

@@ -16,7 +16,16 @@ import { benchReads, type ReadsResult } from "./api";
 import { benchAttribution, type AttributionResult } from "./attribution";
 import { benchExport, type ExportResult } from "./export";
 import { benchIntake, type IntakeResult } from "./intake";
-import { cleanupAll, fmt, installExitHandlers, log, machineInfo, sleep, withTimeout, type MachineInfo } from "./lib";
+import {
+  cleanupAll,
+  fmt,
+  installExitHandlers,
+  log,
+  machineInfo,
+  sleep,
+  withTimeout,
+  type MachineInfo,
+} from "./lib";
 import { benchRedirect, type RedirectResult } from "./redirect";
 import {
   apiKeysFor,
@@ -29,7 +38,9 @@ import {
 import { ensureBuild, startStack } from "./stack";
 
 const quick = process.env.BENCH_QUICK === "1";
-const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",").map((s) => s.trim())) : null;
+const only = process.env.BENCH_ONLY
+  ? new Set(process.env.BENCH_ONLY.split(",").map((s) => s.trim()))
+  : null;
 const want = (name: string) => !only || only.has(name);
 
 export const SIZES = quick
@@ -37,14 +48,30 @@ export const SIZES = quick
       workerConcurrency: 8,
       intake: { durationS: 1, rate: 100, ceilingS: 0.5 },
       redirect: { durationS: 1, rate: 100, links: 10 },
-      attribution: { brands: 1, affiliatesPerBrand: 2, e2eRate: 10, e2eSeconds: 1, drainEvents: 30, drainMaxSeconds: 15, noopJobs: 100 },
+      attribution: {
+        brands: 1,
+        affiliatesPerBrand: 2,
+        e2eRate: 10,
+        e2eSeconds: 1,
+        drainEvents: 30,
+        drainMaxSeconds: 15,
+        noopJobs: 100,
+      },
       reads: { conversions: 5_000, affiliates: 50, apiRate: 20, dashRate: 5, durationS: 1 },
     }
   : {
       workerConcurrency: 8,
       intake: { durationS: 10, rate: 1500, ceilingS: 4 },
       redirect: { durationS: 10, rate: 2000, links: 200 },
-      attribution: { brands: 10, affiliatesPerBrand: 20, e2eRate: 100, e2eSeconds: 15, drainEvents: 20_000, drainMaxSeconds: 120, noopJobs: 20_000 },
+      attribution: {
+        brands: 10,
+        affiliatesPerBrand: 20,
+        e2eRate: 100,
+        e2eSeconds: 15,
+        drainEvents: 20_000,
+        drainMaxSeconds: 120,
+        noopJobs: 20_000,
+      },
       reads: { conversions: 1_000_000, affiliates: 1_000, apiRate: 40, dashRate: 4, durationS: 20 },
     };
 
@@ -61,7 +88,12 @@ interface Results {
   errors: string[];
 }
 
-async function phase<T>(results: Results, name: string, timeoutMs: number, fn: () => Promise<T>): Promise<T | undefined> {
+async function phase<T>(
+  results: Results,
+  name: string,
+  timeoutMs: number,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
   log(`== ${name}`);
   // A short pause so the previous phase's stragglers do not load this one.
   await sleep(quick ? 200 : 3000);
@@ -70,7 +102,9 @@ async function phase<T>(results: Results, name: string, timeoutMs: number, fn: (
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     console.error(`[bench] ${name} failed: ${message}`);
-    results.errors.push(`${name}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
+    results.errors.push(
+      `${name}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`,
+    );
     return undefined;
   }
 }
@@ -79,7 +113,9 @@ async function main(): Promise<number> {
   installExitHandlers();
   const started = performance.now();
   const results: Results = { machine: machineInfo(), loadAfter: [0, 0, 0], seconds: 0, errors: [] };
-  log(`${quick ? "QUICK" : "FULL"} run on ${results.machine.cpu} x${results.machine.cores}, load ${results.machine.load.join(" ")}`);
+  log(
+    `${quick ? "QUICK" : "FULL"} run on ${results.machine.cpu} x${results.machine.cores}, load ${results.machine.load.join(" ")}`,
+  );
   ensureBuild(process.env.BENCH_BUILD === "1");
   const stack = await startStack({ workerConcurrency: SIZES.workerConcurrency });
 
@@ -102,18 +138,33 @@ async function main(): Promise<number> {
     });
   }
   if (want("attribution")) {
-    results.attribution = await phase(results, "attribution", 480_000, () => benchAttribution(stack, SIZES.attribution));
+    results.attribution = await phase(results, "attribution", 480_000, () =>
+      benchAttribution(stack, SIZES.attribution),
+    );
   }
   if (want("api") || want("export")) {
     const seeded = await phase(results, "seed reads", 300_000, async () => {
       const t0 = performance.now();
       const brand = await createConnectedBrand(stack, "Reads brand");
       const campaignId = await createCampaign(stack, brand.brandId);
-      const affiliates = await createAffiliates(stack, brand.brandId, campaignId, SIZES.reads.affiliates);
+      const affiliates = await createAffiliates(
+        stack,
+        brand.brandId,
+        campaignId,
+        SIZES.reads.affiliates,
+      );
       const ids = affiliates.map((a) => a.affiliateId);
-      await bulkConversions(stack, brand.brandId, campaignId, ids, SIZES.reads.conversions, (done) => {
-        if (done % 200_000 === 0 || done === SIZES.reads.conversions) log(`  seeded ${done.toLocaleString("en-US")} conversions`);
-      });
+      await bulkConversions(
+        stack,
+        brand.brandId,
+        campaignId,
+        ids,
+        SIZES.reads.conversions,
+        (done) => {
+          if (done % 200_000 === 0 || done === SIZES.reads.conversions)
+            log(`  seeded ${done.toLocaleString("en-US")} conversions`);
+        },
+      );
       const apiKeys = await apiKeysFor(stack, brand.brandId, 4);
       const cookie = await sessionCookieFor(stack, brand.userId);
       results.seedSeconds = (performance.now() - t0) / 1000;
@@ -125,19 +176,29 @@ async function main(): Promise<number> {
       );
     }
     if (seeded && want("export")) {
-      results.export = await phase(results, "csv export", 180_000, () => benchExport(stack, { brandId: seeded.brandId, apiKey: seeded.apiKeys[0] }));
+      results.export = await phase(results, "csv export", 180_000, () =>
+        benchExport(stack, { brandId: seeded.brandId, apiKey: seeded.apiKeys[0] }),
+      );
     }
   }
 
-  results.loadAfter = os.loadavg().map((v) => Math.round(v * 100) / 100) as [number, number, number];
+  results.loadAfter = os.loadavg().map((v) => Math.round(v * 100) / 100) as [
+    number,
+    number,
+    number,
+  ];
   results.seconds = (performance.now() - started) / 1000;
   const report = renderReport(results);
   console.log(`\n${report.table}\n`);
-  const out = quick ? (process.env.BENCH_OUT ?? path.join(os.tmpdir(), "rekomi-bench-quick.md")) : (process.env.BENCH_OUT ?? "docs/benchmarks.md");
+  const out = quick
+    ? (process.env.BENCH_OUT ?? path.join(os.tmpdir(), "rekomi-bench-quick.md"))
+    : (process.env.BENCH_OUT ?? "docs/benchmarks.md");
   writeReport(out, report.markdown);
   log(`wrote ${out} (${results.seconds.toFixed(0)} s total)`);
   if (results.errors.length > 0) {
-    console.error(`[bench] ${results.errors.length} phase(s) failed:\n  ${results.errors.join("\n  ")}`);
+    console.error(
+      `[bench] ${results.errors.length} phase(s) failed:\n  ${results.errors.join("\n  ")}`,
+    );
     return 1;
   }
   return 0;
@@ -161,7 +222,8 @@ function renderReport(r: Results): { table: string; markdown: string } {
   /** Every target of issue 9 on its own line, so a row with two targets cannot hide one. */
   const targets: { target: string; measured: string; met: boolean }[] = [];
   const yes = (b: boolean) => b;
-  const lat = (l: { p50: number; p99: number; max: number }) => `p50 ${fmt.ms(l.p50)} / p99 ${fmt.ms(l.p99)} / max ${fmt.ms(l.max)} ms`;
+  const lat = (l: { p50: number; p99: number; max: number }) =>
+    `p50 ${fmt.ms(l.p50)} / p99 ${fmt.ms(l.p99)} / max ${fmt.ms(l.max)} ms`;
   const lat95 = (l: { p50: number; p95: number; p99: number; max: number }) =>
     `p50 ${fmt.ms(l.p50)} / p95 ${fmt.ms(l.p95)} / p99 ${fmt.ms(l.p99)} / max ${fmt.ms(l.max)} ms`;
 
@@ -178,7 +240,14 @@ function renderReport(r: Results): { table: string; markdown: string } {
       met: yes(i.capacity.rps >= 1500 && ratio >= 0.6 && i.capacity.non2xx === 0),
     });
     targets.push(
-      { target: "Intake ≥ 1,500 signed events/s sustained", measured: `${fmt.rate(i.capacity.rps)}/s capacity; ${fmt.rate(i.fixed.achievedRate)}/s achieved at ${fmt.rate(i.fixed.offeredRate)}/s offered (errors ${i.fixed.errors})`, met: i.capacity.rps >= 1500 && i.fixed.achievedRate >= 0.98 * i.fixed.offeredRate && i.fixed.errors === 0 },
+      {
+        target: "Intake ≥ 1,500 signed events/s sustained",
+        measured: `${fmt.rate(i.capacity.rps)}/s capacity; ${fmt.rate(i.fixed.achievedRate)}/s achieved at ${fmt.rate(i.fixed.offeredRate)}/s offered (errors ${i.fixed.errors})`,
+        met:
+          i.capacity.rps >= 1500 &&
+          i.fixed.achievedRate >= 0.98 * i.fixed.offeredRate &&
+          i.fixed.errors === 0,
+      },
       { target: "Intake ÷ pg-direct ceiling ≥ 0.6", measured: fmt.ratio(ratio), met: ratio >= 0.6 },
     );
     const sustained = i.fixed.achievedRate >= 0.98 * i.fixed.offeredRate && i.fixed.errors === 0;
@@ -191,7 +260,11 @@ function renderReport(r: Results): { table: string; markdown: string } {
       ratio: "–",
       met: yes(sustained && i.fixed.latency.p99 <= 50),
     });
-    targets.push({ target: `Intake p99 ≤ 50 ms at ${fmt.rate(i.fixed.offeredRate)}/s offered`, measured: `p99 ${fmt.ms(i.fixed.latency.p99)} ms`, met: i.fixed.latency.p99 <= 50 });
+    targets.push({
+      target: `Intake p99 ≤ 50 ms at ${fmt.rate(i.fixed.offeredRate)}/s offered`,
+      measured: `p99 ${fmt.ms(i.fixed.latency.p99)} ms`,
+      met: i.fixed.latency.p99 <= 50,
+    });
   }
   if (r.attribution) {
     const a = r.attribution;
@@ -206,8 +279,16 @@ function renderReport(r: Results): { table: string; markdown: string } {
       met: yes(l.p50 <= 50 && l.p99 <= 250 && a.e2e.conversions === a.e2e.events),
     });
     targets.push(
-      { target: `Attribution end-to-end p50 ≤ 50 ms at ${a.e2e.offered} events/s`, measured: `p50 ${fmt.ms(l.p50)} ms`, met: l.p50 <= 50 },
-      { target: `Attribution end-to-end p99 ≤ 250 ms at ${a.e2e.offered} events/s`, measured: `p99 ${fmt.ms(l.p99)} ms`, met: l.p99 <= 250 },
+      {
+        target: `Attribution end-to-end p50 ≤ 50 ms at ${a.e2e.offered} events/s`,
+        measured: `p50 ${fmt.ms(l.p50)} ms`,
+        met: l.p50 <= 50,
+      },
+      {
+        target: `Attribution end-to-end p99 ≤ 250 ms at ${a.e2e.offered} events/s`,
+        measured: `p99 ${fmt.ms(l.p99)} ms`,
+        met: l.p99 <= 250,
+      },
     );
     const ratio = a.drain.rate / a.noop.rate;
     rows.push({
@@ -220,7 +301,11 @@ function renderReport(r: Results): { table: string; markdown: string } {
       met: yes(a.drain.rate >= 500 && ratio >= 0.3 && a.drain.failed === 0),
     });
     targets.push(
-      { target: "Backlog drain ≥ 500 events/s", measured: `${fmt.rate(a.drain.rate)}/s`, met: a.drain.rate >= 500 },
+      {
+        target: "Backlog drain ≥ 500 events/s",
+        measured: `${fmt.rate(a.drain.rate)}/s`,
+        met: a.drain.rate >= 500,
+      },
       { target: "Drain ÷ no-op job rate ≥ 0.3", measured: fmt.ratio(ratio), met: ratio >= 0.3 },
     );
   }
@@ -236,7 +321,11 @@ function renderReport(r: Results): { table: string; markdown: string } {
       ratio: fmt.ratio(ratio),
       met: yes(d.capacity.rps >= 5000 && d.capacity.non2xx === 0),
     });
-    targets.push({ target: "Redirect capacity ≥ 5,000 req/s", measured: `${fmt.rate(d.capacity.rps)}/s`, met: d.capacity.rps >= 5000 });
+    targets.push({
+      target: "Redirect capacity ≥ 5,000 req/s",
+      measured: `${fmt.rate(d.capacity.rps)}/s`,
+      met: d.capacity.rps >= 5000,
+    });
     const sustained = d.fixed.achievedRate >= 0.98 * d.fixed.offeredRate && d.fixed.errors === 0;
     rows.push({
       section: "3. Redirect",
@@ -247,7 +336,11 @@ function renderReport(r: Results): { table: string; markdown: string } {
       ratio: `p99 ×${fmt.ratio(d.fixed.latency.p99 / d.ceilingFixed.latency.p99)}`,
       met: yes(sustained && d.fixed.latency.p99 <= 10),
     });
-    targets.push({ target: `Redirect p99 ≤ 10 ms at ${fmt.rate(d.fixed.offeredRate)} req/s offered`, measured: `p99 ${fmt.ms(d.fixed.latency.p99)} ms (achieved ${fmt.rate(d.fixed.achievedRate)}/s)`, met: sustained && d.fixed.latency.p99 <= 10 });
+    targets.push({
+      target: `Redirect p99 ≤ 10 ms at ${fmt.rate(d.fixed.offeredRate)} req/s offered`,
+      measured: `p99 ${fmt.ms(d.fixed.latency.p99)} ms (achieved ${fmt.rate(d.fixed.achievedRate)}/s)`,
+      met: sustained && d.fixed.latency.p99 <= 10,
+    });
   }
   if (r.reads) {
     const api = r.reads.api;
@@ -260,7 +353,11 @@ function renderReport(r: Results): { table: string; markdown: string } {
       ratio: `p95 ×${fmt.ratio(api.fixed.latency.p95 / api.ceiling.p95)}`,
       met: yes(api.fixed.latency.p95 <= 30 && api.fixed.errors === 0),
     });
-    targets.push({ target: "API pages p95 ≤ 30 ms", measured: `p95 ${fmt.ms(api.fixed.latency.p95)} ms`, met: api.fixed.latency.p95 <= 30 && api.fixed.errors === 0 });
+    targets.push({
+      target: "API pages p95 ≤ 30 ms",
+      measured: `p95 ${fmt.ms(api.fixed.latency.p95)} ms`,
+      met: api.fixed.latency.p95 <= 30 && api.fixed.errors === 0,
+    });
     const dash = r.reads.dashboard;
     rows.push({
       section: "4. API",
@@ -271,7 +368,11 @@ function renderReport(r: Results): { table: string; markdown: string } {
       ratio: `p95 ×${fmt.ratio(dash.fixed.latency.p95 / dash.ceiling.p95)}`,
       met: yes(dash.fixed.latency.p95 <= 150 && dash.fixed.errors === 0),
     });
-    targets.push({ target: "Dashboard loader p95 ≤ 150 ms", measured: `p95 ${fmt.ms(dash.fixed.latency.p95)} ms`, met: dash.fixed.latency.p95 <= 150 && dash.fixed.errors === 0 });
+    targets.push({
+      target: "Dashboard loader p95 ≤ 150 ms",
+      measured: `p95 ${fmt.ms(dash.fixed.latency.p95)} ms`,
+      met: dash.fixed.latency.p95 <= 150 && dash.fixed.errors === 0,
+    });
   }
   if (r.export) {
     const e = r.export;
@@ -286,8 +387,16 @@ function renderReport(r: Results): { table: string; markdown: string } {
       met: yes(e.seconds <= 10 && delta <= 150 * 1e6 && e.rows === e.ceilingRows),
     });
     targets.push(
-      { target: `CSV export of ${fmt.rate(e.rows)} conversions ≤ 10 s`, measured: `${e.seconds.toFixed(2)} s`, met: e.seconds <= 10 && e.rows === e.ceilingRows },
-      { target: "Export peak RSS ≤ idle + 150 MB", measured: `+${fmt.mb(delta)} MiB`, met: delta <= 150 * 1e6 },
+      {
+        target: `CSV export of ${fmt.rate(e.rows)} conversions ≤ 10 s`,
+        measured: `${e.seconds.toFixed(2)} s`,
+        met: e.seconds <= 10 && e.rows === e.ceilingRows,
+      },
+      {
+        target: "Export peak RSS ≤ idle + 150 MB",
+        measured: `+${fmt.mb(delta)} MiB`,
+        met: delta <= 150 * 1e6,
+      },
     );
   }
 
@@ -295,23 +404,44 @@ function renderReport(r: Results): { table: string; markdown: string } {
   const table = [
     "| Benchmark | Metric | Target | Measured | Ceiling (same run) | Ratio | Target |",
     "|---|---|---|---|---|---|---|",
-    ...rows.map((x) => `| ${x.section} | ${x.metric} | ${x.target} | ${x.measured} | ${x.ceiling} | ${x.ratio} | ${mark(x.met)} |`),
+    ...rows.map(
+      (x) =>
+        `| ${x.section} | ${x.metric} | ${x.target} | ${x.measured} | ${x.ceiling} | ${x.ratio} | ${mark(x.met)} |`,
+    ),
   ].join("\n");
 
   const m = r.machine;
   const details: string[] = [];
   if (r.reads) {
-    details.push("", "API page kinds (app over HTTP vs the service in-process):", "", "| Kind | App p50 / p95 / max (ms) | In-process p50 / p95 (ms) |", "|---|---|---|");
+    details.push(
+      "",
+      "API page kinds (app over HTTP vs the service in-process):",
+      "",
+      "| Kind | App p50 / p95 / max (ms) | In-process p50 / p95 (ms) |",
+      "|---|---|---|",
+    );
     for (const k of r.reads.api.kinds) {
-      details.push(`| ${k.name} | ${fmt.ms(k.app.p50)} / ${fmt.ms(k.app.p95)} / ${fmt.ms(k.app.max)} | ${fmt.ms(k.ceiling.p50)} / ${fmt.ms(k.ceiling.p95)} |`);
+      details.push(
+        `| ${k.name} | ${fmt.ms(k.app.p50)} / ${fmt.ms(k.app.p95)} / ${fmt.ms(k.app.max)} | ${fmt.ms(k.ceiling.p50)} / ${fmt.ms(k.ceiling.p95)} |`,
+      );
     }
-    details.push("", "Dashboard views:", "", "| View | App p50 / p95 / max (ms) | Loader queries in-process p50 / p95 (ms) |", "|---|---|---|");
+    details.push(
+      "",
+      "Dashboard views:",
+      "",
+      "| View | App p50 / p95 / max (ms) | Loader queries in-process p50 / p95 (ms) |",
+      "|---|---|---|",
+    );
     for (const k of r.reads.dashboard.kinds) {
-      details.push(`| ${k.name} | ${fmt.ms(k.app.p50)} / ${fmt.ms(k.app.p95)} / ${fmt.ms(k.app.max)} | ${fmt.ms(k.ceiling.p50)} / ${fmt.ms(k.ceiling.p95)} |`);
+      details.push(
+        `| ${k.name} | ${fmt.ms(k.app.p50)} / ${fmt.ms(k.app.p95)} / ${fmt.ms(k.app.max)} | ${fmt.ms(k.ceiling.p50)} / ${fmt.ms(k.ceiling.p95)} |`,
+      );
     }
   }
   if (r.intake) {
-    const st = Object.entries(r.intake.fixed.status).map(([k, v]) => `${k}: ${v}`).join(", ");
+    const st = Object.entries(r.intake.fixed.status)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(", ");
     details.push("", `Intake at the fixed rate answered ${st}.`);
   }
   if (r.attribution) {
@@ -319,7 +449,10 @@ function renderReport(r: Results): { table: string; markdown: string } {
       `Attribution set-up (brands, codes, ${fmt.rate(r.attribution.e2e.events + r.attribution.drain.events)} emulator checkouts) took ${r.attribution.setupSeconds.toFixed(0)} s.`,
     );
   }
-  if (r.seedSeconds !== undefined) details.push(`Seeding the reads brand (bulk conversions + ANALYZE) took ${r.seedSeconds.toFixed(0)} s.`);
+  if (r.seedSeconds !== undefined)
+    details.push(
+      `Seeding the reads brand (bulk conversions + ANALYZE) took ${r.seedSeconds.toFixed(0)} s.`,
+    );
 
   const markdown = [
     `Run: ${m.date} · commit \`${m.commit}\`${m.dirty ? " (with uncommitted changes)" : ""} · ${quick ? "QUICK mode (sizes too small for figures)" : "full run"} · ${r.seconds.toFixed(0)} s`,
@@ -336,7 +469,9 @@ function renderReport(r: Results): { table: string; markdown: string } {
     "|---|---|---|",
     ...targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? "met" : "NOT met"} |`),
     ...details,
-    ...(r.errors.length ? ["", "Phases that failed in this run:", "", ...r.errors.map((e) => `- ${e}`)] : []),
+    ...(r.errors.length
+      ? ["", "Phases that failed in this run:", "", ...r.errors.map((e) => `- ${e}`)]
+      : []),
   ].join("\n");
   return { table, markdown };
 }
@@ -355,7 +490,10 @@ function writeReport(file: string, body: string): void {
       return;
     }
   }
-  writeFileSync(file, `# Benchmarks\n\nGenerated by \`npm run bench\` (bench/run.ts).\n\n${block}\n`);
+  writeFileSync(
+    file,
+    `# Benchmarks\n\nGenerated by \`npm run bench\` (bench/run.ts).\n\n${block}\n`,
+  );
 }
 
 let code = 1;

@@ -23,7 +23,11 @@ export interface BenchBrand {
 }
 
 /** A brand with an owner, connected to its own emulator account (webhook endpoint + secret). */
-export async function createConnectedBrand(stack: Stack, name: string, plan: "growth" | "scale" = "scale"): Promise<BenchBrand> {
+export async function createConnectedBrand(
+  stack: Stack,
+  name: string,
+  plan: "growth" | "scale" = "scale",
+): Promise<BenchBrand> {
   const created = await createBrandWithOwner(stack.db, {
     brandName: name,
     ownerName: `${name} owner`,
@@ -36,10 +40,19 @@ export async function createConnectedBrand(stack: Stack, name: string, plan: "gr
   if (!connected.ok) throw new Error(`connectStripe failed: ${connected.message}`);
   const secret = await loadWebhookSecret(stack.db, stack.config, created.brandId);
   if (!secret) throw new Error("no webhook secret stored");
-  return { brandId: created.brandId, userId: created.userId, stripeKey, webhookSecret: secret.webhookSecret };
+  return {
+    brandId: created.brandId,
+    userId: created.userId,
+    stripeKey,
+    webhookSecret: secret.webhookSecret,
+  };
 }
 
-export async function createCampaign(stack: Stack, brandId: string, name = "Bench campaign"): Promise<string> {
+export async function createCampaign(
+  stack: Stack,
+  brandId: string,
+  name = "Bench campaign",
+): Promise<string> {
   const row = await stack.db
     .insertInto("campaigns")
     .values({
@@ -66,7 +79,12 @@ export interface SeededAffiliate {
 }
 
 /** `n` approved affiliates enrolled in the campaign (bulk insert), each with a referral link code. */
-export async function createAffiliates(stack: Stack, brandId: string, campaignId: string, n: number): Promise<SeededAffiliate[]> {
+export async function createAffiliates(
+  stack: Stack,
+  brandId: string,
+  campaignId: string,
+  n: number,
+): Promise<SeededAffiliate[]> {
   const out: SeededAffiliate[] = [];
   for (let start = 0; start < n; start += 500) {
     const size = Math.min(500, n - start);
@@ -95,7 +113,8 @@ export async function createAffiliates(stack: Stack, brandId: string, campaignId
       )
       .returning(["id", "affiliate_id", "link_code"])
       .execute();
-    for (const e of enrollments) out.push({ affiliateId: e.affiliate_id, enrollmentId: e.id, linkCode: e.link_code });
+    for (const e of enrollments)
+      out.push({ affiliateId: e.affiliate_id, enrollmentId: e.id, linkCode: e.link_code });
   }
   return out;
 }
@@ -104,9 +123,18 @@ export async function createAffiliates(stack: Stack, brandId: string, campaignId
  * One campaign coupon (Stripe coupon, 10 % off forever) and one affiliate code per affiliate
  * (Stripe promotion code + affiliate_coupons row). Returns the code texts.
  */
-export async function createCodes(stack: Stack, brand: BenchBrand, campaignId: string, affiliates: SeededAffiliate[]): Promise<string[]> {
+export async function createCodes(
+  stack: Stack,
+  brand: BenchBrand,
+  campaignId: string,
+  affiliates: SeededAffiliate[],
+): Promise<string[]> {
   const stripe = stripeClient(stack.config, brand.stripeKey);
-  const coupon = await stripe.coupons.create({ percent_off: 10, duration: "forever", name: "Bench 10 %" });
+  const coupon = await stripe.coupons.create({
+    percent_off: 10,
+    duration: "forever",
+    name: "Bench 10 %",
+  });
   const cc = await stack.db
     .insertInto("campaign_coupons")
     .values({
@@ -127,7 +155,10 @@ export async function createCodes(stack: Stack, brand: BenchBrand, campaignId: s
   const codes: string[] = [];
   for (const [i, a] of affiliates.entries()) {
     const code = `BENCH${i}X${uid(2).toUpperCase()}`;
-    const promo = await stripe.promotionCodes.create({ promotion: { type: "coupon", coupon: coupon.id }, code });
+    const promo = await stripe.promotionCodes.create({
+      promotion: { type: "coupon", coupon: coupon.id },
+      code,
+    });
     await stack.db
       .insertInto("affiliate_coupons")
       .values({
@@ -157,7 +188,8 @@ export async function sessionCookieFor(stack: Stack, userId: string): Promise<st
 
 export async function apiKeysFor(stack: Stack, brandId: string, n: number): Promise<string[]> {
   const keys: string[] = [];
-  for (let i = 0; i < n; i++) keys.push((await createApiKey(stack.db, { brandId, name: `Bench key ${i + 1}` })).apiKey);
+  for (let i = 0; i < n; i++)
+    keys.push((await createApiKey(stack.db, { brandId, name: `Bench key ${i + 1}` })).apiKey);
   return keys;
 }
 
@@ -178,9 +210,10 @@ export async function bulkConversions(
   const client = await stack.pool.connect();
   try {
     await client.query("create temporary table bench_affs (n int primary key, id uuid not null)");
-    await client.query("insert into bench_affs (n, id) select (ord - 1)::int, id from unnest($1::uuid[]) with ordinality as t(id, ord)", [
-      affiliateIds,
-    ]);
+    await client.query(
+      "insert into bench_affs (n, id) select (ord - 1)::int, id from unnest($1::uuid[]) with ordinality as t(id, ord)",
+      [affiliateIds],
+    );
     const naff = affiliateIds.length;
     const chunk = 100_000;
     const spanSeconds = 365 * 86_400;

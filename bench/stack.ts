@@ -36,9 +36,13 @@ export interface Stack {
 export function ensureBuild(force: boolean): void {
   if (!force && existsSync("build/index.js")) return;
   log("building the production bundle (remix build) ...");
-  execFileSync(process.execPath, [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  execFileSync(
+    process.execPath,
+    [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
 }
 
 export async function startStack(opts: { workerConcurrency: number }): Promise<Stack> {
@@ -78,7 +82,9 @@ export async function startStack(opts: { workerConcurrency: number }): Promise<S
 
   const startServer = async () => {
     // BENCH_PROFILE=dir: V8 CPU profile of the web server, written to dir when it stops.
-    const prof = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+    const prof = process.env.BENCH_PROFILE
+      ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`]
+      : [];
     const child = spawnNode("web", [...prof, "--import", "tsx", "server.ts"], env);
     await waitForHttp(`${baseUrl}/login`, 90_000, child);
     return child;
@@ -99,13 +105,17 @@ export async function startStack(opts: { workerConcurrency: number }): Promise<S
     workerConcurrency: opts.workerConcurrency,
     async startWorker() {
       if (stack.worker) return stack.worker;
-      const prof = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE, "worker")}`] : [];
+      const prof = process.env.BENCH_PROFILE
+        ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE, "worker")}`]
+        : [];
       const child = spawnNode("worker", [...prof, "--import", "tsx", "jobs/main.ts"], env);
       // The worker prints this line once graphile-worker is running.
       const start = Date.now();
       while (!child.logs.some((l) => l.includes("Rekomi worker running"))) {
-        if (child.proc.exitCode !== null) throw new Error(`worker exited\n${child.logs.join("\n")}`);
-        if (Date.now() - start > 60_000) throw new Error(`worker did not start\n${child.logs.join("\n")}`);
+        if (child.proc.exitCode !== null)
+          throw new Error(`worker exited\n${child.logs.join("\n")}`);
+        if (Date.now() - start > 60_000)
+          throw new Error(`worker did not start\n${child.logs.join("\n")}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       stack.worker = child;

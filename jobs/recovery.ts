@@ -89,7 +89,9 @@ export class WorkerLiveness {
 
   static forPool(pool: pg.Pool, log?: (message: string) => void): WorkerLiveness {
     // pg.Pool keeps the options it was built with (connection string, ssl, ...).
-    const { connectionString, host, port, user, password, database, ssl } = (pool as unknown as { options: pg.PoolConfig }).options;
+    const { connectionString, host, port, user, password, database, ssl } = (
+      pool as unknown as { options: pg.PoolConfig }
+    ).options;
     return new WorkerLiveness({ connectionString, host, port, user, password, database, ssl }, log);
   }
 
@@ -108,7 +110,9 @@ export class WorkerLiveness {
     if (client) {
       this.chain = this.chain
         .then(() => client.query(`select pg_advisory_lock(${lockKey("$1::text")})`, [workerId]))
-        .catch((error: unknown) => this.log(`liveness lock for ${workerId} failed: ${errorMessage(error)}`));
+        .catch((error: unknown) =>
+          this.log(`liveness lock for ${workerId} failed: ${errorMessage(error)}`),
+        );
     }
   }
 
@@ -124,11 +128,16 @@ export class WorkerLiveness {
         .then(async () => {
           // Session locks stack; release every level.
           for (;;) {
-            const r = await client.query<{ ok: boolean }>(`select pg_advisory_unlock(${lockKey("$1::text")}) as ok`, [workerId]);
+            const r = await client.query<{ ok: boolean }>(
+              `select pg_advisory_unlock(${lockKey("$1::text")}) as ok`,
+              [workerId],
+            );
             if (!r.rows[0]?.ok) break;
           }
         })
-        .catch((error: unknown) => this.log(`liveness unlock for ${workerId} failed: ${errorMessage(error)}`));
+        .catch((error: unknown) =>
+          this.log(`liveness unlock for ${workerId} failed: ${errorMessage(error)}`),
+        );
     }
   }
 
@@ -146,7 +155,8 @@ export class WorkerLiveness {
       // From here on register() locks new ids on this client too (a repeated lock is harmless).
       this.client = client;
       this.chain = Promise.resolve();
-      for (const id of this.ids) await client.query(`select pg_advisory_lock(${lockKey("$1::text")})`, [id]);
+      for (const id of this.ids)
+        await client.query(`select pg_advisory_lock(${lockKey("$1::text")})`, [id]);
     } catch (error) {
       if (this.client === client) this.client = null;
       await client.end().catch(() => {});

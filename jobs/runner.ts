@@ -46,7 +46,8 @@ export async function startWorker(opts: {
   const sweep = async () => {
     try {
       const r = await recoverDeadWorkerJobs(opts.pgPool, { graceMs });
-      if (r.jobs > 0) log(`recovered ${r.jobs} job(s) locked by dead worker(s) ${r.workerIds.join(", ")}`);
+      if (r.jobs > 0)
+        log(`recovered ${r.jobs} job(s) locked by dead worker(s) ${r.workerIds.join(", ")}`);
     } catch (error) {
       log(`job recovery sweep failed: ${errorMessage(error)}`);
     }
@@ -69,7 +70,9 @@ export async function startWorker(opts: {
 
   const restart = async () => {
     const old = runner;
-    await old.stop().catch((error: unknown) => log(`stopping the broken runner: ${errorMessage(error)}`));
+    await old
+      .stop()
+      .catch((error: unknown) => log(`stopping the broken runner: ${errorMessage(error)}`));
     await old.promise.catch(() => {});
     for (let attempt = 0; !stopping; attempt++) {
       try {
@@ -85,7 +88,9 @@ export async function startWorker(opts: {
   events.on("worker:stop", ({ worker, error }) => {
     if (!error || stopping) return;
     liveness.unregister(worker.workerId);
-    log(`worker ${worker.workerId} ended after an error (${errorMessage(error)}); restarting the job runner`);
+    log(
+      `worker ${worker.workerId} ended after an error (${errorMessage(error)}); restarting the job runner`,
+    );
     restarting ??= restart().finally(() => {
       restarting = undefined;
     });

@@ -9,7 +9,9 @@ import { sql, type Kysely } from "kysely";
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable("api_idempotency_keys")
-    .addColumn("api_key_id", "uuid", (c) => c.notNull().references("api_keys.id").onDelete("cascade"))
+    .addColumn("api_key_id", "uuid", (c) =>
+      c.notNull().references("api_keys.id").onDelete("cascade"),
+    )
     .addColumn("key", "text", (c) => c.notNull().check(sql`length(key) between 1 and 255`))
     // sha256 hex of method, path and raw body: "the same request"
     .addColumn("request_hash", "text", (c) => c.notNull())

@@ -29,7 +29,9 @@ function withLink(db: DB, brandId: string) {
     .selectFrom("affiliates")
     .selectAll("affiliates")
     .select(
-      sql<string | null>`(select e.link_code from enrollments e where e.affiliate_id = affiliates.id and e.brand_id = affiliates.brand_id order by e.created_at, e.id limit 1)`.as(
+      sql<
+        string | null
+      >`(select e.link_code from enrollments e where e.affiliate_id = affiliates.id and e.brand_id = affiliates.brand_id order by e.created_at, e.id limit 1)`.as(
         "link_code",
       ),
     )

@@ -5,7 +5,11 @@
 import type { z } from "zod";
 import type { DB } from "~/db/db.server";
 import type { Campaign as CampaignRow } from "~/db/schema";
-import { type CampaignInput, campaignInputSchema, DEFAULT_COOKIE_WINDOW_DAYS } from "~/domain/campaign";
+import {
+  type CampaignInput,
+  campaignInputSchema,
+  DEFAULT_COOKIE_WINDOW_DAYS,
+} from "~/domain/campaign";
 import { ApiError, fromZodError } from "./errors";
 import { type Page, type PageParams, mapPage, paginate } from "./pagination.server";
 import type { Campaign, CampaignCreate, CampaignUpdate } from "./schemas";
@@ -23,7 +27,11 @@ export function campaignJson(row: CampaignRow): CampaignJson {
     commission:
       row.commission_type === "percent"
         ? { type: "percent", percent: toPercent(row.commission_percent_bps ?? 0) }
-        : { type: "flat", amount: row.commission_amount ?? 0, currency: row.commission_currency ?? "usd" },
+        : {
+            type: "flat",
+            amount: row.commission_amount ?? 0,
+            currency: row.commission_currency ?? "usd",
+          },
     recurring_months: row.recurring_months,
     sub_affiliate_override_percent: toPercent(row.sub_affiliate_override_bps),
     created_at: row.created_at.toISOString(),
@@ -55,7 +63,9 @@ function validated(input: CampaignInput): CampaignInput {
   throw new ApiError("invalid_request", issue.message, param);
 }
 
-function commissionInput(c: z.output<typeof CampaignCreate>["commission"]): CampaignInput["commission"] {
+function commissionInput(
+  c: z.output<typeof CampaignCreate>["commission"],
+): CampaignInput["commission"] {
   return c.type === "percent"
     ? { type: "percent", bps: toBps(c.percent) }
     : { type: "flat", amount: c.amount, currency: c.currency };
@@ -74,7 +84,10 @@ export function campaignCreateInput(body: z.output<typeof CampaignCreate>): Camp
 }
 
 /** PATCH: the stored campaign with only the sent fields replaced. */
-export function campaignUpdateInput(row: CampaignRow, body: z.output<typeof CampaignUpdate>): CampaignInput {
+export function campaignUpdateInput(
+  row: CampaignRow,
+  body: z.output<typeof CampaignUpdate>,
+): CampaignInput {
   return validated({
     name: body.name ?? row.name,
     destinationUrl: body.destination_url ?? row.destination_url,
@@ -82,8 +95,13 @@ export function campaignUpdateInput(row: CampaignRow, body: z.output<typeof Camp
       ? commissionInput(body.commission)
       : row.commission_type === "percent"
         ? { type: "percent", bps: row.commission_percent_bps ?? 0 }
-        : { type: "flat", amount: row.commission_amount ?? 0, currency: row.commission_currency ?? "usd" },
-    recurringMonths: body.recurring_months !== undefined ? body.recurring_months : row.recurring_months,
+        : {
+            type: "flat",
+            amount: row.commission_amount ?? 0,
+            currency: row.commission_currency ?? "usd",
+          },
+    recurringMonths:
+      body.recurring_months !== undefined ? body.recurring_months : row.recurring_months,
     subAffiliateOverrideBps:
       body.sub_affiliate_override_percent !== undefined
         ? toBps(body.sub_affiliate_override_percent)
@@ -93,7 +111,11 @@ export function campaignUpdateInput(row: CampaignRow, body: z.output<typeof Camp
   });
 }
 
-export async function listCampaignsPage(db: DB, brandId: string, page: PageParams): Promise<Page<CampaignJson>> {
+export async function listCampaignsPage(
+  db: DB,
+  brandId: string,
+  page: PageParams,
+): Promise<Page<CampaignJson>> {
   const rows = await paginate(
     db.selectFrom("campaigns").selectAll("campaigns").where("campaigns.brand_id", "=", brandId),
     "campaigns",

@@ -35,7 +35,12 @@ export class ApiError extends Error {
   readonly param: string | undefined;
   readonly headers: Record<string, string>;
 
-  constructor(type: ApiErrorType, message: string, param?: string, headers: Record<string, string> = {}) {
+  constructor(
+    type: ApiErrorType,
+    message: string,
+    param?: string,
+    headers: Record<string, string> = {},
+  ) {
     super(message);
     this.name = "ApiError";
     this.type = type;
@@ -52,7 +57,9 @@ export class ApiError extends Error {
   }
 
   static from(error: { type: string; message: string; param?: string | null }): ApiError {
-    const type = (Object.hasOwn(API_ERROR_STATUS, error.type) ? error.type : "api_error") as ApiErrorType;
+    const type = (
+      Object.hasOwn(API_ERROR_STATUS, error.type) ? error.type : "api_error"
+    ) as ApiErrorType;
     return new ApiError(type, error.message, error.param ?? undefined);
   }
 }

@@ -66,7 +66,11 @@ export function publicApiRoute(handlers: Handlers<PublicApiHandler>): ApiRoute {
 const BASE_HEADERS = { "Cache-Control": "no-store" } as const;
 
 /** A JSON response (200 unless told). */
-export function apiJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+export function apiJson(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { "Content-Type": "application/json; charset=utf-8", ...BASE_HEADERS, ...headers },
@@ -100,7 +104,11 @@ export function errorResponse(error: ApiError): Response {
 
 // ---------------------------------------------------------------- the pipeline
 
-async function handle(args: RemixArgs, handlers: Handlers<ApiHandler>, authenticated: boolean): Promise<Response> {
+async function handle(
+  args: RemixArgs,
+  handlers: Handlers<ApiHandler>,
+  authenticated: boolean,
+): Promise<Response> {
   const { request, params, context } = args;
   const method = (request.method === "HEAD" ? "GET" : request.method.toUpperCase()) as HttpMethod;
   const allowed = Object.keys(handlers) as HttpMethod[];
@@ -199,7 +207,9 @@ async function handle(args: RemixArgs, handlers: Handlers<ApiHandler>, authentic
       return withRate(response, rate);
     }
     console.error(`[api] ${request.method} ${new URL(request.url).pathname} failed:`, error);
-    return errorResponse(new ApiError("api_error", "Something went wrong on our side. Try again later."));
+    return errorResponse(
+      new ApiError("api_error", "Something went wrong on our side. Try again later."),
+    );
   }
 }
 

@@ -25,7 +25,9 @@ interface Op {
   path?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
-  ok: { status: number; schema: z.ZodType; description: string } | { status: number; csv: true; description: string };
+  ok:
+    | { status: number; schema: z.ZodType; description: string }
+    | { status: number; csv: true; description: string };
   errors: ApiErrorType[];
   description?: string;
 }
@@ -36,9 +38,11 @@ const errorDescriptions: Record<ApiErrorType, string> = {
   invalid_request: "Invalid request: `param` names the offending field.",
   authentication: "Missing, malformed, unknown or revoked API key.",
   permission: "The key may not do this.",
-  plan_required: "The brand's plan does not include this feature (Growth or Scale, or an active trial).",
+  plan_required:
+    "The brand's plan does not include this feature (Growth or Scale, or an active trial).",
   not_found: "No such object for this brand (another brand's object is also not found).",
-  conflict: "Conflicts with the current state, or an Idempotency-Key reused with a different request.",
+  conflict:
+    "Conflicts with the current state, or an Idempotency-Key reused with a different request.",
   rate_limited: "Too many requests for this API key; retry after `Retry-After` seconds.",
   stripe_error: "Stripe refused or failed the call; `message` carries Stripe's reason.",
   api_error: "Unexpected server error.",
@@ -65,60 +69,262 @@ const idempotencyHeader = z.object({
 /** Every documented operation: "/path" -> method -> operation. Paths are relative to /api/v1. */
 export const API_OPERATIONS: Record<string, Partial<Record<Method, Op>>> = {
   "/campaigns": {
-    get: { tag: "Campaigns", summary: "List campaigns", query: S.PageQuery, ok: { status: 200, schema: S.CampaignList, description: "A page of campaigns, newest first." }, errors: ["invalid_request"] },
-    post: { tag: "Campaigns", summary: "Create a campaign", body: S.CampaignCreate, ok: { status: 201, schema: S.Campaign, description: "The created campaign." }, errors: ["invalid_request", "conflict"] },
+    get: {
+      tag: "Campaigns",
+      summary: "List campaigns",
+      query: S.PageQuery,
+      ok: {
+        status: 200,
+        schema: S.CampaignList,
+        description: "A page of campaigns, newest first.",
+      },
+      errors: ["invalid_request"],
+    },
+    post: {
+      tag: "Campaigns",
+      summary: "Create a campaign",
+      body: S.CampaignCreate,
+      ok: { status: 201, schema: S.Campaign, description: "The created campaign." },
+      errors: ["invalid_request", "conflict"],
+    },
   },
   "/campaigns/{programId}": {
-    get: { tag: "Campaigns", summary: "Get a campaign", path: pathParams.programId, ok: { status: 200, schema: S.Campaign, description: "The campaign." }, errors: ["not_found"] },
-    patch: { tag: "Campaigns", summary: "Update a campaign", path: pathParams.programId, body: S.CampaignUpdate, ok: { status: 200, schema: S.Campaign, description: "The updated campaign." }, errors: ["invalid_request", "not_found"] },
+    get: {
+      tag: "Campaigns",
+      summary: "Get a campaign",
+      path: pathParams.programId,
+      ok: { status: 200, schema: S.Campaign, description: "The campaign." },
+      errors: ["not_found"],
+    },
+    patch: {
+      tag: "Campaigns",
+      summary: "Update a campaign",
+      path: pathParams.programId,
+      body: S.CampaignUpdate,
+      ok: { status: 200, schema: S.Campaign, description: "The updated campaign." },
+      errors: ["invalid_request", "not_found"],
+    },
   },
   "/campaigns/{programId}/coupons": {
-    get: { tag: "Campaign coupons", summary: "List a campaign's coupons", path: pathParams.programId, query: S.PageQuery, ok: { status: 200, schema: S.CampaignCouponList, description: "A page of coupons, newest first." }, errors: ["invalid_request", "not_found", "plan_required"] },
-    post: { tag: "Campaign coupons", summary: "Create a campaign coupon (and its Stripe coupon)", path: pathParams.programId, body: S.CampaignCouponCreate, ok: { status: 201, schema: S.CampaignCoupon, description: "The created coupon." }, errors: ["invalid_request", "not_found", "plan_required", "conflict", "stripe_error"] },
+    get: {
+      tag: "Campaign coupons",
+      summary: "List a campaign's coupons",
+      path: pathParams.programId,
+      query: S.PageQuery,
+      ok: {
+        status: 200,
+        schema: S.CampaignCouponList,
+        description: "A page of coupons, newest first.",
+      },
+      errors: ["invalid_request", "not_found", "plan_required"],
+    },
+    post: {
+      tag: "Campaign coupons",
+      summary: "Create a campaign coupon (and its Stripe coupon)",
+      path: pathParams.programId,
+      body: S.CampaignCouponCreate,
+      ok: { status: 201, schema: S.CampaignCoupon, description: "The created coupon." },
+      errors: ["invalid_request", "not_found", "plan_required", "conflict", "stripe_error"],
+    },
   },
   "/campaigns/{programId}/coupons/{id}": {
-    get: { tag: "Campaign coupons", summary: "Get a campaign coupon", path: pathParams.programCoupon, ok: { status: 200, schema: S.CampaignCoupon, description: "The coupon." }, errors: ["not_found", "plan_required"] },
-    patch: { tag: "Campaign coupons", summary: "Update a campaign coupon", path: pathParams.programCoupon, body: S.CampaignCouponUpdate, ok: { status: 200, schema: S.CampaignCoupon, description: "The updated coupon." }, errors: ["invalid_request", "not_found", "plan_required", "stripe_error"] },
-    delete: { tag: "Campaign coupons", summary: "Delete a campaign coupon (deletes the Stripe coupon, deactivates its codes)", path: pathParams.programCoupon, ok: { status: 200, schema: S.DeletedResponse, description: "Deleted." }, errors: ["not_found", "plan_required"] },
+    get: {
+      tag: "Campaign coupons",
+      summary: "Get a campaign coupon",
+      path: pathParams.programCoupon,
+      ok: { status: 200, schema: S.CampaignCoupon, description: "The coupon." },
+      errors: ["not_found", "plan_required"],
+    },
+    patch: {
+      tag: "Campaign coupons",
+      summary: "Update a campaign coupon",
+      path: pathParams.programCoupon,
+      body: S.CampaignCouponUpdate,
+      ok: { status: 200, schema: S.CampaignCoupon, description: "The updated coupon." },
+      errors: ["invalid_request", "not_found", "plan_required", "stripe_error"],
+    },
+    delete: {
+      tag: "Campaign coupons",
+      summary: "Delete a campaign coupon (deletes the Stripe coupon, deactivates its codes)",
+      path: pathParams.programCoupon,
+      ok: { status: 200, schema: S.DeletedResponse, description: "Deleted." },
+      errors: ["not_found", "plan_required"],
+    },
   },
   "/affiliates": {
-    get: { tag: "Affiliates", summary: "List affiliates", query: S.PageQuery, ok: { status: 200, schema: S.AffiliateList, description: "A page of affiliates, newest first." }, errors: ["invalid_request"] },
-    post: { tag: "Affiliates", summary: "Create an affiliate enrolled in a campaign", body: S.AffiliateCreate, ok: { status: 201, schema: S.Affiliate, description: "The created affiliate with its referral link." }, errors: ["invalid_request", "conflict"] },
+    get: {
+      tag: "Affiliates",
+      summary: "List affiliates",
+      query: S.PageQuery,
+      ok: {
+        status: 200,
+        schema: S.AffiliateList,
+        description: "A page of affiliates, newest first.",
+      },
+      errors: ["invalid_request"],
+    },
+    post: {
+      tag: "Affiliates",
+      summary: "Create an affiliate enrolled in a campaign",
+      body: S.AffiliateCreate,
+      ok: {
+        status: 201,
+        schema: S.Affiliate,
+        description: "The created affiliate with its referral link.",
+      },
+      errors: ["invalid_request", "conflict"],
+    },
   },
   "/affiliates/{affiliateId}": {
-    get: { tag: "Affiliates", summary: "Get an affiliate", path: pathParams.affiliateId, ok: { status: 200, schema: S.Affiliate, description: "The affiliate." }, errors: ["not_found"] },
+    get: {
+      tag: "Affiliates",
+      summary: "Get an affiliate",
+      path: pathParams.affiliateId,
+      ok: { status: 200, schema: S.Affiliate, description: "The affiliate." },
+      errors: ["not_found"],
+    },
   },
   "/affiliates/{affiliateId}/coupons": {
-    get: { tag: "Affiliate coupons", summary: "List an affiliate's codes", path: pathParams.affiliateId, query: S.PageQuery, ok: { status: 200, schema: S.AffiliateCouponList, description: "A page of codes, newest first." }, errors: ["invalid_request", "not_found", "plan_required"] },
-    post: { tag: "Affiliate coupons", summary: "Create an affiliate code (a Stripe promotion code)", path: pathParams.affiliateId, body: S.AffiliateCouponCreate, ok: { status: 201, schema: S.AffiliateCoupon, description: "The created code." }, errors: ["invalid_request", "not_found", "plan_required", "conflict", "stripe_error"] },
+    get: {
+      tag: "Affiliate coupons",
+      summary: "List an affiliate's codes",
+      path: pathParams.affiliateId,
+      query: S.PageQuery,
+      ok: {
+        status: 200,
+        schema: S.AffiliateCouponList,
+        description: "A page of codes, newest first.",
+      },
+      errors: ["invalid_request", "not_found", "plan_required"],
+    },
+    post: {
+      tag: "Affiliate coupons",
+      summary: "Create an affiliate code (a Stripe promotion code)",
+      path: pathParams.affiliateId,
+      body: S.AffiliateCouponCreate,
+      ok: { status: 201, schema: S.AffiliateCoupon, description: "The created code." },
+      errors: ["invalid_request", "not_found", "plan_required", "conflict", "stripe_error"],
+    },
   },
   "/affiliates/{affiliateId}/coupons/{id}": {
-    delete: { tag: "Affiliate coupons", summary: "Delete an affiliate code (deactivates the Stripe promotion code)", path: pathParams.affiliateCoupon, ok: { status: 200, schema: S.DeletedResponse, description: "Deleted." }, errors: ["not_found", "plan_required"] },
+    delete: {
+      tag: "Affiliate coupons",
+      summary: "Delete an affiliate code (deactivates the Stripe promotion code)",
+      path: pathParams.affiliateCoupon,
+      ok: { status: 200, schema: S.DeletedResponse, description: "Deleted." },
+      errors: ["not_found", "plan_required"],
+    },
   },
   "/conversions": {
-    get: { tag: "Conversions", summary: "List conversions", query: S.ConversionListQuery, ok: { status: 200, schema: S.ConversionList, description: "A page of conversions, newest first." }, errors: ["invalid_request"] },
-    post: { tag: "Conversions", summary: "Report a server-to-server (S2S) conversion", description: "Idempotent on external_id: reporting the same external_id again returns the existing conversion.", body: S.ConversionCreate, ok: { status: 201, schema: S.Conversion, description: "The conversion (200 when external_id was already reported)." }, errors: ["invalid_request", "not_found", "conflict"] },
+    get: {
+      tag: "Conversions",
+      summary: "List conversions",
+      query: S.ConversionListQuery,
+      ok: {
+        status: 200,
+        schema: S.ConversionList,
+        description: "A page of conversions, newest first.",
+      },
+      errors: ["invalid_request"],
+    },
+    post: {
+      tag: "Conversions",
+      summary: "Report a server-to-server (S2S) conversion",
+      description:
+        "Idempotent on external_id: reporting the same external_id again returns the existing conversion.",
+      body: S.ConversionCreate,
+      ok: {
+        status: 201,
+        schema: S.Conversion,
+        description: "The conversion (200 when external_id was already reported).",
+      },
+      errors: ["invalid_request", "not_found", "conflict"],
+    },
   },
   "/conversions/{id}": {
-    get: { tag: "Conversions", summary: "Get a conversion", path: pathParams.id, ok: { status: 200, schema: S.Conversion, description: "The conversion." }, errors: ["not_found"] },
+    get: {
+      tag: "Conversions",
+      summary: "Get a conversion",
+      path: pathParams.id,
+      ok: { status: 200, schema: S.Conversion, description: "The conversion." },
+      errors: ["not_found"],
+    },
   },
   "/conversions/export.csv": {
-    get: { tag: "Conversions", summary: "Export conversions as CSV (streamed)", description: "Same filters as the list. UTF-8 with a header row; columns include attribution_method and coupon_code; amounts are decimal strings in their currency.", query: S.ConversionFilters, ok: { status: 200, csv: true, description: "text/csv, streamed." }, errors: ["invalid_request"] },
+    get: {
+      tag: "Conversions",
+      summary: "Export conversions as CSV (streamed)",
+      description:
+        "Same filters as the list. UTF-8 with a header row; columns include attribution_method and coupon_code; amounts are decimal strings in their currency.",
+      query: S.ConversionFilters,
+      ok: { status: 200, csv: true, description: "text/csv, streamed." },
+      errors: ["invalid_request"],
+    },
   },
   "/webhook_endpoints": {
-    get: { tag: "Webhook endpoints", summary: "List webhook endpoints", query: S.PageQuery, ok: { status: 200, schema: S.WebhookEndpointList, description: "A page of endpoints (without secrets)." }, errors: ["invalid_request"] },
-    post: { tag: "Webhook endpoints", summary: "Create a webhook endpoint", body: S.WebhookEndpointCreate, ok: { status: 201, schema: S.WebhookEndpointCreated, description: "The endpoint with its signing secret (shown only here)." }, errors: ["invalid_request"] },
+    get: {
+      tag: "Webhook endpoints",
+      summary: "List webhook endpoints",
+      query: S.PageQuery,
+      ok: {
+        status: 200,
+        schema: S.WebhookEndpointList,
+        description: "A page of endpoints (without secrets).",
+      },
+      errors: ["invalid_request"],
+    },
+    post: {
+      tag: "Webhook endpoints",
+      summary: "Create a webhook endpoint",
+      body: S.WebhookEndpointCreate,
+      ok: {
+        status: 201,
+        schema: S.WebhookEndpointCreated,
+        description: "The endpoint with its signing secret (shown only here).",
+      },
+      errors: ["invalid_request"],
+    },
   },
   "/webhook_endpoints/{id}": {
-    delete: { tag: "Webhook endpoints", summary: "Delete a webhook endpoint", path: pathParams.id, ok: { status: 200, schema: S.DeletedResponse, description: "Deleted." }, errors: ["not_found"] },
+    delete: {
+      tag: "Webhook endpoints",
+      summary: "Delete a webhook endpoint",
+      path: pathParams.id,
+      ok: { status: 200, schema: S.DeletedResponse, description: "Deleted." },
+      errors: ["not_found"],
+    },
   },
   "/stripe_connection": {
-    get: { tag: "Stripe connection", summary: "Get the Stripe connection", ok: { status: 200, schema: S.StripeConnection, description: "The connection state." }, errors: [] },
-    put: { tag: "Stripe connection", summary: "Connect (or reconnect) Stripe with a restricted key", description: "Creates the webhook endpoint on the brand's Stripe account. A malformed key is invalid_request (param secret_key); Stripe refusing the key or failing is stripe_error.", body: S.StripeConnectionPut, ok: { status: 200, schema: S.StripeConnection, description: "Connected." }, errors: ["invalid_request", "stripe_error"] },
-    delete: { tag: "Stripe connection", summary: "Disconnect Stripe (deletes the webhook endpoint)", description: "Idempotent: answers the disconnected state.", ok: { status: 200, schema: S.StripeConnection, description: "Disconnected." }, errors: [] },
+    get: {
+      tag: "Stripe connection",
+      summary: "Get the Stripe connection",
+      ok: { status: 200, schema: S.StripeConnection, description: "The connection state." },
+      errors: [],
+    },
+    put: {
+      tag: "Stripe connection",
+      summary: "Connect (or reconnect) Stripe with a restricted key",
+      description:
+        "Creates the webhook endpoint on the brand's Stripe account. A malformed key is invalid_request (param secret_key); Stripe refusing the key or failing is stripe_error.",
+      body: S.StripeConnectionPut,
+      ok: { status: 200, schema: S.StripeConnection, description: "Connected." },
+      errors: ["invalid_request", "stripe_error"],
+    },
+    delete: {
+      tag: "Stripe connection",
+      summary: "Disconnect Stripe (deletes the webhook endpoint)",
+      description: "Idempotent: answers the disconnected state.",
+      ok: { status: 200, schema: S.StripeConnection, description: "Disconnected." },
+      errors: [],
+    },
   },
   "/openapi.json": {
-    get: { tag: "Meta", summary: "This OpenAPI 3.1 document (no API key needed)", ok: { status: 200, schema: z.record(z.string(), z.unknown()), description: "The document." }, errors: [] },
+    get: {
+      tag: "Meta",
+      summary: "This OpenAPI 3.1 document (no API key needed)",
+      ok: { status: 200, schema: z.record(z.string(), z.unknown()), description: "The document." },
+      errors: [],
+    },
   },
 };
 
@@ -127,22 +333,31 @@ function responsesFor(op: Op, isPublic: boolean): ZodOpenApiResponsesObject {
   responses[String(op.ok.status)] =
     "csv" in op.ok
       ? { description: op.ok.description, content: { "text/csv": { schema: z.string() } } }
-      : { description: op.ok.description, content: { "application/json": { schema: op.ok.schema } } };
+      : {
+          description: op.ok.description,
+          content: { "application/json": { schema: op.ok.schema } },
+        };
   const types = new Set<ApiErrorType>([...op.errors, ...(isPublic ? [] : COMMON_ERRORS)]);
   if (op.body) types.add("invalid_request");
   const byStatus = new Map<number, ApiErrorType[]>();
-  for (const t of types) byStatus.set(API_ERROR_STATUS[t], [...(byStatus.get(API_ERROR_STATUS[t]) ?? []), t]);
+  for (const t of types)
+    byStatus.set(API_ERROR_STATUS[t], [...(byStatus.get(API_ERROR_STATUS[t]) ?? []), t]);
   for (const [status, ts] of [...byStatus].sort((a, b) => a[0] - b[0])) {
     responses[String(status)] = {
       description: ts.map((t) => `\`${t}\`: ${errorDescriptions[t]}`).join(" "),
       content: { "application/json": { schema: S.ErrorResponse } },
       ...(status === 429
-        ? { headers: z.object({ "Retry-After": z.string().meta({ description: "Seconds to wait." }) }) }
+        ? {
+            headers: z.object({
+              "Retry-After": z.string().meta({ description: "Seconds to wait." }),
+            }),
+          }
         : {}),
     };
   }
   responses["405"] = {
-    description: "Method not allowed on this path (error type `invalid_request`, `Allow` header lists the methods).",
+    description:
+      "Method not allowed on this path (error type `invalid_request`, `Allow` header lists the methods).",
     content: { "application/json": { schema: S.ErrorResponse } },
   };
   return responses as ZodOpenApiResponsesObject;
@@ -159,7 +374,9 @@ function operation(op: Op, method: Method, isPublic: boolean): ZodOpenApiOperati
       ...(op.query ? { query: op.query } : {}),
       ...(method === "post" ? { header: idempotencyHeader } : {}),
     },
-    ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: op.body } } } } : {}),
+    ...(op.body
+      ? { requestBody: { required: true, content: { "application/json": { schema: op.body } } } }
+      : {}),
     responses: responsesFor(op, isPublic),
   };
 }
@@ -200,7 +417,11 @@ function build(): ReturnType<typeof createDocument> {
     security: [{ bearerAuth: [] }],
     components: {
       securitySchemes: {
-        bearerAuth: { type: "http", scheme: "bearer", description: "A Rekomi API key, rk_live_..." },
+        bearerAuth: {
+          type: "http",
+          scheme: "bearer",
+          description: "A Rekomi API key, rk_live_...",
+        },
       },
     },
     paths,

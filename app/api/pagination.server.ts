@@ -48,7 +48,8 @@ export function decodeCursor(value: string): Cursor | null {
 
 /** `{limit, cursor}` (as parsed by pageQueryFields) -> PageParams; a bad cursor is a 400. */
 export function pageParams(query: { limit: number; cursor?: string }): PageParams {
-  if (query.cursor === undefined || query.cursor === "") return { limit: query.limit, cursor: null };
+  if (query.cursor === undefined || query.cursor === "")
+    return { limit: query.limit, cursor: null };
   const cursor = decodeCursor(query.cursor);
   if (!cursor) {
     throw new ApiError(
@@ -92,7 +93,8 @@ export async function paginate<DB, TB extends keyof DB, O>(
   return {
     data: pageRows.map(({ __cursor_ts: _ts, ...row }) => row as unknown as O),
     has_more: hasMore,
-    next_cursor: hasMore && last ? encodeCursor({ createdAt: last.__cursor_ts, id: last.id }) : null,
+    next_cursor:
+      hasMore && last ? encodeCursor({ createdAt: last.__cursor_ts, id: last.id }) : null,
   };
 }
 

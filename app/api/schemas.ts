@@ -113,14 +113,10 @@ export const Campaign = z
     name: z.string(),
     destination_url: z.string(),
     commission: Commission,
-    recurring_months: z
-      .number()
-      .int()
-      .nullable()
-      .meta({
-        description:
-          "null = every payment forever; 0 = first payment only; N = payments in the first N months.",
-      }),
+    recurring_months: z.number().int().nullable().meta({
+      description:
+        "null = every payment forever; 0 = first payment only; N = payments in the first N months.",
+    }),
     sub_affiliate_override_percent: z
       .number()
       .meta({ description: "Parent affiliate's override, percent of the payment." }),
@@ -294,15 +290,10 @@ export const AffiliateCoupon = z
 export const AffiliateCouponCreate = z
   .strictObject({
     campaign_coupon_id: Id,
-    code: z
-      .string()
-      .min(3)
-      .max(32)
-      .optional()
-      .meta({
-        description: "3-32 of A-Z, 0-9, _ and - (upper-cased). Generated when omitted.",
-        example: "SARAH20",
-      }),
+    code: z.string().min(3).max(32).optional().meta({
+      description: "3-32 of A-Z, 0-9, _ and - (upper-cased). Generated when omitted.",
+      example: "SARAH20",
+    }),
   })
   .meta({ id: "AffiliateCouponCreate" });
 
@@ -335,13 +326,9 @@ export const Conversion = z
       checkout_session_id: z.string().nullable(),
       payment_intent_id: z.string().nullable(),
     }),
-    decision: z
-      .record(z.string(), z.unknown())
-      .nullable()
-      .meta({
-        description:
-          "The decision record: the candidates seen and the rule that picked the winner.",
-      }),
+    decision: z.record(z.string(), z.unknown()).nullable().meta({
+      description: "The decision record: the candidates seen and the rule that picked the winner.",
+    }),
     occurred_at: Timestamp,
     created_at: Timestamp,
   })

@@ -47,7 +47,11 @@ export async function requireCsrfForm(request: Request): Promise<FormData> {
   if (!cookieToken || typeof fieldToken !== "string" || !tokensMatch(cookieToken, fieldToken)) {
     throw new Response(
       "This form expired or was sent from another site. Reload the page and try again.",
-      { status: 403, statusText: "Forbidden", headers: { "Content-Type": "text/plain; charset=utf-8" } },
+      {
+        status: 403,
+        statusText: "Forbidden",
+        headers: { "Content-Type": "text/plain; charset=utf-8" },
+      },
     );
   }
   return form;

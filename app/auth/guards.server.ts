@@ -14,7 +14,11 @@ export async function getUser(request: Request, ctx: Ctx): Promise<User | null> 
   const session = await getSession(request, ctx);
   const userId = session.get("userId");
   if (!userId) return null;
-  const user = await ctx.db.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirst();
+  const user = await ctx.db
+    .selectFrom("users")
+    .selectAll()
+    .where("id", "=", userId)
+    .executeTakeFirst();
   return user ?? null;
 }
 

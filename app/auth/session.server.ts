@@ -18,7 +18,9 @@ const SESSION_DAYS = 30;
 // One storage per (database handle, config): the cookie's Secure flag and secret come from config.
 const storages = new WeakMap<DB, WeakMap<Config, SessionStorage<SessionData>>>();
 
-export function sessionStorage(ctx: Pick<AppContext, "db" | "config">): SessionStorage<SessionData> {
+export function sessionStorage(
+  ctx: Pick<AppContext, "db" | "config">,
+): SessionStorage<SessionData> {
   let byConfig = storages.get(ctx.db);
   if (!byConfig) storages.set(ctx.db, (byConfig = new WeakMap()));
   let storage = byConfig.get(ctx.config);
@@ -79,7 +81,10 @@ export function sessionStorage(ctx: Pick<AppContext, "db" | "config">): SessionS
   return storage;
 }
 
-export async function getSession(request: Request, ctx: Pick<AppContext, "db" | "config">): Promise<AppSession> {
+export async function getSession(
+  request: Request,
+  ctx: Pick<AppContext, "db" | "config">,
+): Promise<AppSession> {
   return sessionStorage(ctx).getSession(request.headers.get("Cookie"));
 }
 
@@ -101,7 +106,11 @@ export async function startUserSession(
   return redirect(redirectTo, { headers: { "Set-Cookie": await storage.commitSession(fresh) } });
 }
 
-export async function endSession(request: Request, ctx: Pick<AppContext, "db" | "config">, redirectTo = "/login") {
+export async function endSession(
+  request: Request,
+  ctx: Pick<AppContext, "db" | "config">,
+  redirectTo = "/login",
+) {
   const storage = sessionStorage(ctx);
   const session = await storage.getSession(request.headers.get("Cookie"));
   return redirect(redirectTo, { headers: { "Set-Cookie": await storage.destroySession(session) } });
@@ -115,7 +124,10 @@ export async function endSession(request: Request, ctx: Pick<AppContext, "db" | 
  */
 const SAFE_PATH = /^\/(?![/\\])[!-[\]-~]*$/;
 
-export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/app"): string {
+export function safeRedirect(
+  to: FormDataEntryValue | string | null | undefined,
+  fallback = "/app",
+): string {
   if (typeof to !== "string" || !SAFE_PATH.test(to)) return fallback;
   return to;
 }

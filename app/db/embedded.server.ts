@@ -69,7 +69,14 @@ export async function startEmbeddedPostgres(opts: {
     persistent: true,
     createPostgresUser: isRoot,
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "fsync=off"],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "max_connections=200",
+      "-c",
+      "fsync=off",
+    ],
     onLog: (m) => {
       logs.push(String(m));
     },
@@ -90,7 +97,9 @@ export async function startEmbeddedPostgres(opts: {
   const admin = new pg.Client({ connectionString: urlFor("postgres") });
   await admin.connect();
   try {
-    const { rowCount } = await admin.query("select 1 from pg_database where datname = $1", [database]);
+    const { rowCount } = await admin.query("select 1 from pg_database where datname = $1", [
+      database,
+    ]);
     if (rowCount === 0) await admin.query(`create database "${database.replace(/"/g, '""')}"`);
   } finally {
     await admin.end();

@@ -228,7 +228,11 @@ export interface WebhookDeliveriesTable {
   message_id: string;
   endpoint_id: string;
   brand_id: string;
-  status: ColumnType<WebhookDeliveryStatus, WebhookDeliveryStatus | undefined, WebhookDeliveryStatus>;
+  status: ColumnType<
+    WebhookDeliveryStatus,
+    WebhookDeliveryStatus | undefined,
+    WebhookDeliveryStatus
+  >;
   attempt_count: Generated<number>;
   cycle_started_at: Timestamp;
   cycle_attempts: Generated<number>;
@@ -331,7 +335,11 @@ export interface ConversionsTable {
   commission_amount: ColumnType<number, number | undefined, number>;
   override_amount: ColumnType<number, number | undefined, number>;
   refunded_amount: ColumnType<number, number | undefined, number>;
-  status: ColumnType<ConversionStatusColumn, ConversionStatusColumn | undefined, ConversionStatusColumn>;
+  status: ColumnType<
+    ConversionStatusColumn,
+    ConversionStatusColumn | undefined,
+    ConversionStatusColumn
+  >;
   stripe_customer_id: string | null;
   stripe_invoice_id: string | null;
   stripe_subscription_id: string | null;

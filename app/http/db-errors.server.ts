@@ -3,7 +3,14 @@
  * 503 + Retry-After so Stripe retries, and the group-commit writer fails a whole batch on them
  * instead of retrying its items one by one.
  */
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE", "EHOSTUNREACH"]);
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EPIPE",
+  "EHOSTUNREACH",
+]);
 
 /** Connection-level failures: refused/reset sockets, a closed pool, Postgres classes 08/53/57. */
 export function isDatabaseUnavailable(error: unknown): boolean {
@@ -19,7 +26,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     ) {
       return true;
     }
-    if (Array.isArray(err.errors) && err.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+    if (Array.isArray(err.errors) && err.errors.some((inner) => isDatabaseUnavailable(inner)))
+      return true;
     e = err.cause;
   }
   return false;

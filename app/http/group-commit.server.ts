@@ -52,7 +52,8 @@ export class GroupCommitWriter<I, O> {
 
   /** Start a flush at the end of this tick (so requests arriving together share it) if a slot is free. */
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= (this.opts.maxInFlight ?? 1) || this.queue.length === 0) return;
+    if (this.scheduled || this.inFlight >= (this.opts.maxInFlight ?? 1) || this.queue.length === 0)
+      return;
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
@@ -113,7 +114,9 @@ export class GroupCommitWriter<I, O> {
   private async flushChecked(items: I[]): Promise<O[]> {
     const results = await this.flush(items);
     if (results.length !== items.length) {
-      throw new Error(`group commit: flush returned ${results.length} results for ${items.length} items`);
+      throw new Error(
+        `group commit: flush returned ${results.length} results for ${items.length} items`,
+      );
     }
     return results;
   }

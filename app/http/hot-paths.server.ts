@@ -22,7 +22,11 @@ import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import { referralReply } from "./referral.server";
 import type { HttpReply } from "./reply.server";
-import { MAX_WEBHOOK_BODY_BYTES, stripeWebhookReply, webhookTooLarge } from "./stripe-webhook.server";
+import {
+  MAX_WEBHOOK_BODY_BYTES,
+  stripeWebhookReply,
+  webhookTooLarge,
+} from "./stripe-webhook.server";
 
 export interface HotPathDeps {
   db: DB;
@@ -65,7 +69,13 @@ function pathParam(req: IncomingMessage, prefix: string, pattern: RegExp): strin
   }
 }
 
-function serveReferral(app: RequestListener, deps: HotPathDeps, req: IncomingMessage, res: ServerResponse, code: string): void {
+function serveReferral(
+  app: RequestListener,
+  deps: HotPathDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  code: string,
+): void {
   referralReply(deps.db, deps.config, {
     code,
     method: req.method ?? "GET",
@@ -79,7 +89,12 @@ function serveReferral(app: RequestListener, deps: HotPathDeps, req: IncomingMes
   );
 }
 
-function serveStripeWebhook(deps: HotPathDeps, req: IncomingMessage, res: ServerResponse, brandId: string): void {
+function serveStripeWebhook(
+  deps: HotPathDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  brandId: string,
+): void {
   readBodyWithLimit(req, MAX_WEBHOOK_BODY_BYTES).then(
     async (rawBody) => {
       const reply =
@@ -103,13 +118,20 @@ function headerValue(value: string | string[] | undefined): string | null {
 }
 
 /** Send like express + compression + security headers + @remix-run/express would. */
-function send(deps: HotPathDeps, req: IncomingMessage, res: ServerResponse, reply: HttpReply): void {
+function send(
+  deps: HotPathDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  reply: HttpReply,
+): void {
   const write = () => {
     deps.security(req as Request, res as Response, () => {});
     res.statusCode = reply.status;
     const headers = new Map<string, string[]>();
-    for (const [name, value] of reply.headers) headers.set(name, [...(headers.get(name) ?? []), value]);
-    for (const [name, values] of headers) res.setHeader(name, values.length === 1 ? values[0] : values);
+    for (const [name, value] of reply.headers)
+      headers.set(name, [...(headers.get(name) ?? []), value]);
+    for (const [name, values] of headers)
+      res.setHeader(name, values.length === 1 ? values[0] : values);
     if (reply.body === null) {
       // Head first, then end: the framing express produces for an empty Remix body.
       res.writeHead(reply.status);

@@ -47,7 +47,11 @@ export async function referralReply(
   if (result.kind === "not_found") {
     return reply(
       404,
-      { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "X-Robots-Tag": "noindex" },
+      {
+        "Content-Type": "text/html; charset=utf-8",
+        "Cache-Control": "no-store",
+        "X-Robots-Tag": "noindex",
+      },
       LINK_NOT_FOUND_HTML,
     );
   }

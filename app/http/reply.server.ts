@@ -13,7 +13,11 @@ export interface HttpReply {
   body: string | null;
 }
 
-export function reply(status: number, headers: Record<string, string | string[]>, body: string | null): HttpReply {
+export function reply(
+  status: number,
+  headers: Record<string, string | string[]>,
+  body: string | null,
+): HttpReply {
   const list: [string, string][] = [];
   for (const [name, value] of Object.entries(headers)) {
     for (const v of Array.isArray(value) ? value : [value]) list.push([name.toLowerCase(), v]);
@@ -26,8 +30,16 @@ export function reply(status: number, headers: Record<string, string | string[]>
  * `Response.json(body, { status, headers })`, as data. The charset is spelled out because express
  * adds it to `application/json` when Remix's adapter sets the header: both paths send the same.
  */
-export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): HttpReply {
-  return reply(status, { "Content-Type": "application/json; charset=utf-8", ...headers }, JSON.stringify(body));
+export function jsonReply(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpReply {
+  return reply(
+    status,
+    { "Content-Type": "application/json; charset=utf-8", ...headers },
+    JSON.stringify(body),
+  );
 }
 
 /** The reply as a web Response (what a Remix loader/action returns). */

@@ -37,7 +37,11 @@ export async function stripeWebhookReply(
       case "rejected":
         return jsonReply(400, { error: result.message }, NO_STORE);
       case "stored":
-        return jsonReply(200, result.duplicate ? { received: true, duplicate: true } : { received: true }, NO_STORE);
+        return jsonReply(
+          200,
+          result.duplicate ? { received: true, duplicate: true } : { received: true },
+          NO_STORE,
+        );
     }
   } catch (error) {
     // The database (or anything else) failed: never 2xx without the row, so Stripe retries.
@@ -47,7 +51,11 @@ export async function stripeWebhookReply(
       error instanceof Error ? error.message : error,
     );
     return unavailable
-      ? jsonReply(503, { error: "Temporarily unavailable, retry later" }, { ...NO_STORE, "Retry-After": "30" })
+      ? jsonReply(
+          503,
+          { error: "Temporarily unavailable, retry later" },
+          { ...NO_STORE, "Retry-After": "30" },
+        )
       : jsonReply(500, { error: "Internal error, retry later" }, NO_STORE);
   }
 }

@@ -13,7 +13,9 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 export class DecryptionError extends Error {
-  constructor(message = "Stored secret could not be decrypted (wrong ENCRYPTION_KEY or tampered value)") {
+  constructor(
+    message = "Stored secret could not be decrypted (wrong ENCRYPTION_KEY or tampered value)",
+  ) {
     super(message);
     this.name = "DecryptionError";
   }

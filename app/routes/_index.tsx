@@ -6,8 +6,8 @@ export default function Index() {
       <div className="card" style={{ maxWidth: 560 }}>
         <h1>Rekomi</h1>
         <p className="muted">
-          Affiliate marketing for SaaS brands on Stripe: coupon codes your partners share on podcasts
-          and newsletters, tracked links, and exact commissions, clawed back on refunds.
+          Affiliate marketing for SaaS brands on Stripe: coupon codes your partners share on
+          podcasts and newsletters, tracked links, and exact commissions, clawed back on refunds.
         </p>
         <div className="row">
           <Link className="button primary" to="/signup">

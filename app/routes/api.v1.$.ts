@@ -5,7 +5,10 @@ import { errorResponse } from "~/api/handler.server";
 function unknownPath({ request }: { request: Request }): Response {
   const { pathname } = new URL(request.url);
   return errorResponse(
-    new ApiError("not_found", `Unknown API path: ${request.method} ${pathname}. See /api/v1/openapi.json.`),
+    new ApiError(
+      "not_found",
+      `Unknown API path: ${request.method} ${pathname}. See /api/v1/openapi.json.`,
+    ),
   );
 }
 

@@ -9,7 +9,10 @@ import { createAffiliate } from "~/services/affiliates.server";
 export const { loader, action } = apiRoute({
   async GET(ctx) {
     const page = pageParams(ctx.query(PageQuery));
-    return respond(AffiliateList, await listAffiliatesPage(ctx.db, ctx.brandId, page, ctx.config.appUrl));
+    return respond(
+      AffiliateList,
+      await listAffiliatesPage(ctx.db, ctx.brandId, page, ctx.config.appUrl),
+    );
   },
   async POST(ctx) {
     const body = ctx.body(AffiliateCreate);
@@ -24,7 +27,12 @@ export const { loader, action } = apiRoute({
         ? new ApiError("conflict", result.message, "email")
         : fromFieldErrors(result.fieldErrors);
     }
-    const json = await getAffiliateJson(ctx.db, ctx.brandId, result.affiliate.id, ctx.config.appUrl);
+    const json = await getAffiliateJson(
+      ctx.db,
+      ctx.brandId,
+      result.affiliate.id,
+      ctx.config.appUrl,
+    );
     return respond(Affiliate, json!, 201);
   },
 });

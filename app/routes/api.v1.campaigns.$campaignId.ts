@@ -15,7 +15,12 @@ export const { loader, action } = apiRoute({
     const body = ctx.body(CampaignUpdate);
     const current = await getCampaign(ctx.db, ctx.brandId, ctx.params.campaignId ?? "");
     if (!current) throw notFound("Campaign");
-    const row = await updateCampaign(ctx.db, ctx.brandId, current.id, campaignUpdateInput(current, body));
+    const row = await updateCampaign(
+      ctx.db,
+      ctx.brandId,
+      current.id,
+      campaignUpdateInput(current, body),
+    );
     if (!row) throw notFound("Campaign");
     return respond(Campaign, campaignJson(row));
   },

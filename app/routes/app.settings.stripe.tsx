@@ -1,4 +1,9 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import {
+  data,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useRef } from "react";
 import { requireCsrfForm } from "~/auth/csrf.server";
@@ -80,7 +85,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const intent = form.get("intent");
 
   if (intent === "connect") {
-    const result = await connectStripe(context.db, context.config, brand.id, form.get("secret_key") ?? "");
+    const result = await connectStripe(
+      context.db,
+      context.config,
+      brand.id,
+      form.get("secret_key") ?? "",
+    );
     if (!result.ok) {
       const body: StripeSettingsActionData = {
         intent: "connect",
@@ -140,7 +150,8 @@ export default function StripeSettings() {
   const actionData = useActionData<StripeSettingsActionData>();
   const navigation = useNavigation();
   const formRef = useRef<HTMLFormElement>(null);
-  const connectError = actionData?.intent === "connect" && !actionData.ok ? actionData.fieldErrors : null;
+  const connectError =
+    actionData?.intent === "connect" && !actionData.ok ? actionData.fieldErrors : null;
   useFocusFirstInvalid(formRef, connectError);
   const busyIntent = navigation.state === "submitting" ? navigation.formData?.get("intent") : null;
 
@@ -206,9 +217,9 @@ export default function StripeSettings() {
           {connection.connected ? "Replace the key" : "Connect Stripe"}
         </h2>
         <p className="muted">
-          Create a <strong>restricted key</strong> in the Stripe Dashboard (Developers → API keys → Create restricted
-          key) with these permissions, then paste it here. Rekomi creates a webhook endpoint on your account and
-          stores the key encrypted.
+          Create a <strong>restricted key</strong> in the Stripe Dashboard (Developers → API keys →
+          Create restricted key) with these permissions, then paste it here. Rekomi creates a
+          webhook endpoint on your account and stores the key encrypted.
         </p>
         <div className="grid">
           <div>
@@ -243,7 +254,11 @@ export default function StripeSettings() {
             error={connectError?.secret_key}
           />
           <button type="submit" className="primary" disabled={busyIntent === "connect"}>
-            {busyIntent === "connect" ? "Connecting…" : connection.connected ? "Reconnect" : "Connect Stripe"}
+            {busyIntent === "connect"
+              ? "Connecting…"
+              : connection.connected
+                ? "Reconnect"
+                : "Connect Stripe"}
           </button>
         </Form>
         <details>
@@ -270,7 +285,9 @@ export default function StripeSettings() {
         ) : (
           <div className="table-wrap">
             <table>
-              <caption className="sr-only">The 50 most recent Stripe webhook events, newest first</caption>
+              <caption className="sr-only">
+                The 50 most recent Stripe webhook events, newest first
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">Type</th>
@@ -297,7 +314,9 @@ export default function StripeSettings() {
                       <When iso={event.receivedAt} />
                     </td>
                     <td>
-                      <span className={STATUS_BADGE[event.status].className}>{STATUS_BADGE[event.status].label}</span>
+                      <span className={STATUS_BADGE[event.status].className}>
+                        {STATUS_BADGE[event.status].label}
+                      </span>
                     </td>
                     <td className="num">{event.attempts}</td>
                     <td className="small">{event.error ?? <span className="muted">—</span>}</td>
@@ -307,7 +326,10 @@ export default function StripeSettings() {
                           <CsrfInput />
                           <input type="hidden" name="intent" value="retry" />
                           <input type="hidden" name="eventId" value={event.id} />
-                          <button type="submit" aria-label={`Retry ${event.type} event ${event.stripeEventId}`}>
+                          <button
+                            type="submit"
+                            aria-label={`Retry ${event.type} event ${event.stripeEventId}`}
+                          >
                             Retry
                           </button>
                         </Form>

@@ -105,7 +105,12 @@ async function insertClicks(db: DB, clicks: ClickWrite[]): Promise<boolean[]> {
   return clicks.map((c) => inserted.has(c.id));
 }
 
-const clickWriter = writerPerKey((db: DB) => new GroupCommitWriter<ClickWrite, boolean>((batch) => insertClicks(db, batch), { maxBatch: 500 }));
+const clickWriter = writerPerKey(
+  (db: DB) =>
+    new GroupCommitWriter<ClickWrite, boolean>((batch) => insertClicks(db, batch), {
+      maxBatch: 500,
+    }),
+);
 
 /** Group-commit statistics of this process's click writer for `db` (tests, diagnostics). */
 export function clickWriterStats(db: DB) {

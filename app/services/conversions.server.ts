@@ -73,11 +73,16 @@ export type ConversionFilters = z.infer<typeof conversionFiltersSchema>;
 
 /** The brand's conversions with the filters applied (unordered; callers add keyset pagination). */
 export function conversionsQuery(db: DB, brandId: string, filters: ConversionFilters = {}) {
-  let q = db.selectFrom("conversions").selectAll("conversions").where("conversions.brand_id", "=", brandId);
-  if (filters.attribution_method) q = q.where("conversions.attribution_method", "=", filters.attribution_method);
+  let q = db
+    .selectFrom("conversions")
+    .selectAll("conversions")
+    .where("conversions.brand_id", "=", brandId);
+  if (filters.attribution_method)
+    q = q.where("conversions.attribution_method", "=", filters.attribution_method);
   if (filters.affiliate_id) q = q.where("conversions.affiliate_id", "=", filters.affiliate_id);
   if (filters.status) q = q.where("conversions.status", "=", filters.status);
-  if (filters.created_gte) q = q.where("conversions.created_at", ">=", new Date(filters.created_gte));
+  if (filters.created_gte)
+    q = q.where("conversions.created_at", ">=", new Date(filters.created_gte));
   if (filters.created_lt) q = q.where("conversions.created_at", "<", new Date(filters.created_lt));
   return q;
 }
@@ -100,16 +105,30 @@ export async function listConversions(
   let q = conversionsQuery(db, brandId, filters);
   if (page.after) {
     const after = page.after;
-    q = q.where(sql<boolean>`(conversions.created_at, conversions.id) < (${after.createdAt}, ${after.id}::uuid)`);
+    q = q.where(
+      sql<boolean>`(conversions.created_at, conversions.id) < (${after.createdAt}, ${after.id}::uuid)`,
+    );
   }
-  const rows = await q.orderBy("conversions.created_at", "desc").orderBy("conversions.id", "desc").limit(limit + 1).execute();
+  const rows = await q
+    .orderBy("conversions.created_at", "desc")
+    .orderBy("conversions.id", "desc")
+    .limit(limit + 1)
+    .execute();
   const hasMore = rows.length > limit;
   const data = hasMore ? rows.slice(0, limit) : rows;
   const last = data[data.length - 1];
-  return { rows: data, hasMore, next: hasMore && last ? { createdAt: last.created_at, id: last.id } : null };
+  return {
+    rows: data,
+    hasMore,
+    next: hasMore && last ? { createdAt: last.created_at, id: last.id } : null,
+  };
 }
 
-export async function getConversion(db: DB, brandId: string, id: string): Promise<ConversionRow | null> {
+export async function getConversion(
+  db: DB,
+  brandId: string,
+  id: string,
+): Promise<ConversionRow | null> {
   if (!isUuid(id)) return null;
   const row = await db
     .selectFrom("conversions")

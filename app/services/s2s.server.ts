@@ -36,16 +36,23 @@ export const s2sConversionSchema = z
 export type S2sConversionInput = z.input<typeof s2sConversionSchema>;
 
 export type S2sResult =
-  | { ok: true; created: boolean; conversion: ConversionRow }
-  | { ok: false; error: ApiErrorBody };
+  { ok: true; created: boolean; conversion: ConversionRow } | { ok: false; error: ApiErrorBody };
 
 const fail = (type: ApiErrorBody["type"], message: string, param?: string): S2sResult => ({
   ok: false,
   error: param ? { type, message, param } : { type, message },
 });
 
-function sameReport(row: ConversionRow, input: z.output<typeof s2sConversionSchema>, affiliateId: string): boolean {
-  return Number(row.amount) === input.amount && row.currency === input.currency && (row.affiliate_id ?? affiliateId) === affiliateId;
+function sameReport(
+  row: ConversionRow,
+  input: z.output<typeof s2sConversionSchema>,
+  affiliateId: string,
+): boolean {
+  return (
+    Number(row.amount) === input.amount &&
+    row.currency === input.currency &&
+    (row.affiliate_id ?? affiliateId) === affiliateId
+  );
 }
 
 /**
@@ -53,7 +60,11 @@ function sameReport(row: ConversionRow, input: z.output<typeof s2sConversionSche
  * (a different amount, currency or affiliate for it -> `conflict`). Unknown click or affiliate ->
  * `not_found` naming the field, nothing written.
  */
-export async function recordS2sConversion(db: DB, brandId: string, raw: unknown): Promise<S2sResult> {
+export async function recordS2sConversion(
+  db: DB,
+  brandId: string,
+  raw: unknown,
+): Promise<S2sResult> {
   const parsed = s2sConversionSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -84,7 +95,12 @@ export async function recordS2sConversion(db: DB, brandId: string, raw: unknown)
         .where("brand_id", "=", brandId)
         .where("id", "=", input.affiliate_id!)
         .executeTakeFirst();
-      if (!affiliate) return fail("not_found", `No affiliate ${input.affiliate_id} in this brand.`, "affiliate_id");
+      if (!affiliate)
+        return fail(
+          "not_found",
+          `No affiliate ${input.affiliate_id} in this brand.`,
+          "affiliate_id",
+        );
       let enrollment = trx
         .selectFrom("enrollments")
         .select("campaign_id")
@@ -95,14 +111,20 @@ export async function recordS2sConversion(db: DB, brandId: string, raw: unknown)
       if (!e) {
         return input.campaign_id
           ? fail("not_found", "The affiliate is not enrolled in that campaign.", "campaign_id")
-          : fail("invalid_request", "The affiliate is not enrolled in any campaign.", "affiliate_id");
+          : fail(
+              "invalid_request",
+              "The affiliate is not enrolled in any campaign.",
+              "affiliate_id",
+            );
       }
       affiliateId = affiliate.id;
       campaignId = e.campaign_id;
     }
 
     // Idempotency: serialise reports of the same external_id, then look for it.
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`rekomi:s2s:${brandId}:${input.external_id}`}, 0))`.execute(trx);
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`rekomi:s2s:${brandId}:${input.external_id}`}, 0))`.execute(
+      trx,
+    );
     const existing = await trx
       .selectFrom("conversions")
       .selectAll()
@@ -111,7 +133,11 @@ export async function recordS2sConversion(db: DB, brandId: string, raw: unknown)
       .executeTakeFirst();
     if (existing) {
       if (!sameReport(existing, input, affiliateId)) {
-        return fail("conflict", `A different conversion was already reported with external_id ${input.external_id}.`, "external_id");
+        return fail(
+          "conflict",
+          `A different conversion was already reported with external_id ${input.external_id}.`,
+          "external_id",
+        );
       }
       return { ok: true, created: false, conversion: existing } as const;
     }
@@ -122,7 +148,12 @@ export async function recordS2sConversion(db: DB, brandId: string, raw: unknown)
       .where("id", "=", affiliateId)
       .executeTakeFirstOrThrow();
     const decision = decideAttribution({
-      s2sCandidate: { affiliateId, campaignId, clickId, ineligibleReason: affiliateIneligibility(status.status) },
+      s2sCandidate: {
+        affiliateId,
+        campaignId,
+        clickId,
+        ineligibleReason: affiliateIneligibility(status.status),
+      },
     });
     let result: CommissionResult | null = null;
     const campaign = await campaignTerms(trx, brandId, campaignId);
@@ -134,7 +165,11 @@ export async function recordS2sConversion(db: DB, brandId: string, raw: unknown)
         campaignCommission: campaign.commission,
         overrideBps: campaign.overrideBps,
         parentAffiliateId: await earningParent(trx, brandId, affiliateId),
-        recurring: { recurringMonths: campaign.recurringMonths, anchor: null, periodStart: new Date() },
+        recurring: {
+          recurringMonths: campaign.recurringMonths,
+          anchor: null,
+          periodStart: new Date(),
+        },
       });
     }
     const occurredAt = input.occurred_at ? new Date(input.occurred_at) : new Date();
@@ -146,7 +181,8 @@ export async function recordS2sConversion(db: DB, brandId: string, raw: unknown)
       redemptionCounted: false,
       ledger: [],
     });
-    const sum = (kinds: string[]) => ledger.entries.filter((e) => kinds.includes(e.kind)).reduce((s, e) => s + e.amount, 0);
+    const sum = (kinds: string[]) =>
+      ledger.entries.filter((e) => kinds.includes(e.kind)).reduce((s, e) => s + e.amount, 0);
     const conversion = await trx
       .insertInto("conversions")
       .values({

@@ -18,17 +18,20 @@ import {
 export { STRIPE_KEY_PERMISSIONS, STRIPE_WEBHOOK_EVENTS, type StripeWebhookEventType };
 
 // Checked against the SDK's own list of event names: a typo here fails to compile.
-const _enabledEvents: readonly Stripe.WebhookEndpointCreateParams.EnabledEvent[] = STRIPE_WEBHOOK_EVENTS;
+const _enabledEvents: readonly Stripe.WebhookEndpointCreateParams.EnabledEvent[] =
+  STRIPE_WEBHOOK_EVENTS;
 
 export const stripeSecretKeySchema = z
   .string({ message: "Paste your Stripe restricted key" })
   .trim()
   .min(1, "Paste your Stripe restricted key")
   .refine((v) => !/^pk_/.test(v), {
-    message: "That is a publishable key (pk_…). Rekomi needs a restricted key (rk_…) or secret key (sk_…).",
+    message:
+      "That is a publishable key (pk_…). Rekomi needs a restricted key (rk_…) or secret key (sk_…).",
   })
   .refine((v) => /^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,}$/.test(v), {
-    message: "Stripe keys start with rk_test_, rk_live_, sk_test_ or sk_live_ followed by letters and digits",
+    message:
+      "Stripe keys start with rk_test_, rk_live_, sk_test_ or sk_live_ followed by letters and digits",
   });
 
 type Ctx = Pick<Config, "appUrl" | "encryptionKey" | "stripeApiBase" | "isProduction">;
@@ -56,7 +59,12 @@ export interface StripeConnectionStatus {
 }
 
 export type ConnectResult =
-  | { ok: true; connection: StripeConnectionStatus; replacedEndpointId: string | null; warning?: string }
+  | {
+      ok: true;
+      connection: StripeConnectionStatus;
+      replacedEndpointId: string | null;
+      warning?: string;
+    }
   | { ok: false; field: "secret_key"; message: string; source: "validation" | "stripe" };
 
 /**
@@ -73,7 +81,12 @@ export async function connectStripe(
 ): Promise<ConnectResult> {
   const parsed = stripeSecretKeySchema.safeParse(secretKey);
   if (!parsed.success) {
-    return { ok: false, field: "secret_key", message: parsed.error.issues[0].message, source: "validation" };
+    return {
+      ok: false,
+      field: "secret_key",
+      message: parsed.error.issues[0].message,
+      source: "validation",
+    };
   }
   const key = parsed.data;
   const stripe = stripeClient(config, key);
@@ -105,7 +118,11 @@ export async function connectStripe(
   const now = new Date();
   const values = {
     secret_key_encrypted: encryptSecret(config.encryptionKey, key, aad(brandId, "secret_key")),
-    webhook_secret_encrypted: encryptSecret(config.encryptionKey, endpoint.secret, aad(brandId, "webhook_secret")),
+    webhook_secret_encrypted: encryptSecret(
+      config.encryptionKey,
+      endpoint.secret,
+      aad(brandId, "webhook_secret"),
+    ),
     webhook_endpoint_id: endpoint.id,
     livemode: endpoint.livemode,
     key_display: maskStripeKey(key),
@@ -129,7 +146,11 @@ export async function connectStripe(
   let replacedEndpointId: string | null = null;
   if (previous && previous.webhookEndpointId !== endpoint.id) {
     replacedEndpointId = previous.webhookEndpointId;
-    const failure = await deleteEndpointQuietly(config, previous.secretKey, previous.webhookEndpointId);
+    const failure = await deleteEndpointQuietly(
+      config,
+      previous.secretKey,
+      previous.webhookEndpointId,
+    );
     if (failure) {
       warning = `The previous webhook endpoint ${previous.webhookEndpointId} could not be deleted in Stripe (${failure}). Delete it in the Stripe Dashboard.`;
     }
@@ -143,7 +164,11 @@ export type DisconnectResult =
   | { ok: false; reason: "not_connected" };
 
 /** Delete the brand's webhook endpoint in Stripe (best effort, failure reported) and the row. */
-export async function disconnectStripe(db: DB, config: Ctx, brandId: string): Promise<DisconnectResult> {
+export async function disconnectStripe(
+  db: DB,
+  config: Ctx,
+  brandId: string,
+): Promise<DisconnectResult> {
   const creds = await loadStripeCredentials(db, config, brandId).catch(() => null);
   const row = await db
     .deleteFrom("stripe_connections")
@@ -179,7 +204,14 @@ export async function getStripeConnection(
 ): Promise<StripeConnectionStatus> {
   const row = await db
     .selectFrom("stripe_connections")
-    .select(["brand_id", "webhook_endpoint_id", "livemode", "key_display", "connected_at", "updated_at"])
+    .select([
+      "brand_id",
+      "webhook_endpoint_id",
+      "livemode",
+      "key_display",
+      "connected_at",
+      "updated_at",
+    ])
     .where("brand_id", "=", brandId)
     .executeTakeFirst();
   return row ? toStatus(row) : NOT_CONNECTED;
@@ -191,7 +223,11 @@ export function stripeConnectionJson(status: StripeConnectionStatus): {
   webhook_endpoint_id: string | null;
   livemode: boolean | null;
 } {
-  return { connected: status.connected, webhook_endpoint_id: status.webhook_endpoint_id, livemode: status.livemode };
+  return {
+    connected: status.connected,
+    webhook_endpoint_id: status.webhook_endpoint_id,
+    livemode: status.livemode,
+  };
 }
 
 export interface StripeCredentials {
@@ -216,8 +252,16 @@ export async function loadStripeCredentials(
   if (!row) return null;
   return {
     brandId,
-    secretKey: decryptSecret(config.encryptionKey, row.secret_key_encrypted, aad(brandId, "secret_key")),
-    webhookSecret: decryptSecret(config.encryptionKey, row.webhook_secret_encrypted, aad(brandId, "webhook_secret")),
+    secretKey: decryptSecret(
+      config.encryptionKey,
+      row.secret_key_encrypted,
+      aad(brandId, "secret_key"),
+    ),
+    webhookSecret: decryptSecret(
+      config.encryptionKey,
+      row.webhook_secret_encrypted,
+      aad(brandId, "webhook_secret"),
+    ),
     webhookEndpointId: row.webhook_endpoint_id,
     livemode: row.livemode,
   };
@@ -236,7 +280,11 @@ export async function loadWebhookSecret(
     .executeTakeFirst();
   if (!row) return null;
   return {
-    webhookSecret: decryptSecret(config.encryptionKey, row.webhook_secret_encrypted, aad(brandId, "webhook_secret")),
+    webhookSecret: decryptSecret(
+      config.encryptionKey,
+      row.webhook_secret_encrypted,
+      aad(brandId, "webhook_secret"),
+    ),
     livemode: row.livemode,
   };
 }

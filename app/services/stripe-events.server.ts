@@ -83,14 +83,24 @@ export async function intakeStripeEvent(
       return { kind: "rejected", message: checked.message };
     }
     if (checked.kind === "rejected") return checked;
-    const stored = await eventWriter(db).write({ ...checked.row, brandId, secretCipher: connection.cipher, connectionLivemode: connection.livemode });
+    const stored = await eventWriter(db).write({
+      ...checked.row,
+      brandId,
+      secretCipher: connection.cipher,
+      connectionLivemode: connection.livemode,
+    });
     if (stored.kind === "stale") {
       // The connection changed since the secret was read: check the event again against it.
       secretCache(db).delete(brandId);
       fresh = true;
       continue;
     }
-    return { kind: "stored", duplicate: stored.kind === "duplicate", eventRowId: stored.id, status: stored.status };
+    return {
+      kind: "stored",
+      duplicate: stored.kind === "duplicate",
+      eventRowId: stored.id,
+      status: stored.status,
+    };
   }
   throw new Error("The brand's Stripe connection kept changing during intake; retry later");
 }
@@ -126,7 +136,8 @@ function checkEvent(
       WEBHOOK_TOLERANCE_SECONDS,
     );
   } catch (error) {
-    if (error instanceof SyntaxError) return { kind: "rejected", message: "Body is not valid JSON" };
+    if (error instanceof SyntaxError)
+      return { kind: "rejected", message: "Body is not valid JSON" };
     const message = error instanceof Error ? error.message : "";
     if (message.startsWith("Timestamp outside the tolerance zone")) {
       return { kind: "rejected", message: "Signature timestamp is older than 300 seconds" };
@@ -136,7 +147,11 @@ function checkEvent(
   const event = stripeEventSchema.safeParse(parsed);
   if (!event.success) return { kind: "rejected", message: "Body is not a Stripe event" };
   // PostgreSQL jsonb cannot hold U+0000 or unpaired surrogates; Stripe never sends them.
-  if (hasUnstorableText(parsed)) return { kind: "rejected", message: "Body contains text that cannot be stored (NUL or unpaired surrogate)" };
+  if (hasUnstorableText(parsed))
+    return {
+      kind: "rejected",
+      message: "Body contains text that cannot be stored (NUL or unpaired surrogate)",
+    };
   const e = event.data;
 
   let status: StripeEventStatus = "pending";
@@ -210,7 +225,11 @@ async function webhookSecretFor(
   if (!row) return null;
   const secret = await loadWebhookSecret(db, config, brandId);
   if (!secret) return null;
-  const entry: CachedSecret = { ...secret, cipher: row.webhook_secret_encrypted, expires: now + WEBHOOK_SECRET_CACHE_TTL_MS };
+  const entry: CachedSecret = {
+    ...secret,
+    cipher: row.webhook_secret_encrypted,
+    expires: now + WEBHOOK_SECRET_CACHE_TTL_MS,
+  };
   if (cache.size >= WEBHOOK_SECRET_CACHE_MAX) {
     const oldest = cache.keys().next();
     if (!oldest.done) cache.delete(oldest.value);
@@ -230,8 +249,7 @@ interface EventWrite extends EventRow {
 }
 
 type StoreResult =
-  | { kind: "inserted" | "duplicate"; id: string; status: StripeEventStatus }
-  | { kind: "stale" };
+  { kind: "inserted" | "duplicate"; id: string; status: StripeEventStatus } | { kind: "stale" };
 
 /**
  * Store a batch of verified events in ONE statement (one implicit transaction): insert the events
@@ -275,18 +293,27 @@ async function storeEvents(db: DB, events: EventWrite[]): Promise<StoreResult[]>
   });
   // A duplicate of a row another transaction committed while this statement waited on it is not in
   // the statement's snapshot: read those now.
-  const unseen = rows.filter((r) => r.connected && !r.inserted_id && !r.existing_id).map((r) => unique[r.ord - 1]);
+  const unseen = rows
+    .filter((r) => r.connected && !r.inserted_id && !r.existing_id)
+    .map((r) => unique[r.ord - 1]);
   if (unseen.length > 0) {
     const found = await db
       .selectFrom("stripe_events")
       .select(["id", "brand_id", "stripe_event_id", "status"])
-      .where((eb) => eb.or(unseen.map((e) => eb.and([eb("brand_id", "=", e.brandId), eb("stripe_event_id", "=", e.stripeEventId)]))))
+      .where((eb) =>
+        eb.or(
+          unseen.map((e) =>
+            eb.and([eb("brand_id", "=", e.brandId), eb("stripe_event_id", "=", e.stripeEventId)]),
+          ),
+        ),
+      )
       .execute();
     for (const f of found) {
       const i = firstIndex.get(`${f.brand_id}\u0000${f.stripe_event_id}`)!;
       results[i] = { kind: "duplicate", id: f.id, status: f.status };
     }
-    if (results.some((r) => r.kind === "duplicate" && r.id === "")) throw new Error("stored event not found after a conflict");
+    if (results.some((r) => r.kind === "duplicate" && r.id === ""))
+      throw new Error("stored event not found after a conflict");
   }
   return events.map((e) => {
     const at = firstIndex.get(keyOf(e))!;
@@ -318,7 +345,8 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 function hasUnstorableText(value: unknown, depth = 0): boolean {
   if (typeof value === "string") return UNSTORABLE.test(value);
   if (!value || typeof value !== "object" || depth > 64) return false;
-  for (const [k, v] of Object.entries(value)) if (UNSTORABLE.test(k) || hasUnstorableText(v, depth + 1)) return true;
+  for (const [k, v] of Object.entries(value))
+    if (UNSTORABLE.test(k) || hasUnstorableText(v, depth + 1)) return true;
   return false;
 }
 
@@ -397,7 +425,11 @@ export async function processStripeEvent(
 ): Promise<ProcessOutcome> {
   try {
     // Gather phase (Stripe calls) before the transaction, so the row lock is held only for writes.
-    const peek = await db.selectFrom("stripe_events").selectAll().where("id", "=", eventRowId).executeTakeFirst();
+    const peek = await db
+      .selectFrom("stripe_events")
+      .selectAll()
+      .where("id", "=", eventRowId)
+      .executeTakeFirst();
     if (!peek) return "missing";
     if (peek.status === "processed" || peek.status === "ignored") return "skipped";
     let client: Stripe | undefined;
@@ -410,7 +442,14 @@ export async function processStripeEvent(
     };
     const gather = handlers[peek.type]?.gather;
     const gathered = gather
-      ? await gather({ db, deps, brandId: peek.brand_id, row: peek, event: peek.payload as unknown as Stripe.Event, stripe })
+      ? await gather({
+          db,
+          deps,
+          brandId: peek.brand_id,
+          row: peek,
+          event: peek.payload as unknown as Stripe.Event,
+          stripe,
+        })
       : undefined;
 
     return await db.transaction().execute(async (trx) => {
@@ -457,11 +496,18 @@ export async function processStripeEvent(
       return "processed";
     });
   } catch (error) {
-    const message = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH);
+    const message = (error instanceof Error ? error.message : String(error)).slice(
+      0,
+      MAX_ERROR_LENGTH,
+    );
     try {
       await db
         .updateTable("stripe_events")
-        .set({ status: "failed", error: message || "Unknown error", attempts: sql<number>`attempts + 1` })
+        .set({
+          status: "failed",
+          error: message || "Unknown error",
+          attempts: sql<number>`attempts + 1`,
+        })
         .where("id", "=", eventRowId)
         .where("status", "not in", ["processed", "ignored"])
         .execute();
@@ -475,7 +521,11 @@ export async function processStripeEvent(
 export type RetryResult = { ok: true } | { ok: false; reason: "not_found" | "not_failed" };
 
 /** Re-enqueue a failed event now (scoped to the brand). Replaces any pending retry of the job. */
-export async function retryStripeEvent(db: DB, brandId: string, eventRowId: string): Promise<RetryResult> {
+export async function retryStripeEvent(
+  db: DB,
+  brandId: string,
+  eventRowId: string,
+): Promise<RetryResult> {
   if (!z.uuid().safeParse(eventRowId).success) return { ok: false, reason: "not_found" };
   return db.transaction().execute(async (trx) => {
     const updated = await trx
@@ -495,7 +545,12 @@ export async function retryStripeEvent(db: DB, brandId: string, eventRowId: stri
         .executeTakeFirst();
       return { ok: false, reason: exists ? "not_failed" : "not_found" } as const;
     }
-    await addJob(trx, PROCESS_STRIPE_EVENT_TASK, { eventRowId }, { jobKey: processJobKey(eventRowId) });
+    await addJob(
+      trx,
+      PROCESS_STRIPE_EVENT_TASK,
+      { eventRowId },
+      { jobKey: processJobKey(eventRowId) },
+    );
     return { ok: true } as const;
   });
 }
@@ -521,7 +576,17 @@ export async function listStripeEvents(
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
   return db
     .selectFrom("stripe_events")
-    .select(["id", "stripe_event_id", "type", "livemode", "status", "error", "attempts", "received_at", "processed_at"])
+    .select([
+      "id",
+      "stripe_event_id",
+      "type",
+      "livemode",
+      "status",
+      "error",
+      "attempts",
+      "received_at",
+      "processed_at",
+    ])
     .where("brand_id", "=", brandId)
     .orderBy("received_at", "desc")
     .orderBy("id", "desc")

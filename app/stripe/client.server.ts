@@ -23,7 +23,9 @@ export function stripeConnectionOptions(
   const url = new URL(config.stripeApiBase);
   const protocol = url.protocol === "http:" ? "http" : "https";
   if (protocol === "http" && config.isProduction && !LOOPBACK.test(url.hostname)) {
-    throw new Error(`STRIPE_API_BASE: plain http is only allowed for loopback hosts (got ${url.host})`);
+    throw new Error(
+      `STRIPE_API_BASE: plain http is only allowed for loopback hosts (got ${url.host})`,
+    );
   }
   return {
     host: url.hostname.replace(/^\[|\]$/g, ""),

@@ -9,7 +9,8 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
-const int = (v: unknown): number | null => (typeof v === "number" && Number.isSafeInteger(v) ? v : null);
+const int = (v: unknown): number | null =>
+  typeof v === "number" && Number.isSafeInteger(v) ? v : null;
 
 /** An id field that may be a bare id or an expanded object. */
 export function idOf(v: unknown): string | null {
@@ -48,7 +49,8 @@ export interface DiscountRef {
 
 /** One entry of a `discounts` array: a `di_...` id or an expanded Discount. */
 export function readDiscount(v: unknown): DiscountRef | null {
-  if (typeof v === "string") return v ? { discountId: v, promotionCodeId: undefined, affiliateCouponIdHint: null } : null;
+  if (typeof v === "string")
+    return v ? { discountId: v, promotionCodeId: undefined, affiliateCouponIdHint: null } : null;
   if (!isObj(v)) return null;
   const discountId = str(v.id);
   if (!discountId) return null;
@@ -56,7 +58,8 @@ export function readDiscount(v: unknown): DiscountRef | null {
   return {
     discountId,
     promotionCodeId: idOf(promo),
-    affiliateCouponIdHint: isObj(promo) && isObj(promo.metadata) ? str(promo.metadata.rekomi_affiliate_coupon_id) : null,
+    affiliateCouponIdHint:
+      isObj(promo) && isObj(promo.metadata) ? str(promo.metadata.rekomi_affiliate_coupon_id) : null,
   };
 }
 
@@ -92,7 +95,8 @@ export function readInvoice(inv: unknown): InvoiceFacts | null {
   if (!id) return null;
   const parent = isObj(inv.parent) ? inv.parent : {};
   const subDetails = isObj(parent.subscription_details) ? parent.subscription_details : {};
-  const lines = isObj(inv.lines) && Array.isArray(inv.lines.data) ? (inv.lines.data as unknown[]) : [];
+  const lines =
+    isObj(inv.lines) && Array.isArray(inv.lines.data) ? (inv.lines.data as unknown[]) : [];
 
   let subscriptionId = idOf(subDetails.subscription);
   let periodStart: number | null = null;
@@ -101,7 +105,9 @@ export function readInvoice(inv: unknown): InvoiceFacts | null {
   for (const line of lines) {
     if (!isObj(line)) continue;
     const lineParent = isObj(line.parent) ? line.parent : {};
-    const item = isObj(lineParent.subscription_item_details) ? lineParent.subscription_item_details : null;
+    const item = isObj(lineParent.subscription_item_details)
+      ? lineParent.subscription_item_details
+      : null;
     if (item) {
       subscriptionId ??= idOf(item.subscription);
       if (periodStart === null && isObj(line.period)) periodStart = int(line.period.start);
@@ -179,7 +185,8 @@ export function readCheckoutSession(s: unknown): SessionFacts | null {
   if (Array.isArray(s.discounts)) {
     for (const d of s.discounts as unknown[]) if (isObj(d)) add(idOf(d.promotion_code));
   }
-  const mode = s.mode === "payment" || s.mode === "subscription" || s.mode === "setup" ? s.mode : null;
+  const mode =
+    s.mode === "payment" || s.mode === "subscription" || s.mode === "setup" ? s.mode : null;
   return {
     id,
     mode,

@@ -19,14 +19,28 @@ describe("/api/v1/campaigns", () => {
   });
 
   const create = (key: string, body: unknown, headers: Record<string, string> = {}) =>
-    apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key, body, headers });
+    apiCall(campaignsRoute, t.db, {
+      method: "POST",
+      path: "/api/v1/campaigns",
+      key,
+      body,
+      headers,
+    });
 
   it("POST creates a campaign and answers 201 with the exact contract shape", async () => {
     const res = await create(a.key, validCampaign);
     expect(res.status).toBe(201);
     expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
     expect(Object.keys(res.json).sort()).toEqual(
-      ["commission", "created_at", "destination_url", "id", "name", "recurring_months", "sub_affiliate_override_percent"].sort(),
+      [
+        "commission",
+        "created_at",
+        "destination_url",
+        "id",
+        "name",
+        "recurring_months",
+        "sub_affiliate_override_percent",
+      ].sort(),
     );
     expect(res.json).toEqual({
       id: expect.stringMatching(UUID),
@@ -37,7 +51,11 @@ describe("/api/v1/campaigns", () => {
       sub_affiliate_override_percent: 5,
       created_at: expect.stringMatching(ISO_UTC),
     });
-    const row = await t.db.selectFrom("campaigns").selectAll().where("id", "=", res.json.id).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", res.json.id)
+      .executeTakeFirstOrThrow();
     expect(row.brand_id).toBe(a.brandId);
     expect(row.commission_percent_bps).toBe(2000);
     expect(row.sub_affiliate_override_bps).toBe(500);
@@ -59,7 +77,11 @@ describe("/api/v1/campaigns", () => {
     expect(res.json.commission).toEqual({ type: "flat", amount: 500, currency: "usd" });
     expect(res.json.recurring_months).toBeNull();
     expect(res.json.sub_affiliate_override_percent).toBe(2.5);
-    const row = await t.db.selectFrom("campaigns").selectAll().where("id", "=", res.json.id).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", res.json.id)
+      .executeTakeFirstOrThrow();
     expect(row.cookie_window_days).toBe(60);
     expect(row.auto_approve).toBe(true);
   });
@@ -69,20 +91,34 @@ describe("/api/v1/campaigns", () => {
     [{ ...validCampaign, destination_url: "ftp://x" }, "destination_url"],
     [{ ...validCampaign, commission: { type: "percent", percent: 0 } }, "commission.percent"],
     [{ ...validCampaign, commission: { type: "percent", percent: 12.345 } }, "commission.percent"],
-    [{ ...validCampaign, commission: { type: "flat", amount: 5.5, currency: "usd" } }, "commission.amount"],
-    [{ ...validCampaign, commission: { type: "flat", amount: 500, currency: "USD" } }, "commission.currency"],
+    [
+      { ...validCampaign, commission: { type: "flat", amount: 5.5, currency: "usd" } },
+      "commission.amount",
+    ],
+    [
+      { ...validCampaign, commission: { type: "flat", amount: 500, currency: "USD" } },
+      "commission.currency",
+    ],
     [{ ...validCampaign, commission: { type: "bogus" } }, "commission.type"],
     [{ ...validCampaign, recurring_months: -1 }, "recurring_months"],
     [{ ...validCampaign, sub_affiliate_override_percent: 101 }, "sub_affiliate_override_percent"],
     [{ ...validCampaign, cookie_window_days: 0 }, "cookie_window_days"],
     [{ ...validCampaign, surprise: 1 }, "surprise"],
   ])("400 invalid_request names the param (%#)", async (body, param) => {
-    const before = await t.db.selectFrom("campaigns").select((e) => e.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+    const before = await t.db
+      .selectFrom("campaigns")
+      .select((e) => e.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
     const res = await create(a.key, body);
     expect(res.status).toBe(400);
-    expect(res.json).toEqual({ error: { type: "invalid_request", message: expect.any(String), param } });
+    expect(res.json).toEqual({
+      error: { type: "invalid_request", message: expect.any(String), param },
+    });
     expect(res.json.error.message.length).toBeGreaterThan(3);
-    const after = await t.db.selectFrom("campaigns").select((e) => e.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+    const after = await t.db
+      .selectFrom("campaigns")
+      .select((e) => e.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 
@@ -94,7 +130,11 @@ describe("/api/v1/campaigns", () => {
 
   it("GET one and PATCH only the sent fields", async () => {
     const created = (await create(a.key, { ...validCampaign, name: "To patch" })).json;
-    const got = await apiCall(campaignRoute, t.db, { path: `/api/v1/campaigns/${created.id}`, key: a.key, params: { campaignId: created.id } });
+    const got = await apiCall(campaignRoute, t.db, {
+      path: `/api/v1/campaigns/${created.id}`,
+      key: a.key,
+      params: { campaignId: created.id },
+    });
     expect(got.status).toBe(200);
     expect(got.json).toEqual(created);
 
@@ -103,7 +143,11 @@ describe("/api/v1/campaigns", () => {
       path: `/api/v1/campaigns/${created.id}`,
       key: a.key,
       params: { campaignId: created.id },
-      body: { name: "Renamed", commission: { type: "flat", amount: 1000, currency: "eur" }, recurring_months: null },
+      body: {
+        name: "Renamed",
+        commission: { type: "flat", amount: 1000, currency: "eur" },
+        recurring_months: null,
+      },
     });
     expect(patched.status).toBe(200);
     expect(patched.json).toEqual({
@@ -122,14 +166,22 @@ describe("/api/v1/campaigns", () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.json.error.param).toBe("destination_url");
-    const row = await t.db.selectFrom("campaigns").select("destination_url").where("id", "=", created.id).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("campaigns")
+      .select("destination_url")
+      .where("id", "=", created.id)
+      .executeTakeFirstOrThrow();
     expect(row.destination_url).toBe(validCampaign.destination_url);
   });
 
   it("another brand's campaign (and an unknown or malformed id) is 404 not_found", async () => {
     const created = (await create(a.key, validCampaign)).json;
     for (const id of [created.id, "00000000-0000-4000-8000-000000000000", "nope"]) {
-      const res = await apiCall(campaignRoute, t.db, { path: `/api/v1/campaigns/${id}`, key: b.key, params: { campaignId: id } });
+      const res = await apiCall(campaignRoute, t.db, {
+        path: `/api/v1/campaigns/${id}`,
+        key: b.key,
+        params: { campaignId: id },
+      });
       expect(res.status).toBe(404);
       expect(res.json).toEqual({ error: { type: "not_found", message: expect.any(String) } });
     }
@@ -141,17 +193,31 @@ describe("/api/v1/campaigns", () => {
       body: { name: "Hijack" },
     });
     expect(patch.status).toBe(404);
-    const row = await t.db.selectFrom("campaigns").select("name").where("id", "=", created.id).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("campaigns")
+      .select("name")
+      .where("id", "=", created.id)
+      .executeTakeFirstOrThrow();
     expect(row.name).toBe("Partners");
     // Brand B's list does not show it either.
-    const list = await apiCall(campaignsRoute, t.db, { path: "/api/v1/campaigns?limit=100", key: b.key });
+    const list = await apiCall(campaignsRoute, t.db, {
+      path: "/api/v1/campaigns?limit=100",
+      key: b.key,
+    });
     expect(list.json.data.map((c: { id: string }) => c.id)).not.toContain(created.id);
   });
 
   it("405 for a method the path does not support, in the JSON shape with Allow", async () => {
-    const res = await apiCall(campaignRoute, t.db, { method: "DELETE", path: "/api/v1/campaigns/x", key: a.key, params: { campaignId: "x" } });
+    const res = await apiCall(campaignRoute, t.db, {
+      method: "DELETE",
+      path: "/api/v1/campaigns/x",
+      key: a.key,
+      params: { campaignId: "x" },
+    });
     expect(res.status).toBe(405);
     expect(res.headers.get("Allow")).toBe("GET, PATCH");
-    expect(res.json).toEqual({ error: { type: "invalid_request", message: expect.stringContaining("DELETE") } });
+    expect(res.json).toEqual({
+      error: { type: "invalid_request", message: expect.stringContaining("DELETE") },
+    });
   });
 });

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { API_ERROR_STATUS, ApiError, assertOk, fromFieldErrors, fromZodError, paramOf } from "../../app/api/errors";
+import {
+  API_ERROR_STATUS,
+  ApiError,
+  assertOk,
+  fromFieldErrors,
+  fromZodError,
+  paramOf,
+} from "../../app/api/errors";
 import { errorResponse } from "../../app/api/handler.server";
 
 describe("API error helpers", () => {
@@ -17,14 +24,21 @@ describe("API error helpers", () => {
     });
   });
 
-  it.each(Object.entries(API_ERROR_STATUS))("errorResponse(%s) has status %i and the JSON shape", async (type, status) => {
-    const res = errorResponse(new ApiError(type as keyof typeof API_ERROR_STATUS, "Something.", "field"));
-    expect(res.status).toBe(status);
-    expect(await res.json()).toEqual({ error: { type, message: "Something.", param: "field" } });
-  });
+  it.each(Object.entries(API_ERROR_STATUS))(
+    "errorResponse(%s) has status %i and the JSON shape",
+    async (type, status) => {
+      const res = errorResponse(
+        new ApiError(type as keyof typeof API_ERROR_STATUS, "Something.", "field"),
+      );
+      expect(res.status).toBe(status);
+      expect(await res.json()).toEqual({ error: { type, message: "Something.", param: "field" } });
+    },
+  );
 
   it("omits param when there is none", () => {
-    expect(new ApiError("not_found", "Gone.").toJSON()).toEqual({ error: { type: "not_found", message: "Gone." } });
+    expect(new ApiError("not_found", "Gone.").toJSON()).toEqual({
+      error: { type: "not_found", message: "Gone." },
+    });
   });
 
   it("params are dotted snake_case paths with [n] for array items", () => {
@@ -45,7 +59,11 @@ describe("API error helpers", () => {
     const wrong = schema.safeParse({ a: { b: "x" }, c: "y" });
     expect(fromZodError(wrong.error!).param).toBe("a.b");
     const unknown = schema.safeParse({ a: { b: 1 }, c: "y", d: 1 });
-    expect(fromZodError(unknown.error!).toJSON().error).toEqual({ type: "invalid_request", message: "Unknown parameter: d.", param: "d" });
+    expect(fromZodError(unknown.error!).toJSON().error).toEqual({
+      type: "invalid_request",
+      message: "Unknown parameter: d.",
+      param: "d",
+    });
   });
 
   it("service field errors and typed results convert", () => {

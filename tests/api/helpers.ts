@@ -60,11 +60,18 @@ export async function apiCall(route: RouteModule, db: DB, opts: CallOptions): Pr
 let n = 0;
 
 /** A brand (Growth plan, in trial) with one API key. */
-export async function createBrandWithKey(db: DB, name = "Brand"): Promise<{ brandId: string; key: string; keyId: string }> {
+export async function createBrandWithKey(
+  db: DB,
+  name = "Brand",
+): Promise<{ brandId: string; key: string; keyId: string }> {
   n++;
   const brand = await db
     .insertInto("brands")
-    .values({ name: `${name} ${n}`, plan: "growth", trial_ends_at: new Date(Date.now() + 14 * 86_400_000) })
+    .values({
+      name: `${name} ${n}`,
+      plan: "growth",
+      trial_ends_at: new Date(Date.now() + 14 * 86_400_000),
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   const key = await createApiKey(db, { brandId: brand.id, name: "Test key" });

@@ -28,7 +28,10 @@ describe("/api/v1 over real HTTP (Remix request handler)", () => {
   };
 
   it("creates, reads, pages and patches campaigns", async () => {
-    const created = await req("/api/v1/campaigns", { method: "POST", body: JSON.stringify(validCampaign) });
+    const created = await req("/api/v1/campaigns", {
+      method: "POST",
+      body: JSON.stringify(validCampaign),
+    });
     expect(created.status).toBe(201);
     const campaign = await created.json();
     const got = await req(`/api/v1/campaigns/${campaign.id}`);
@@ -36,7 +39,10 @@ describe("/api/v1 over real HTTP (Remix request handler)", () => {
     expect(await got.json()).toEqual(campaign);
     const list = await req("/api/v1/campaigns?limit=1");
     expect(await list.json()).toEqual({ data: [campaign], has_more: false, next_cursor: null });
-    const patched = await req(`/api/v1/campaigns/${campaign.id}`, { method: "PATCH", body: JSON.stringify({ name: "Via HTTP" }) });
+    const patched = await req(`/api/v1/campaigns/${campaign.id}`, {
+      method: "PATCH",
+      body: JSON.stringify({ name: "Via HTTP" }),
+    });
     expect((await patched.json()).name).toBe("Via HTTP");
   });
 
@@ -44,7 +50,9 @@ describe("/api/v1 over real HTTP (Remix request handler)", () => {
     const res = await req("/api/v1/campaigns", { key: null });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
-    expect(await res.json()).toEqual({ error: { type: "authentication", message: expect.any(String) } });
+    expect(await res.json()).toEqual({
+      error: { type: "authentication", message: expect.any(String) },
+    });
   });
 
   it("429 with Retry-After when the key's bucket is empty", async () => {
@@ -58,7 +66,9 @@ describe("/api/v1 over real HTTP (Remix request handler)", () => {
     const res = await req("/api/v1/campaigns", { key: c.key });
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
-    expect(await res.json()).toEqual({ error: { type: "rate_limited", message: expect.any(String) } });
+    expect(await res.json()).toEqual({
+      error: { type: "rate_limited", message: expect.any(String) },
+    });
   });
 
   it("unknown paths under /api/v1 are JSON 404s (splat route), including deeper ones", async () => {
@@ -71,14 +81,20 @@ describe("/api/v1 over real HTTP (Remix request handler)", () => {
   });
 
   it("405 for a wrong method, JSON shape, Allow header", async () => {
-    const res = await req("/api/v1/affiliates/00000000-0000-4000-8000-000000000000", { method: "DELETE" });
+    const res = await req("/api/v1/affiliates/00000000-0000-4000-8000-000000000000", {
+      method: "DELETE",
+    });
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("GET");
     expect((await res.json()).error.type).toBe("invalid_request");
   });
 
   it("Idempotency-Key replays over the wire with Idempotent-Replayed", async () => {
-    const init = { method: "POST", body: JSON.stringify({ ...validCampaign, name: "Idem HTTP" }), headers: { "Idempotency-Key": "http-1" } };
+    const init = {
+      method: "POST",
+      body: JSON.stringify({ ...validCampaign, name: "Idem HTTP" }),
+      headers: { "Idempotency-Key": "http-1" },
+    };
     const r1 = await req("/api/v1/campaigns", init);
     const r2 = await req("/api/v1/campaigns", init);
     expect(r2.status).toBe(r1.status);
@@ -93,7 +109,10 @@ describe("/api/v1 over real HTTP (Remix request handler)", () => {
   });
 
   it("PUT /api/v1/stripe_connection with a malformed key is 400 param secret_key", async () => {
-    const res = await req("/api/v1/stripe_connection", { method: "PUT", body: JSON.stringify({ secret_key: "nope" }) });
+    const res = await req("/api/v1/stripe_connection", {
+      method: "PUT",
+      body: JSON.stringify({ secret_key: "nope" }),
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).error.param).toBe("secret_key");
   });

@@ -54,7 +54,9 @@ describe("GET /api/v1/openapi.json", () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    const res = await apiCall(openapiRoute as unknown as RouteModule, t.db, { path: "/api/v1/openapi.json" });
+    const res = await apiCall(openapiRoute as unknown as RouteModule, t.db, {
+      path: "/api/v1/openapi.json",
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
     doc = res.json;
@@ -68,7 +70,9 @@ describe("GET /api/v1/openapi.json", () => {
     expect(typeof doc.info.title).toBe("string");
     expect(typeof doc.info.version).toBe("string");
     expect(doc.servers[0].url).toBe("http://localhost:3000/api/v1");
-    expect(doc.components.securitySchemes.bearerAuth).toEqual(expect.objectContaining({ type: "http", scheme: "bearer" }));
+    expect(doc.components.securitySchemes.bearerAuth).toEqual(
+      expect.objectContaining({ type: "http", scheme: "bearer" }),
+    );
     expect(doc.security).toEqual([{ bearerAuth: [] }]);
     for (const [p, item] of Object.entries<Doc>(doc.paths)) {
       expect(p.startsWith("/")).toBe(true);
@@ -110,26 +114,92 @@ describe("GET /api/v1/openapi.json", () => {
   it("shapes match the contract's field lists", () => {
     const s = doc.components.schemas;
     const keys = (name: string) => Object.keys(s[name].properties).sort();
-    expect(keys("Campaign")).toEqual(["commission", "created_at", "destination_url", "id", "name", "recurring_months", "sub_affiliate_override_percent"]);
-    expect(keys("Affiliate")).toEqual(["created_at", "email", "id", "link", "name", "parent_affiliate_id", "status"]);
-    expect(keys("CampaignCoupon")).toEqual(
-      ["allow_affiliate_self_service", "campaign_id", "created_at", "discount", "duration", "duration_in_months", "id", "max_redemptions", "name", "overrides_click_attribution", "redeem_by", "stripe_coupon_id"],
-    );
-    expect(keys("AffiliateCoupon")).toEqual(
-      ["active", "affiliate_id", "campaign_coupon_id", "code", "created_at", "created_by", "id", "max_redemptions", "redemption_count", "stripe_promotion_code_id"],
-    );
-    expect(keys("Conversion")).toEqual(
-      ["affiliate_id", "amount", "attribution_method", "campaign_id", "commission_amount", "coupon_code", "created_at", "currency", "decision", "id", "occurred_at", "refunded_amount", "status", "stripe"],
-    );
+    expect(keys("Campaign")).toEqual([
+      "commission",
+      "created_at",
+      "destination_url",
+      "id",
+      "name",
+      "recurring_months",
+      "sub_affiliate_override_percent",
+    ]);
+    expect(keys("Affiliate")).toEqual([
+      "created_at",
+      "email",
+      "id",
+      "link",
+      "name",
+      "parent_affiliate_id",
+      "status",
+    ]);
+    expect(keys("CampaignCoupon")).toEqual([
+      "allow_affiliate_self_service",
+      "campaign_id",
+      "created_at",
+      "discount",
+      "duration",
+      "duration_in_months",
+      "id",
+      "max_redemptions",
+      "name",
+      "overrides_click_attribution",
+      "redeem_by",
+      "stripe_coupon_id",
+    ]);
+    expect(keys("AffiliateCoupon")).toEqual([
+      "active",
+      "affiliate_id",
+      "campaign_coupon_id",
+      "code",
+      "created_at",
+      "created_by",
+      "id",
+      "max_redemptions",
+      "redemption_count",
+      "stripe_promotion_code_id",
+    ]);
+    expect(keys("Conversion")).toEqual([
+      "affiliate_id",
+      "amount",
+      "attribution_method",
+      "campaign_id",
+      "commission_amount",
+      "coupon_code",
+      "created_at",
+      "currency",
+      "decision",
+      "id",
+      "occurred_at",
+      "refunded_amount",
+      "status",
+      "stripe",
+    ]);
     expect(keys("WebhookEndpoint")).toEqual(["enabled", "events", "id", "url"]);
     expect(keys("WebhookEndpointCreated")).toEqual(["enabled", "events", "id", "secret", "url"]);
     expect(keys("StripeConnection")).toEqual(["connected", "livemode", "webhook_endpoint_id"]);
     expect(keys("Error")).toEqual(["error"]);
     expect(s.Error.properties.error.properties.type.enum).toEqual(
-      expect.arrayContaining(["invalid_request", "authentication", "permission", "plan_required", "not_found", "conflict", "rate_limited", "stripe_error"]),
+      expect.arrayContaining([
+        "invalid_request",
+        "authentication",
+        "permission",
+        "plan_required",
+        "not_found",
+        "conflict",
+        "rate_limited",
+        "stripe_error",
+      ]),
     );
     expect(Object.keys(s.CampaignCreate.properties)).toEqual(
-      expect.arrayContaining(["name", "destination_url", "commission", "recurring_months", "sub_affiliate_override_percent", "cookie_window_days", "auto_approve"]),
+      expect.arrayContaining([
+        "name",
+        "destination_url",
+        "commission",
+        "recurring_months",
+        "sub_affiliate_override_percent",
+        "cookie_window_days",
+        "auto_approve",
+      ]),
     );
     expect(s.CampaignCreate.required.sort()).toEqual(["commission", "destination_url", "name"]);
     expect(s.AffiliateCreate.required.sort()).toEqual(["campaign_id", "email", "name"]);
@@ -149,7 +219,9 @@ describe("GET /api/v1/openapi.json", () => {
   });
 
   it("every app/routes/api.v1.* route file maps to a documented path with the same methods", async () => {
-    const files = readdirSync(ROUTES_DIR).filter((f) => f.startsWith("api.v1.") && /\.(ts|tsx)$/.test(f));
+    const files = readdirSync(ROUTES_DIR).filter(
+      (f) => f.startsWith("api.v1.") && /\.(ts|tsx)$/.test(f),
+    );
     expect(files.length).toBeGreaterThanOrEqual(7);
     const documented = new Map(Object.keys(doc.paths).map((p) => [normalize(p), p]));
     for (const file of files) {
@@ -168,7 +240,10 @@ describe("GET /api/v1/openapi.json", () => {
         context: testContext(t.db),
       } as Parameters<RouteModule["action"]>[0]);
       expect(res.status, file).toBe(405);
-      const allow = (res.headers.get("Allow") ?? "").split(/,\s*/).map((m) => m.toLowerCase()).sort();
+      const allow = (res.headers.get("Allow") ?? "")
+        .split(/,\s*/)
+        .map((m) => m.toLowerCase())
+        .sort();
       expect(allow, `${file} methods vs document`).toEqual(Object.keys(doc.paths[docPath!]).sort());
     }
   });

@@ -29,7 +29,8 @@ describe("list pagination", () => {
     await t?.drop();
   });
 
-  const page = (key: string, qs: string) => apiCall(campaignsRoute, t.db, { path: `/api/v1/campaigns${qs}`, key });
+  const page = (key: string, qs: string) =>
+    apiCall(campaignsRoute, t.db, { path: `/api/v1/campaigns${qs}`, key });
 
   it("limit, has_more and next_cursor walk the list newest first", async () => {
     const c = await createBrandWithKey(t.db, "Walk");
@@ -46,7 +47,11 @@ describe("list pagination", () => {
     const p2 = await page(c.key, `?limit=2&cursor=${p1.json.next_cursor}`);
     expect(p2.json.data.map((x: { name: string }) => x.name)).toEqual(["C2", "C1"]);
     const p3 = await page(c.key, `?limit=2&cursor=${p2.json.next_cursor}`);
-    expect(p3.json).toEqual({ data: [expect.objectContaining({ name: "C0" })], has_more: false, next_cursor: null });
+    expect(p3.json).toEqual({
+      data: [expect.objectContaining({ name: "C0" })],
+      has_more: false,
+      next_cursor: null,
+    });
     // Default limit (10) returns everything here.
     const all = await page(c.key, "");
     expect(all.json.data).toHaveLength(5);
@@ -72,7 +77,9 @@ describe("list pagination", () => {
   it("stays stable while rows are inserted between page fetches: no duplicates, no skipped pre-existing rows", async () => {
     const c = await createBrandWithKey(t.db, "Stable");
     for (let i = 0; i < 12; i++) await createCampaign(t.db, c.brandId, input(`Old${i}`));
-    const existing = (await t.db.selectFrom("campaigns").select("id").where("brand_id", "=", c.brandId).execute()).map((r) => r.id);
+    const existing = (
+      await t.db.selectFrom("campaigns").select("id").where("brand_id", "=", c.brandId).execute()
+    ).map((r) => r.id);
 
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -85,7 +92,12 @@ describe("list pagination", () => {
       // Concurrent writers add rows (through the API and directly) before the next fetch.
       await Promise.all([
         createCampaign(t.db, c.brandId, input(`New${round}a`)),
-        apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: { ...validCampaign, name: `New${round}b` } }),
+        apiCall(campaignsRoute, t.db, {
+          method: "POST",
+          path: "/api/v1/campaigns",
+          key: c.key,
+          body: { ...validCampaign, name: `New${round}b` },
+        }),
       ]);
       round++;
     } while (cursor);
@@ -115,7 +127,10 @@ describe("list pagination", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await apiCall(affiliatesRoute, t.db, { path: `/api/v1/affiliates?limit=2${cursor ? `&cursor=${cursor}` : ""}`, key: c.key });
+      const res = await apiCall(affiliatesRoute, t.db, {
+        path: `/api/v1/affiliates?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+        key: c.key,
+      });
       seen.push(...res.json.data.map((x: { name: string }) => x.name));
       cursor = res.json.next_cursor;
     } while (cursor);
@@ -132,7 +147,9 @@ describe("list pagination", () => {
   ])("%s is 400 invalid_request with param", async (qs, param) => {
     const res = await page(a.key, qs);
     expect(res.status).toBe(400);
-    expect(res.json).toEqual({ error: { type: "invalid_request", message: expect.any(String), param } });
+    expect(res.json).toEqual({
+      error: { type: "invalid_request", message: expect.any(String), param },
+    });
   });
 
   it("limit=100 is accepted", async () => {
@@ -140,11 +157,18 @@ describe("list pagination", () => {
   });
 
   it("cursors round-trip and reject tampering", () => {
-    const c = { createdAt: "2026-01-02T03:04:05.123456Z", id: "7d3c1c4e-9a0e-4c3f-8e55-0d1f6f7e2b11" };
+    const c = {
+      createdAt: "2026-01-02T03:04:05.123456Z",
+      id: "7d3c1c4e-9a0e-4c3f-8e55-0d1f6f7e2b11",
+    };
     const s = encodeCursor(c);
     expect(s).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(decodeCursor(s)).toEqual(c);
-    expect(decodeCursor(Buffer.from(JSON.stringify(["2026-01-02", c.id])).toString("base64url"))).toBeNull();
-    expect(decodeCursor(Buffer.from(JSON.stringify([c.createdAt, "x' or 1=1"])).toString("base64url"))).toBeNull();
+    expect(
+      decodeCursor(Buffer.from(JSON.stringify(["2026-01-02", c.id])).toString("base64url")),
+    ).toBeNull();
+    expect(
+      decodeCursor(Buffer.from(JSON.stringify([c.createdAt, "x' or 1=1"])).toString("base64url")),
+    ).toBeNull();
   });
 });

@@ -47,12 +47,19 @@ describe("/api/v1 plumbing", () => {
 
     it("a revoked key is 401, and writes nothing", async () => {
       const c = await createBrandWithKey(t.db, "Revoked");
-      expect((await apiCall(campaignsRoute, t.db, { path: "/api/v1/campaigns", key: c.key })).status).toBe(200);
+      expect(
+        (await apiCall(campaignsRoute, t.db, { path: "/api/v1/campaigns", key: c.key })).status,
+      ).toBe(200);
       await revokeApiKey(t.db, { brandId: c.brandId, id: c.keyId });
       const get = await apiCall(campaignsRoute, t.db, { path: "/api/v1/campaigns", key: c.key });
       expect(get.status).toBe(401);
       expect(get.json.error.type).toBe("authentication");
-      const post = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: validCampaign });
+      const post = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: validCampaign,
+      });
       expect(post.status).toBe(401);
       expect(await countCampaigns(c.brandId)).toBe(0);
     });
@@ -60,7 +67,11 @@ describe("/api/v1 plumbing", () => {
     it("records last_used_at on the key", async () => {
       const c = await createBrandWithKey(t.db, "Used");
       await apiCall(campaignsRoute, t.db, { path: "/api/v1/campaigns", key: c.key });
-      const row = await t.db.selectFrom("api_keys").select("last_used_at").where("id", "=", c.keyId).executeTakeFirstOrThrow();
+      const row = await t.db
+        .selectFrom("api_keys")
+        .select("last_used_at")
+        .where("id", "=", c.keyId)
+        .executeTakeFirstOrThrow();
       expect(row.last_used_at).toBeInstanceOf(Date);
     });
   });
@@ -68,21 +79,35 @@ describe("/api/v1 plumbing", () => {
   describe("request bodies", () => {
     it("invalid JSON is 400 invalid_request", async () => {
       const res = await apiCall(campaignsRoute, t.db, {
-        method: "POST", path: "/api/v1/campaigns", key: a.key, rawBody: "{not json", headers: { "Content-Type": "application/json" },
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: a.key,
+        rawBody: "{not json",
+        headers: { "Content-Type": "application/json" },
       });
       expect(res.status).toBe(400);
-      expect(res.json).toEqual({ error: { type: "invalid_request", message: "The request body is not valid JSON." } });
+      expect(res.json).toEqual({
+        error: { type: "invalid_request", message: "The request body is not valid JSON." },
+      });
     });
 
     it("a JSON array or scalar body is 400", async () => {
-      const res = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: a.key, body: [validCampaign] });
+      const res = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: a.key,
+        body: [validCampaign],
+      });
       expect(res.status).toBe(400);
       expect(res.json.error.message).toMatch(/JSON object/);
     });
 
     it("a form-encoded body is 400 with a clear message", async () => {
       const res = await apiCall(campaignsRoute, t.db, {
-        method: "POST", path: "/api/v1/campaigns", key: a.key, rawBody: "name=x",
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: a.key,
+        rawBody: "name=x",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
       });
       expect(res.status).toBe(400);
@@ -92,7 +117,10 @@ describe("/api/v1 plumbing", () => {
     it("a body over the size cap is 400, nothing written", async () => {
       const before = await countCampaigns(a.brandId);
       const res = await apiCall(campaignsRoute, t.db, {
-        method: "POST", path: "/api/v1/campaigns", key: a.key, body: { ...validCampaign, name: "x".repeat(300 * 1024) },
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: a.key,
+        body: { ...validCampaign, name: "x".repeat(300 * 1024) },
       });
       expect(res.status).toBe(400);
       expect(res.json.error.message).toMatch(/larger than 256 KB/);
@@ -100,18 +128,33 @@ describe("/api/v1 plumbing", () => {
     });
 
     it("an empty body names the first missing field", async () => {
-      const res = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: a.key });
+      const res = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: a.key,
+      });
       expect(res.status).toBe(400);
-      expect(res.json.error).toEqual({ type: "invalid_request", message: expect.any(String), param: "name" });
+      expect(res.json.error).toEqual({
+        type: "invalid_request",
+        message: expect.any(String),
+        param: "name",
+      });
     });
   });
 
   describe("unknown paths and methods", () => {
     it("any unknown /api/v1 path is a JSON 404, whatever the method", async () => {
       for (const method of ["GET", "POST", "DELETE"]) {
-        const res = await apiCall(splatRoute as never, t.db, { method, path: "/api/v1/nope/at/all", key: a.key, params: { "*": "nope/at/all" } });
+        const res = await apiCall(splatRoute as never, t.db, {
+          method,
+          path: "/api/v1/nope/at/all",
+          key: a.key,
+          params: { "*": "nope/at/all" },
+        });
         expect(res.status).toBe(404);
-        expect(res.json).toEqual({ error: { type: "not_found", message: expect.stringContaining("/api/v1/nope/at/all") } });
+        expect(res.json).toEqual({
+          error: { type: "not_found", message: expect.stringContaining("/api/v1/nope/at/all") },
+        });
       }
     });
 
@@ -127,8 +170,20 @@ describe("/api/v1 plumbing", () => {
     it("the same key and body replays the first response (status + identical body) and creates one row", async () => {
       const c = await createBrandWithKey(t.db, "Idem");
       const headers = { "Idempotency-Key": "create-partners-1" };
-      const first = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: validCampaign, headers });
-      const second = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: validCampaign, headers });
+      const first = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: validCampaign,
+        headers,
+      });
+      const second = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: validCampaign,
+        headers,
+      });
       expect(first.status).toBe(201);
       expect(second.status).toBe(201);
       expect(second.text).toBe(first.text);
@@ -139,12 +194,24 @@ describe("/api/v1 plumbing", () => {
     it("the same key with a different body is 409 conflict and writes nothing", async () => {
       const c = await createBrandWithKey(t.db, "Idem2");
       const headers = { "Idempotency-Key": "k-1" };
-      await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: validCampaign, headers });
+      await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: validCampaign,
+        headers,
+      });
       const res = await apiCall(campaignsRoute, t.db, {
-        method: "POST", path: "/api/v1/campaigns", key: c.key, body: { ...validCampaign, name: "Other" }, headers,
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: { ...validCampaign, name: "Other" },
+        headers,
       });
       expect(res.status).toBe(409);
-      expect(res.json).toEqual({ error: { type: "conflict", message: expect.stringMatching(/Idempotency-Key/) } });
+      expect(res.json).toEqual({
+        error: { type: "conflict", message: expect.stringMatching(/Idempotency-Key/) },
+      });
       expect(await countCampaigns(c.brandId)).toBe(1);
     });
 
@@ -152,8 +219,20 @@ describe("/api/v1 plumbing", () => {
       const c = await createBrandWithKey(t.db, "Idem3");
       const d = await createBrandWithKey(t.db, "Idem4");
       const headers = { "Idempotency-Key": "shared-value" };
-      const r1 = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: validCampaign, headers });
-      const r2 = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: d.key, body: validCampaign, headers });
+      const r1 = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: validCampaign,
+        headers,
+      });
+      const r2 = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: d.key,
+        body: validCampaign,
+        headers,
+      });
       expect(r1.status).toBe(201);
       expect(r2.status).toBe(201);
       expect(r2.json.id).not.toBe(r1.json.id);
@@ -166,7 +245,13 @@ describe("/api/v1 plumbing", () => {
       const headers = { "Idempotency-Key": "race-1" };
       const results = await Promise.all(
         Array.from({ length: 8 }, () =>
-          apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: validCampaign, headers }),
+          apiCall(campaignsRoute, t.db, {
+            method: "POST",
+            path: "/api/v1/campaigns",
+            key: c.key,
+            body: validCampaign,
+            headers,
+          }),
         ),
       );
       expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
@@ -178,24 +263,62 @@ describe("/api/v1 plumbing", () => {
       const c = await createBrandWithKey(t.db, "Fix");
       const headers = { "Idempotency-Key": "fix-1" };
       const bad = await apiCall(campaignsRoute, t.db, {
-        method: "POST", path: "/api/v1/campaigns", key: c.key, body: { ...validCampaign, destination_url: "nope" }, headers,
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: { ...validCampaign, destination_url: "nope" },
+        headers,
       });
       expect(bad.status).toBe(400);
-      const good = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: validCampaign, headers });
+      const good = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: validCampaign,
+        headers,
+      });
       expect(good.status).toBe(201);
-      const again = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: validCampaign, headers });
+      const again = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: validCampaign,
+        headers,
+      });
       expect(again.text).toBe(good.text);
       expect(await countCampaigns(c.brandId)).toBe(1);
     });
 
     it("a stored 4xx outcome (409 email conflict) is replayed too", async () => {
       const c = await createBrandWithKey(t.db, "Aff");
-      const camp = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: validCampaign });
+      const camp = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: validCampaign,
+      });
       const body = { email: "sam@example.com", name: "Sam", campaign_id: camp.json.id };
-      await apiCall(affiliatesRoute, t.db, { method: "POST", path: "/api/v1/affiliates", key: c.key, body });
+      await apiCall(affiliatesRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/affiliates",
+        key: c.key,
+        body,
+      });
       const headers = { "Idempotency-Key": "aff-dup" };
-      const r1 = await apiCall(affiliatesRoute, t.db, { method: "POST", path: "/api/v1/affiliates", key: c.key, body, headers });
-      const r2 = await apiCall(affiliatesRoute, t.db, { method: "POST", path: "/api/v1/affiliates", key: c.key, body, headers });
+      const r1 = await apiCall(affiliatesRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/affiliates",
+        key: c.key,
+        body,
+        headers,
+      });
+      const r2 = await apiCall(affiliatesRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/affiliates",
+        key: c.key,
+        body,
+        headers,
+      });
       expect(r1.status).toBe(409);
       expect(r2.status).toBe(409);
       expect(r2.text).toBe(r1.text);
@@ -205,13 +328,25 @@ describe("/api/v1 plumbing", () => {
     it("an expired key (older than 24 h) is claimed afresh", async () => {
       const c = await createBrandWithKey(t.db, "Expired");
       const headers = { "Idempotency-Key": "old" };
-      const r1 = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: validCampaign, headers });
+      const r1 = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: validCampaign,
+        headers,
+      });
       await t.db
         .updateTable("api_idempotency_keys")
         .set({ expires_at: sql<Date>`now() - interval '1 second'` })
         .where("api_key_id", "=", c.keyId)
         .execute();
-      const r2 = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: { ...validCampaign, name: "New" }, headers });
+      const r2 = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: { ...validCampaign, name: "New" },
+        headers,
+      });
       expect(r2.status).toBe(201);
       expect(r2.json.id).not.toBe(r1.json.id);
       expect(await countCampaigns(c.brandId)).toBe(2);
@@ -219,7 +354,11 @@ describe("/api/v1 plumbing", () => {
 
     it("an over-long key is 400", async () => {
       const res = await apiCall(campaignsRoute, t.db, {
-        method: "POST", path: "/api/v1/campaigns", key: a.key, body: validCampaign, headers: { "Idempotency-Key": "k".repeat(256) },
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: a.key,
+        body: validCampaign,
+        headers: { "Idempotency-Key": "k".repeat(256) },
       });
       expect(res.status).toBe(400);
       expect(res.json.error.message).toMatch(/Idempotency-Key/);
@@ -242,12 +381,21 @@ describe("/api/v1 plumbing", () => {
       expect(ok.status).toBe(200);
       expect(Number(ok.headers.get("X-RateLimit-Remaining"))).toBe(199);
       await drain(c.keyId);
-      const limited = await apiCall(campaignsRoute, t.db, { method: "POST", path: "/api/v1/campaigns", key: c.key, body: validCampaign });
+      const limited = await apiCall(campaignsRoute, t.db, {
+        method: "POST",
+        path: "/api/v1/campaigns",
+        key: c.key,
+        body: validCampaign,
+      });
       expect(limited.status).toBe(429);
-      expect(limited.json).toEqual({ error: { type: "rate_limited", message: expect.any(String) } });
+      expect(limited.json).toEqual({
+        error: { type: "rate_limited", message: expect.any(String) },
+      });
       expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
       expect(await countCampaigns(c.brandId)).toBe(0);
-      expect((await apiCall(campaignsRoute, t.db, { path: "/api/v1/campaigns", key: other.key })).status).toBe(200);
+      expect(
+        (await apiCall(campaignsRoute, t.db, { path: "/api/v1/campaigns", key: other.key })).status,
+      ).toBe(200);
     });
 
     it("the bucket allows a burst, then refills at the rate", async () => {
@@ -258,7 +406,11 @@ describe("/api/v1 plumbing", () => {
       expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
       expect(decisions[3].retryAfterSeconds).toBe(1);
       // One second later one token is back.
-      await t.db.updateTable("api_rate_limits").set({ updated_at: sql<Date>`clock_timestamp() - interval '1.1 seconds'` }).where("api_key_id", "=", c.keyId).execute();
+      await t.db
+        .updateTable("api_rate_limits")
+        .set({ updated_at: sql<Date>`clock_timestamp() - interval '1.1 seconds'` })
+        .where("api_key_id", "=", c.keyId)
+        .execute();
       expect((await takeToken(t.db, c.keyId, limit)).allowed).toBe(true);
       expect((await takeToken(t.db, c.keyId, limit)).allowed).toBe(false);
     });
@@ -266,7 +418,9 @@ describe("/api/v1 plumbing", () => {
     it("concurrent requests never take more tokens than the bucket holds", async () => {
       const c = await createBrandWithKey(t.db, "Concurrent");
       const limit = { ratePerSecond: 0.001, burst: 10 };
-      const decisions = await Promise.all(Array.from({ length: 25 }, () => takeToken(t.db, c.keyId, limit)));
+      const decisions = await Promise.all(
+        Array.from({ length: 25 }, () => takeToken(t.db, c.keyId, limit)),
+      );
       expect(decisions.filter((d) => d.allowed)).toHaveLength(10);
     });
   });

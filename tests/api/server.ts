@@ -13,11 +13,17 @@ const APP_DIR = path.resolve(__dirname, "../../app");
  * routed by Remix's flat-routes convention (the same rules the compiler applies), so tests
  * exercise URL matching, the splat route, `[.]` escapes, headers and status codes end to end.
  */
-export async function startApiServer(context: AppContext): Promise<{ url: string; close(): Promise<void> }> {
+export async function startApiServer(
+  context: AppContext,
+): Promise<{ url: string; close(): Promise<void> }> {
   const files = readdirSync(path.join(APP_DIR, "routes"))
     .filter((f) => f.startsWith("api.v1.") && /\.tsx?$/.test(f))
     .map((f) => `routes/${f}`);
-  const manifest = flatRoutesUniversal(APP_DIR, files.map((f) => path.join(APP_DIR, f)), "routes");
+  const manifest = flatRoutesUniversal(
+    APP_DIR,
+    files.map((f) => path.join(APP_DIR, f)),
+    "routes",
+  );
   const routes: ServerBuild["routes"] = {
     root: { id: "root", path: "", module: { default: () => null } as never },
   };
@@ -66,7 +72,10 @@ export async function startApiServer(context: AppContext): Promise<{ url: string
       const request = new Request(`http://${req.headers.host}${req.url}`, {
         method,
         headers,
-        body: method === "GET" || method === "HEAD" || chunks.length === 0 ? undefined : Buffer.concat(chunks),
+        body:
+          method === "GET" || method === "HEAD" || chunks.length === 0
+            ? undefined
+            : Buffer.concat(chunks),
       });
       const response = await handle(request, context as unknown as Parameters<typeof handle>[1]);
       res.statusCode = response.status;

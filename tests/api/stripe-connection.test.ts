@@ -9,7 +9,9 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { apiCall, createBrandWithKey } from "./helpers";
 
 /** A Stripe API stand-in that fails every call with the given status. */
-async function failingStripe(status: number): Promise<{ url: string; close(): Promise<void>; calls: () => number }> {
+async function failingStripe(
+  status: number,
+): Promise<{ url: string; close(): Promise<void>; calls: () => number }> {
   let calls = 0;
   const server = http.createServer((req, res) => {
     calls++;
@@ -19,7 +21,10 @@ async function failingStripe(status: number): Promise<{ url: string; close(): Pr
       JSON.stringify({
         error:
           status === 401
-            ? { type: "invalid_request_error", message: "Invalid API Key provided: rk_test_****1234" }
+            ? {
+                type: "invalid_request_error",
+                message: "Invalid API Key provided: rk_test_****1234",
+              }
             : { type: "api_error", message: "Stripe is having a bad day." },
       }),
     );
@@ -41,7 +46,9 @@ describe("/api/v1/stripe_connection", () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     emu = await startStripeEmulator({ port: 0, deliver: false });
-    ctx = testContext(t.db, { config: testConfig({ STRIPE_API_BASE: emu.url, APP_URL: "https://rekomi.example.com" }) });
+    ctx = testContext(t.db, {
+      config: testConfig({ STRIPE_API_BASE: emu.url, APP_URL: "https://rekomi.example.com" }),
+    });
   });
   afterAll(async () => {
     await emu?.close();
@@ -53,11 +60,19 @@ describe("/api/v1/stripe_connection", () => {
 
   it("GET before connecting, PUT connects, GET shows it, DELETE disconnects (idempotently)", async () => {
     const a = await createBrandWithKey(t.db);
-    expect((await call(a.key, "GET")).json).toEqual({ connected: false, webhook_endpoint_id: null, livemode: null });
+    expect((await call(a.key, "GET")).json).toEqual({
+      connected: false,
+      webhook_endpoint_id: null,
+      livemode: null,
+    });
 
     const put = await call(a.key, "PUT", { secret_key: "rk_test_apiConnect1234abcd" });
     expect(put.status).toBe(200);
-    expect(put.json).toEqual({ connected: true, webhook_endpoint_id: expect.stringMatching(/^we_/), livemode: false });
+    expect(put.json).toEqual({
+      connected: true,
+      webhook_endpoint_id: expect.stringMatching(/^we_/),
+      livemode: false,
+    });
     expect(Object.keys(put.json).sort()).toEqual(["connected", "livemode", "webhook_endpoint_id"]);
 
     const get = await call(a.key, "GET");
@@ -91,26 +106,39 @@ describe("/api/v1/stripe_connection", () => {
     const a = await createBrandWithKey(t.db);
     const res = await call(a.key, "PUT", body);
     expect(res.status).toBe(400);
-    expect(res.json).toEqual({ error: { type: "invalid_request", message: expect.any(String), param } });
+    expect(res.json).toEqual({
+      error: { type: "invalid_request", message: expect.any(String), param },
+    });
     expect((await call(a.key, "GET")).json.connected).toBe(false);
   });
 
-  it.each([401, 500])("Stripe answering %i is 502 stripe_error with Stripe's reason, nothing stored", async (status) => {
-    const stub = await failingStripe(status);
-    try {
-      const a = await createBrandWithKey(t.db);
-      const context = testContext(t.db, { config: testConfig({ STRIPE_API_BASE: stub.url }) });
-      const res = await call(a.key, "PUT", { secret_key: "rk_test_refusedKey1234abcd" }, context);
-      expect(res.status).toBe(502);
-      expect(res.json).toEqual({ error: { type: "stripe_error", message: expect.any(String), param: "secret_key" } });
-      expect(res.json.error.message).toMatch(status === 401 ? /Invalid API Key/ : /bad day|Stripe/);
-      expect(stub.calls()).toBeGreaterThanOrEqual(1);
-      const row = await t.db.selectFrom("stripe_connections").select("brand_id").where("brand_id", "=", a.brandId).executeTakeFirst();
-      expect(row).toBeUndefined();
-    } finally {
-      await stub.close();
-    }
-  });
+  it.each([401, 500])(
+    "Stripe answering %i is 502 stripe_error with Stripe's reason, nothing stored",
+    async (status) => {
+      const stub = await failingStripe(status);
+      try {
+        const a = await createBrandWithKey(t.db);
+        const context = testContext(t.db, { config: testConfig({ STRIPE_API_BASE: stub.url }) });
+        const res = await call(a.key, "PUT", { secret_key: "rk_test_refusedKey1234abcd" }, context);
+        expect(res.status).toBe(502);
+        expect(res.json).toEqual({
+          error: { type: "stripe_error", message: expect.any(String), param: "secret_key" },
+        });
+        expect(res.json.error.message).toMatch(
+          status === 401 ? /Invalid API Key/ : /bad day|Stripe/,
+        );
+        expect(stub.calls()).toBeGreaterThanOrEqual(1);
+        const row = await t.db
+          .selectFrom("stripe_connections")
+          .select("brand_id")
+          .where("brand_id", "=", a.brandId)
+          .executeTakeFirst();
+        expect(row).toBeUndefined();
+      } finally {
+        await stub.close();
+      }
+    },
+  );
 
   it("405 for POST and PATCH", async () => {
     const a = await createBrandWithKey(t.db);

@@ -13,7 +13,11 @@ import { sql } from "kysely";
 import type Stripe from "stripe";
 import type { Config } from "../../app/config.server";
 import type { DB } from "../../app/db/db.server";
-import { connectStripe, loadWebhookSecret, STRIPE_WEBHOOK_EVENTS } from "../../app/services/stripe-connection.server";
+import {
+  connectStripe,
+  loadWebhookSecret,
+  STRIPE_WEBHOOK_EVENTS,
+} from "../../app/services/stripe-connection.server";
 import { intakeStripeEvent, processStripeEvent } from "../../app/services/stripe-events.server";
 import { stripeClient } from "../../app/stripe/client.server";
 import { startWorker, type WorkerHandle } from "../../jobs/runner";
@@ -49,7 +53,8 @@ export function shuffle<T>(items: readonly T[], random: () => number): T[] {
 const uid = (n = 6) => randomBytes(n).toString("hex");
 
 export interface CampaignOpts {
-  commission?: { type: "percent"; bps: number } | { type: "flat"; amount: number; currency: string };
+  commission?:
+    { type: "percent"; bps: number } | { type: "flat"; amount: number; currency: string };
   recurringMonths?: number | null;
   overrideBps?: number;
   cookieWindowDays?: number;
@@ -130,7 +135,11 @@ export class TestBrand {
 
   /** An affiliate enrolled in the given campaigns. */
   async affiliate(
-    opts: { status?: "pending" | "approved" | "rejected" | "suspended"; parentId?: string | null; campaigns?: string[] } = {},
+    opts: {
+      status?: "pending" | "approved" | "rejected" | "suspended";
+      parentId?: string | null;
+      campaigns?: string[];
+    } = {},
   ): Promise<string> {
     const row = await this.db
       .insertInto("affiliates")
@@ -158,7 +167,12 @@ export class TestBrand {
     if (existing) return existing.id;
     const row = await this.db
       .insertInto("enrollments")
-      .values({ brand_id: this.id, campaign_id: campaignId, affiliate_id: affiliateId, link_code: `l${uid()}` })
+      .values({
+        brand_id: this.id,
+        campaign_id: campaignId,
+        affiliate_id: affiliateId,
+        link_code: `l${uid()}`,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     return row.id;
@@ -169,7 +183,13 @@ export class TestBrand {
     const enrollmentId = await this.enroll(affiliateId, campaignId);
     const row = await this.db
       .insertInto("clicks")
-      .values({ brand_id: this.id, campaign_id: campaignId, affiliate_id: affiliateId, enrollment_id: enrollmentId, created_at: at })
+      .values({
+        brand_id: this.id,
+        campaign_id: campaignId,
+        affiliate_id: affiliateId,
+        enrollment_id: enrollmentId,
+        created_at: at,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     return row.id;
@@ -188,7 +208,10 @@ export class TestBrand {
       ...(duration === "repeating" ? { duration_in_months: opts.durationInMonths ?? 2 } : {}),
       name: `Coupon ${code}`,
     });
-    const promo = await this.stripe.promotionCodes.create({ promotion: { type: "coupon", coupon: coupon.id }, code });
+    const promo = await this.stripe.promotionCodes.create({
+      promotion: { type: "coupon", coupon: coupon.id },
+      code,
+    });
     const cc = await this.db
       .insertInto("campaign_coupons")
       .values({
@@ -251,7 +274,8 @@ export class TestBrand {
       rawBody: body,
       signature: sign(body, secret.webhookSecret),
     });
-    if (result.kind !== "stored") throw new Error(`intake refused the event: ${JSON.stringify(result)}`);
+    if (result.kind !== "stored")
+      throw new Error(`intake refused the event: ${JSON.stringify(result)}`);
     await processStripeEvent(this.db, { config: this.world.config }, result.eventRowId);
   }
 
@@ -272,7 +296,13 @@ export class TestBrand {
   // ------------------------------------------------------------------------------- inspection
 
   conversions() {
-    return this.db.selectFrom("conversions").selectAll().where("brand_id", "=", this.id).orderBy("occurred_at").orderBy("id").execute();
+    return this.db
+      .selectFrom("conversions")
+      .selectAll()
+      .where("brand_id", "=", this.id)
+      .orderBy("occurred_at")
+      .orderBy("id")
+      .execute();
   }
 
   async conversionFor(key: { invoice?: string | null; session?: string | null }) {
@@ -308,7 +338,9 @@ export class TestBrand {
   async balance(affiliateId: string, currency: string): Promise<number> {
     const { rows } = await sql<{ n: number | null }>`
       select sum(amount)::bigint as n from commission_entries
-      where brand_id = ${this.id} and affiliate_id = ${affiliateId} and currency = ${currency}`.execute(this.db);
+      where brand_id = ${this.id} and affiliate_id = ${affiliateId} and currency = ${currency}`.execute(
+      this.db,
+    );
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -392,9 +424,12 @@ export class AttributionWorld {
       const { rows } = await sql<{ pending: number; jobs: number; failed: number }>`
         select (select count(*)::int from stripe_events where status not in ('processed','ignored')) as pending,
                (select count(*)::int from graphile_worker.jobs where task_identifier = 'stripe__process_event') as jobs,
-               (select count(*)::int from stripe_events where status = 'failed') as failed`.execute(this.db);
+               (select count(*)::int from stripe_events where status = 'failed') as failed`.execute(
+        this.db,
+      );
       if (rows[0].pending === 0 && rows[0].jobs === 0) return;
-      if (performance.now() - start > timeoutMs) throw new Error(`not settled: ${JSON.stringify(rows[0])}`);
+      if (performance.now() - start > timeoutMs)
+        throw new Error(`not settled: ${JSON.stringify(rows[0])}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

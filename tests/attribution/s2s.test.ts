@@ -1,6 +1,11 @@
 /** S2S conversions service (`POST /api/v1/conversions` contract). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { affiliateBalances, conversionJson, getConversion, listConversions } from "../../app/services/conversions.server";
+import {
+  affiliateBalances,
+  conversionJson,
+  getConversion,
+  listConversions,
+} from "../../app/services/conversions.server";
 import { recordS2sConversion } from "../../app/services/s2s.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 
@@ -25,11 +30,23 @@ async function brand(name: string) {
 }
 
 let n = 0;
-async function affiliate(b: string, campaign: string | null, status: "approved" | "pending" = "approved", parent: string | null = null) {
+async function affiliate(
+  b: string,
+  campaign: string | null,
+  status: "approved" | "pending" = "approved",
+  parent: string | null = null,
+) {
   n++;
   const a = await t.db
     .insertInto("affiliates")
-    .values({ brand_id: b, email: `a${n}@x.test`, name: `A${n}`, status, parent_affiliate_id: parent, recruit_code: `rc-s2s-${n}` })
+    .values({
+      brand_id: b,
+      email: `a${n}@x.test`,
+      name: `A${n}`,
+      status,
+      parent_affiliate_id: parent,
+      recruit_code: `rc-s2s-${n}`,
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   let enrollmentId: string | null = null;
@@ -37,7 +54,12 @@ async function affiliate(b: string, campaign: string | null, status: "approved" 
     enrollmentId = (
       await t.db
         .insertInto("enrollments")
-        .values({ brand_id: b, campaign_id: campaign, affiliate_id: a.id, link_code: `lc-s2s-${n}` })
+        .values({
+          brand_id: b,
+          campaign_id: campaign,
+          affiliate_id: a.id,
+          link_code: `lc-s2s-${n}`,
+        })
         .returning("id")
         .executeTakeFirstOrThrow()
     ).id;
@@ -67,7 +89,14 @@ async function campaign(b: string) {
 }
 
 const count = async () =>
-  Number((await t.db.selectFrom("conversions").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await t.db
+        .selectFrom("conversions")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -81,7 +110,12 @@ beforeAll(async () => {
   clickId = (
     await t.db
       .insertInto("clicks")
-      .values({ brand_id: brandId, campaign_id: campaignId, affiliate_id: affiliateId, enrollment_id: child.enrollmentId! })
+      .values({
+        brand_id: brandId,
+        campaign_id: campaignId,
+        affiliate_id: affiliateId,
+        enrollment_id: child.enrollmentId!,
+      })
       .returning("id")
       .executeTakeFirstOrThrow()
   ).id;
@@ -90,7 +124,12 @@ beforeAll(async () => {
   otherClickId = (
     await t.db
       .insertInto("clicks")
-      .values({ brand_id: otherBrandId, campaign_id: otherCampaign, affiliate_id: otherAff.id, enrollment_id: otherAff.enrollmentId! })
+      .values({
+        brand_id: otherBrandId,
+        campaign_id: otherCampaign,
+        affiliate_id: otherAff.id,
+        enrollment_id: otherAff.enrollmentId!,
+      })
       .returning("id")
       .executeTakeFirstOrThrow()
   ).id;
@@ -101,7 +140,12 @@ afterAll(async () => {
 
 describe("recordS2sConversion", () => {
   it("records an s2s conversion from a click id, with commission, parent override and a decision", async () => {
-    const r = await recordS2sConversion(t.db, brandId, { external_id: "order-1", amount: 10001, currency: "USD", click_id: clickId });
+    const r = await recordS2sConversion(t.db, brandId, {
+      external_id: "order-1",
+      amount: 10001,
+      currency: "USD",
+      click_id: clickId,
+    });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.created).toBe(true);
@@ -115,10 +159,20 @@ describe("recordS2sConversion", () => {
       commission_amount: 1250, // 12.5% of 10001 = 1250.125 -> 1250
       coupon_code: null,
       status: "approved",
-      stripe: { customer_id: null, invoice_id: null, subscription_id: null, checkout_session_id: null, payment_intent_id: null },
+      stripe: {
+        customer_id: null,
+        invoice_id: null,
+        subscription_id: null,
+        checkout_session_id: null,
+        payment_intent_id: null,
+      },
     });
     expect(json.decision).toMatchObject({ rule: "s2s_report", createsBinding: false });
-    const entries = await t.db.selectFrom("commission_entries").select(["kind", "affiliate_id", "amount"]).where("conversion_id", "=", r.conversion.id).execute();
+    const entries = await t.db
+      .selectFrom("commission_entries")
+      .select(["kind", "affiliate_id", "amount"])
+      .where("conversion_id", "=", r.conversion.id)
+      .execute();
     expect(entries.sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
       { kind: "commission", affiliate_id: affiliateId, amount: 1250 },
       { kind: "override", affiliate_id: parentId, amount: 500 },
@@ -128,14 +182,26 @@ describe("recordS2sConversion", () => {
 
   it("is idempotent on external_id: the same body returns the same conversion, created false", async () => {
     const before = await count();
-    const r = await recordS2sConversion(t.db, brandId, { external_id: "order-1", amount: 10001, currency: "usd", click_id: clickId });
+    const r = await recordS2sConversion(t.db, brandId, {
+      external_id: "order-1",
+      amount: 10001,
+      currency: "usd",
+      click_id: clickId,
+    });
     expect(r).toMatchObject({ ok: true, created: false });
     expect(await count()).toBe(before);
     const entries = await t.db.selectFrom("commission_entries").selectAll().execute();
     expect(entries).toHaveLength(2);
     // Concurrent duplicates also collapse to one.
     const many = await Promise.all(
-      Array.from({ length: 5 }, () => recordS2sConversion(t.db, brandId, { external_id: "order-2", amount: 500, currency: "usd", affiliate_id: affiliateId })),
+      Array.from({ length: 5 }, () =>
+        recordS2sConversion(t.db, brandId, {
+          external_id: "order-2",
+          amount: 500,
+          currency: "usd",
+          affiliate_id: affiliateId,
+        }),
+      ),
     );
     expect(many.filter((x) => x.ok && x.created)).toHaveLength(1);
     expect(new Set(many.map((x) => (x.ok ? x.conversion.id : null))).size).toBe(1);
@@ -143,8 +209,16 @@ describe("recordS2sConversion", () => {
 
   it("refuses a different body for a known external_id (conflict), writing nothing", async () => {
     const before = await count();
-    const r = await recordS2sConversion(t.db, brandId, { external_id: "order-1", amount: 999, currency: "usd", click_id: clickId });
-    expect(r).toEqual({ ok: false, error: expect.objectContaining({ type: "conflict", param: "external_id" }) });
+    const r = await recordS2sConversion(t.db, brandId, {
+      external_id: "order-1",
+      amount: 999,
+      currency: "usd",
+      click_id: clickId,
+    });
+    expect(r).toEqual({
+      ok: false,
+      error: expect.objectContaining({ type: "conflict", param: "external_id" }),
+    });
     expect(await count()).toBe(before);
   });
 
@@ -156,8 +230,16 @@ describe("recordS2sConversion", () => {
       [{ affiliate_id: "00000000-0000-4000-8000-000000000000" }, "affiliate_id"],
     ] as const;
     for (const [ref, param] of cases) {
-      const r = await recordS2sConversion(t.db, brandId, { external_id: `x-${param}`, amount: 100, currency: "usd", ...ref });
-      expect(r).toEqual({ ok: false, error: expect.objectContaining({ type: "not_found", param }) });
+      const r = await recordS2sConversion(t.db, brandId, {
+        external_id: `x-${param}`,
+        amount: 100,
+        currency: "usd",
+        ...ref,
+      });
+      expect(r).toEqual({
+        ok: false,
+        error: expect.objectContaining({ type: "not_found", param }),
+      });
     }
     expect(await count()).toBe(before);
   });
@@ -165,7 +247,16 @@ describe("recordS2sConversion", () => {
   it("validates the body: exactly one of click_id/affiliate_id, integer amounts, ISO currency", async () => {
     const bad = [
       [{ external_id: "v1", amount: 100, currency: "usd" }, "click_id"],
-      [{ external_id: "v2", amount: 100, currency: "usd", click_id: clickId, affiliate_id: affiliateId }, "click_id"],
+      [
+        {
+          external_id: "v2",
+          amount: 100,
+          currency: "usd",
+          click_id: clickId,
+          affiliate_id: affiliateId,
+        },
+        "click_id",
+      ],
       [{ external_id: "v3", amount: 10.5, currency: "usd", click_id: clickId }, "amount"],
       [{ external_id: "v4", amount: 100, currency: "dollars", click_id: clickId }, "currency"],
       [{ external_id: "", amount: 100, currency: "usd", click_id: clickId }, "external_id"],
@@ -173,18 +264,37 @@ describe("recordS2sConversion", () => {
     ] as const;
     for (const [body, param] of bad) {
       const r = await recordS2sConversion(t.db, brandId, body);
-      expect(r).toEqual({ ok: false, error: expect.objectContaining({ type: "invalid_request", param }) });
+      expect(r).toEqual({
+        ok: false,
+        error: expect.objectContaining({ type: "invalid_request", param }),
+      });
     }
   });
 
   it("an affiliate that is not approved is recorded without commission (decision explains why)", async () => {
-    const r = await recordS2sConversion(t.db, brandId, { external_id: "order-p", amount: 2000, currency: "jpy", affiliate_id: pendingId });
+    const r = await recordS2sConversion(t.db, brandId, {
+      external_id: "order-p",
+      amount: 2000,
+      currency: "jpy",
+      affiliate_id: pendingId,
+    });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.conversion).toMatchObject({ affiliate_id: null, commission_amount: 0, currency: "jpy", attribution_method: "s2s" });
+    expect(r.conversion).toMatchObject({
+      affiliate_id: null,
+      commission_amount: 0,
+      currency: "jpy",
+      attribution_method: "s2s",
+    });
     expect(r.conversion.decision).toMatchObject({
       rule: "no_eligible_signal",
-      candidates: [expect.objectContaining({ source: "s2s", affiliateId: pendingId, ineligibleReason: "affiliate_pending" })],
+      candidates: [
+        expect.objectContaining({
+          source: "s2s",
+          affiliateId: pendingId,
+          ineligibleReason: "affiliate_pending",
+        }),
+      ],
     });
   });
 
@@ -201,12 +311,25 @@ describe("recordS2sConversion", () => {
       after = page.next;
     }
     expect(seen).toEqual(all.rows.map((r) => r.id));
-    expect((await listConversions(t.db, brandId, { affiliate_id: affiliateId })).rows).toHaveLength(2);
-    expect((await listConversions(t.db, brandId, { attribution_method: "coupon" })).rows).toHaveLength(0);
-    expect((await listConversions(t.db, brandId, { status: "approved", created_gte: "2000-01-01T00:00:00Z" })).rows).toHaveLength(3);
+    expect((await listConversions(t.db, brandId, { affiliate_id: affiliateId })).rows).toHaveLength(
+      2,
+    );
+    expect(
+      (await listConversions(t.db, brandId, { attribution_method: "coupon" })).rows,
+    ).toHaveLength(0);
+    expect(
+      (
+        await listConversions(t.db, brandId, {
+          status: "approved",
+          created_gte: "2000-01-01T00:00:00Z",
+        })
+      ).rows,
+    ).toHaveLength(3);
     expect((await listConversions(t.db, otherBrandId)).rows).toEqual([]);
     expect(await getConversion(t.db, otherBrandId, all.rows[0].id)).toBeNull();
     expect(await getConversion(t.db, brandId, "nope")).toBeNull();
-    expect(await affiliateBalances(t.db, brandId, affiliateId)).toEqual([{ currency: "usd", amount: 1250 + 63 }]);
+    expect(await affiliateBalances(t.db, brandId, affiliateId)).toEqual([
+      { currency: "usd", amount: 1250 + 63 },
+    ]);
   });
 });

@@ -15,16 +15,18 @@ describe("npm run bench (quick mode)", () => {
 
   it("runs every phase and writes the report", async () => {
     const out = path.join(dir, "benchmarks.md");
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts"], {
-        env: { ...process.env, BENCH_QUICK: "1", BENCH_OUT: out },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let output = "";
-      child.stdout.on("data", (c: Buffer) => (output += c.toString()));
-      child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-      child.on("exit", (code) => resolve({ code, output }));
-    });
+    const { code, output } = await new Promise<{ code: number | null; output: string }>(
+      (resolve) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts"], {
+          env: { ...process.env, BENCH_QUICK: "1", BENCH_OUT: out },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let output = "";
+        child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+        child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+        child.on("exit", (code) => resolve({ code, output }));
+      },
+    );
     expect(code, output.slice(-4000)).toBe(0);
     const report = readFileSync(out, "utf8");
     for (const section of ["1. Intake", "2. Attribution", "3. Redirect", "4. API", "5. Export"]) {

@@ -47,7 +47,15 @@ describe("environment parsing", () => {
     if (result.ok) return;
     const names = result.errors.map((l) => l.split(":")[0]).sort();
     expect(names).toEqual(
-      ["APP_URL", "DATABASE_URL", "ENCRYPTION_KEY", "PORT", "SESSION_SECRET", "STRIPE_MODE", "WORKER_CONCURRENCY"].sort(),
+      [
+        "APP_URL",
+        "DATABASE_URL",
+        "ENCRYPTION_KEY",
+        "PORT",
+        "SESSION_SECRET",
+        "STRIPE_MODE",
+        "WORKER_CONCURRENCY",
+      ].sort(),
     );
     expect(result.errors).toContain('PORT: must be an integer between 1 and 65535 (got "eighty")');
     expect(result.errors).toContain('SESSION_SECRET: must be at least 32 characters (got "short")');
@@ -57,12 +65,22 @@ describe("environment parsing", () => {
     const result = parseConfig({ NODE_ENV: "production", DATA_DIR: tmp() });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.errors.map((l) => l.split(":")[0])).toEqual(["SESSION_SECRET", "ENCRYPTION_KEY", "APP_URL"]);
+    expect(result.errors.map((l) => l.split(":")[0])).toEqual([
+      "SESSION_SECRET",
+      "ENCRYPTION_KEY",
+      "APP_URL",
+    ]);
   });
 
   it("makes the process exit at start with a clear line per bad variable", () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", "jobs/main.ts"], {
-      env: { ...process.env, NODE_ENV: "development", DATA_DIR: tmp(), PORT: "99999", STRIPE_MODE: "x" },
+      env: {
+        ...process.env,
+        NODE_ENV: "development",
+        DATA_DIR: tmp(),
+        PORT: "99999",
+        STRIPE_MODE: "x",
+      },
       encoding: "utf8",
       timeout: 30_000,
     });

@@ -22,13 +22,25 @@ describe("migrations", () => {
       const second = await migrate(db, u.toString());
       expect(second).toEqual([]);
       const { rows } = await sql<{ table_name: string }>`
-        select table_name from information_schema.tables where table_schema = 'public' order by 1`.execute(db);
+        select table_name from information_schema.tables where table_schema = 'public' order by 1`.execute(
+        db,
+      );
       const tables = rows.map((r) => r.table_name);
-      for (const t of ["brands", "users", "brand_members", "campaigns", "affiliates", "enrollments", "sessions"]) {
+      for (const t of [
+        "brands",
+        "users",
+        "brand_members",
+        "campaigns",
+        "affiliates",
+        "enrollments",
+        "sessions",
+      ]) {
         expect(tables).toContain(t);
       }
       const worker = await sql<{ n: number }>`
-        select count(*)::int as n from information_schema.tables where table_schema = 'graphile_worker'`.execute(db);
+        select count(*)::int as n from information_schema.tables where table_schema = 'graphile_worker'`.execute(
+        db,
+      );
       expect(worker.rows[0].n).toBeGreaterThan(0);
     } finally {
       await db.destroy();

@@ -41,7 +41,9 @@ describe("graphile-worker and transactions", () => {
       await addJob(trx, "probe", { label: "committed" });
       await new Promise((r) => setTimeout(r, 400));
       // Another connection cannot see the job yet, so no worker can have run it.
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs`.execute(t.db);
+      const { rows } = await sql<{
+        n: number;
+      }>`select count(*)::int as n from graphile_worker.jobs`.execute(t.db);
       visibleBeforeCommit = rows[0].n;
       expect(ran).not.toContain("committed");
     });
@@ -62,7 +64,9 @@ describe("graphile-worker and transactions", () => {
     await waitFor(() => ran.includes("after"));
     await new Promise((r) => setTimeout(r, 300));
     expect(ran).not.toContain("rolled-back");
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs`.execute(t.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from graphile_worker.jobs`.execute(t.db);
     expect(rows[0].n).toBe(0);
   });
 });

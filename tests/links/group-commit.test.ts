@@ -13,7 +13,9 @@ import { BROWSER_UA, brandWithCampaign, enrolledAffiliate } from "./helpers";
 const tick = () => new Promise((r) => setImmediate(r));
 
 /** A writer over an in-memory "table" whose flushes are recorded and can be held open. */
-function fakeWriter(opts: { maxBatch?: number; maxWeight?: number; fail?: (items: string[]) => Error | null } = {}) {
+function fakeWriter(
+  opts: { maxBatch?: number; maxWeight?: number; fail?: (items: string[]) => Error | null } = {},
+) {
   const flushes: string[][] = [];
   let gate: Promise<void> = Promise.resolve();
   let open: () => void = () => {};
@@ -54,7 +56,9 @@ describe("GroupCommitWriter", () => {
     await tick();
     expect(f.flushes).toEqual([["a"]]);
     let settled = false;
-    const later = Promise.all(["b", "c", "d"].map((x) => f.writer.write(x))).then((r) => ((settled = true), r));
+    const later = Promise.all(["b", "c", "d"].map((x) => f.writer.write(x))).then(
+      (r) => ((settled = true), r),
+    );
     await tick();
     // Nothing is answered before its own flush completed.
     expect(f.flushes).toEqual([["a"]]);
@@ -72,7 +76,9 @@ describe("GroupCommitWriter", () => {
   });
 
   it("isolates a failing item: the batch is retried one by one and only that caller fails", async () => {
-    const f = fakeWriter({ fail: (items) => (items.includes("bad") ? new Error("bad row") : null) });
+    const f = fakeWriter({
+      fail: (items) => (items.includes("bad") ? new Error("bad row") : null),
+    });
     const results = await Promise.allSettled(["a", "bad", "c"].map((x) => f.writer.write(x)));
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect((results[1] as PromiseRejectedResult).reason).toEqual(new Error("bad row"));
@@ -81,7 +87,9 @@ describe("GroupCommitWriter", () => {
   });
 
   it("fails the whole batch at once when the database is unavailable (no retries one by one)", async () => {
-    const down = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+    const down = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), {
+      code: "ECONNREFUSED",
+    });
     const f = fakeWriter({ fail: () => down });
     const results = await Promise.allSettled(["a", "b"].map((x) => f.writer.write(x)));
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
@@ -99,7 +107,13 @@ describe("referral clicks through group commit", () => {
   let t: TestDatabase;
   const deps = { ipSalt: "group-commit-test-salt-0123456789" };
   const visit = (code: string, extra: { referrer?: string } = {}) =>
-    followReferralLink(t.db, deps, { code, method: "GET", userAgent: BROWSER_UA, referrer: extra.referrer ?? null, ip: "198.51.100.4" });
+    followReferralLink(t.db, deps, {
+      code,
+      method: "GET",
+      userAgent: BROWSER_UA,
+      referrer: extra.referrer ?? null,
+      ip: "198.51.100.4",
+    });
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -110,13 +124,19 @@ describe("referral clicks through group commit", () => {
 
   it("40 concurrent visits: 40 distinct committed clicks, written in fewer statements", async () => {
     const { campaign } = await brandWithCampaign(t.db, "Concurrent");
-    const codes = await Promise.all([0, 1, 2, 3].map(async () => (await enrolledAffiliate(t.db, campaign)).enrollment.link_code));
+    const codes = await Promise.all(
+      [0, 1, 2, 3].map(async () => (await enrolledAffiliate(t.db, campaign)).enrollment.link_code),
+    );
     const stats0 = { ...clickWriterStats(t.db) };
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => visit(codes[i % 4])));
     const ids = results.map((r) => (r.kind === "redirect" ? r.clickId : null));
     expect(ids.every((id) => typeof id === "string")).toBe(true);
     expect(new Set(ids).size).toBe(40);
-    const rows = await t.db.selectFrom("clicks").select(["id", "enrollment_id"]).where("id", "in", ids as string[]).execute();
+    const rows = await t.db
+      .selectFrom("clicks")
+      .select(["id", "enrollment_id"])
+      .where("id", "in", ids as string[])
+      .execute();
     expect(rows).toHaveLength(40);
     const stats = clickWriterStats(t.db);
     expect(stats.items - stats0.items).toBe(40);
@@ -129,10 +149,24 @@ describe("referral clicks through group commit", () => {
     await visit(code); // the link is now cached: the next visits go straight to the writer
     const stats0 = { ...clickWriterStats(t.db) };
     // PostgreSQL text cannot hold U+0000 (HTTP cannot carry it either; a direct caller could).
-    const results = await Promise.allSettled([visit(code), visit(code, { referrer: "bad\u0000referrer" }), visit(code), visit(code)]);
-    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
-    const ids = results.flatMap((r) => (r.status === "fulfilled" && r.value.kind === "redirect" ? [r.value.clickId!] : []));
-    expect(await t.db.selectFrom("clicks").select("id").where("id", "in", ids).execute()).toHaveLength(3);
+    const results = await Promise.allSettled([
+      visit(code),
+      visit(code, { referrer: "bad\u0000referrer" }),
+      visit(code),
+      visit(code),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    const ids = results.flatMap((r) =>
+      r.status === "fulfilled" && r.value.kind === "redirect" ? [r.value.clickId!] : [],
+    );
+    expect(
+      await t.db.selectFrom("clicks").select("id").where("id", "in", ids).execute(),
+    ).toHaveLength(3);
     expect(clickWriterStats(t.db).isolatedRetries).toBeGreaterThan(stats0.isolatedRetries);
   });
 
@@ -143,12 +177,18 @@ describe("referral clicks through group commit", () => {
     const aliveCode = (await enrolledAffiliate(t.db, alive)).enrollment.link_code;
     await Promise.all([visit(doomedCode), visit(aliveCode)]); // both cached
     expect(await deleteCampaign(t.db, brand.brandId, doomed.id)).toBe(true);
-    const [gone, ok1, ok2] = await Promise.all([visit(doomedCode), visit(aliveCode), visit(aliveCode)]);
+    const [gone, ok1, ok2] = await Promise.all([
+      visit(doomedCode),
+      visit(aliveCode),
+      visit(aliveCode),
+    ]);
     expect(gone).toEqual({ kind: "not_found" });
     for (const r of [ok1, ok2]) {
       expect(r.kind).toBe("redirect");
       const id = r.kind === "redirect" ? r.clickId! : "";
-      expect(await t.db.selectFrom("clicks").select("id").where("id", "=", id).executeTakeFirst()).toEqual({ id });
+      expect(
+        await t.db.selectFrom("clicks").select("id").where("id", "=", id).executeTakeFirst(),
+      ).toEqual({ id });
     }
   });
 });

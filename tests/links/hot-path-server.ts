@@ -30,7 +30,10 @@ export interface HotPathServers {
   close(): Promise<void>;
 }
 
-export async function startHotPathServers(ctx: AppContext, hotCtx: AppContext = ctx): Promise<HotPathServers> {
+export async function startHotPathServers(
+  ctx: AppContext,
+  hotCtx: AppContext = ctx,
+): Promise<HotPathServers> {
   const fellThrough: string[] = [];
   const app = express();
   app.disable("x-powered-by");
@@ -42,10 +45,17 @@ export async function startHotPathServers(ctx: AppContext, hotCtx: AppContext = 
     fellThrough.push(`${req.method} ${req.url}`);
     next();
   });
-  const context = (req: express.Request): AppContext => ({ ...ctx, clientIp: req.socket.remoteAddress ?? "unknown" });
+  const context = (req: express.Request): AppContext => ({
+    ...ctx,
+    clientIp: req.socket.remoteAddress ?? "unknown",
+  });
   app.get("/r/:code", (req, res, next) => {
     const request = createRemixRequest(req, res);
-    const args = { request, params: { code: req.params.code }, context: context(req) } as unknown as LoaderFunctionArgs;
+    const args = {
+      request,
+      params: { code: req.params.code },
+      context: context(req),
+    } as unknown as LoaderFunctionArgs;
     referralRoute.loader(args).then((response) => sendRemixResponse(res, response), next);
   });
   app.all("/webhooks/stripe/:brandId", (req, res, next) => {
@@ -67,7 +77,9 @@ export async function startHotPathServers(ctx: AppContext, hotCtx: AppContext = 
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     return server;
   };
-  const hot = await listen(hotPathListener(app, { db: hotCtx.db, config: hotCtx.config, compression: compress, security }));
+  const hot = await listen(
+    hotPathListener(app, { db: hotCtx.db, config: hotCtx.config, compression: compress, security }),
+  );
   const plain = await listen(app);
   const url = (s: http.Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
   return {
@@ -108,7 +120,8 @@ export function rawRequest(
         res.on("end", () => {
           const lines: string[] = [];
           for (let i = 0; i < res.rawHeaders.length; i += 2) {
-            if (!/^date$/i.test(res.rawHeaders[i])) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+            if (!/^date$/i.test(res.rawHeaders[i]))
+              lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
           }
           resolve({ status: res.statusCode ?? 0, headers: lines, body: Buffer.concat(chunks) });
         });

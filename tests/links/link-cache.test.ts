@@ -7,7 +7,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Campaign } from "../../app/db/schema";
 import { setAffiliateStatus } from "../../app/services/affiliates.server";
-import { followReferralLink, LINK_CACHE_TTL_MS, LinkCache, type ResolvedLink } from "../../app/services/clicks.server";
+import {
+  followReferralLink,
+  LINK_CACHE_TTL_MS,
+  LinkCache,
+  type ResolvedLink,
+} from "../../app/services/clicks.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { BROWSER_UA, brandWithCampaign, enrolledAffiliate } from "./helpers";
 
@@ -33,12 +38,15 @@ describe("LinkCache", () => {
     expect(cache.size).toBe(0);
   });
 
-  it.each(["pending", "rejected", "suspended"] as const)("never keeps a %s link (and drops an older entry for it)", (status) => {
-    const cache = new LinkCache(10, 1000);
-    cache.set("code", link(), 0);
-    cache.set("code", link(status), 1);
-    expect(cache.get("code", 2)).toBeUndefined();
-  });
+  it.each(["pending", "rejected", "suspended"] as const)(
+    "never keeps a %s link (and drops an older entry for it)",
+    (status) => {
+      const cache = new LinkCache(10, 1000);
+      cache.set("code", link(), 0);
+      cache.set("code", link(status), 1);
+      expect(cache.get("code", 2)).toBeUndefined();
+    },
+  );
 
   it("is bounded: past the limit the oldest entry goes first", () => {
     const cache = new LinkCache(100, 60_000);
@@ -55,7 +63,13 @@ describe("followReferralLink with the cache", () => {
   let brandId: string;
   const deps = { ipSalt: "link-cache-test-salt-0123456789abcd" };
   const visit = (code: string, opts: { method?: string; userAgent?: string } = {}) =>
-    followReferralLink(t.db, deps, { code, method: opts.method ?? "GET", userAgent: opts.userAgent ?? BROWSER_UA, referrer: null, ip: "192.0.2.1" });
+    followReferralLink(t.db, deps, {
+      code,
+      method: opts.method ?? "GET",
+      userAgent: opts.userAgent ?? BROWSER_UA,
+      referrer: null,
+      ip: "192.0.2.1",
+    });
   const later = (ms: number) => {
     const now = Date.now();
     vi.spyOn(Date, "now").mockReturnValue(now + ms);
@@ -63,7 +77,9 @@ describe("followReferralLink with the cache", () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    const made = await brandWithCampaign(t.db, "Cache Brand", { destinationUrl: "https://old.example.com/" });
+    const made = await brandWithCampaign(t.db, "Cache Brand", {
+      destinationUrl: "https://old.example.com/",
+    });
     campaign = made.campaign;
     brandId = made.brand.brandId;
   });
@@ -75,20 +91,38 @@ describe("followReferralLink with the cache", () => {
   });
 
   it("a changed destination: counted visits use it at once; a bot may see the old one until the TTL passes", async () => {
-    const { campaign: c } = await brandWithCampaign(t.db, "Moving", { destinationUrl: "https://old.example.com/" });
+    const { campaign: c } = await brandWithCampaign(t.db, "Moving", {
+      destinationUrl: "https://old.example.com/",
+    });
     const code = (await enrolledAffiliate(t.db, c)).enrollment.link_code;
-    expect(await visit(code)).toMatchObject({ kind: "redirect", location: expect.stringMatching(/^https:\/\/old\.example\.com\/\?rk_ref=/) });
-    await t.db.updateTable("campaigns").set({ destination_url: "https://new.example.com/" }).where("id", "=", c.id).execute();
+    expect(await visit(code)).toMatchObject({
+      kind: "redirect",
+      location: expect.stringMatching(/^https:\/\/old\.example\.com\/\?rk_ref=/),
+    });
+    await t.db
+      .updateTable("campaigns")
+      .set({ destination_url: "https://new.example.com/" })
+      .where("id", "=", c.id)
+      .execute();
 
     // Documented staleness: an uncounted visit is answered from the cached entry.
-    expect(await visit(code, { userAgent: "curl/8.5.0" })).toMatchObject({ location: "https://old.example.com/" });
+    expect(await visit(code, { userAgent: "curl/8.5.0" })).toMatchObject({
+      location: "https://old.example.com/",
+    });
     // A counted visit is checked by the insert, re-read, and recorded for the new destination.
     const counted = await visit(code);
-    expect(counted).toMatchObject({ kind: "redirect", location: expect.stringMatching(/^https:\/\/new\.example\.com\/\?rk_ref=/) });
+    expect(counted).toMatchObject({
+      kind: "redirect",
+      location: expect.stringMatching(/^https:\/\/new\.example\.com\/\?rk_ref=/),
+    });
     const clickId = counted.kind === "redirect" ? counted.clickId! : "";
-    expect(await t.db.selectFrom("clicks").select("id").where("id", "=", clickId).executeTakeFirst()).toEqual({ id: clickId });
+    expect(
+      await t.db.selectFrom("clicks").select("id").where("id", "=", clickId).executeTakeFirst(),
+    ).toEqual({ id: clickId });
     // The re-read refreshed the entry for everyone.
-    expect(await visit(code, { userAgent: "curl/8.5.0" })).toMatchObject({ location: "https://new.example.com/" });
+    expect(await visit(code, { userAgent: "curl/8.5.0" })).toMatchObject({
+      location: "https://new.example.com/",
+    });
   });
 
   it("a suspended affiliate: the next counted visit is a 404 with no click; uncounted visits within the TTL still redirect", async () => {
@@ -96,11 +130,24 @@ describe("followReferralLink with the cache", () => {
     const code = aff.enrollment.link_code;
     expect((await visit(code)).kind).toBe("redirect");
     expect((await setAffiliateStatus(t.db, brandId, aff.affiliate.id, "suspended")).ok).toBe(true);
-    expect(await visit(code, { method: "HEAD" })).toMatchObject({ kind: "redirect", clickId: null });
-    const clicksBefore = await t.db.selectFrom("clicks").select("id").where("affiliate_id", "=", aff.affiliate.id).execute();
+    expect(await visit(code, { method: "HEAD" })).toMatchObject({
+      kind: "redirect",
+      clickId: null,
+    });
+    const clicksBefore = await t.db
+      .selectFrom("clicks")
+      .select("id")
+      .where("affiliate_id", "=", aff.affiliate.id)
+      .execute();
     expect(await visit(code)).toEqual({ kind: "not_found" });
     expect(await visit(code, { method: "HEAD" })).toEqual({ kind: "not_found" });
-    expect(await t.db.selectFrom("clicks").select("id").where("affiliate_id", "=", aff.affiliate.id).execute()).toEqual(clicksBefore);
+    expect(
+      await t.db
+        .selectFrom("clicks")
+        .select("id")
+        .where("affiliate_id", "=", aff.affiliate.id)
+        .execute(),
+    ).toEqual(clicksBefore);
   });
 
   it("a pending affiliate approved: the very next visit counts (pending links are not cached)", async () => {
@@ -124,7 +171,11 @@ describe("followReferralLink with the cache", () => {
     const code = "zz2345zz";
     expect(await visit(code)).toEqual({ kind: "not_found" });
     // The code comes into existence (codes are random, so only a guess could be visited first).
-    await t.db.updateTable("enrollments").set({ link_code: code }).where("id", "=", aff.enrollment.id).execute();
+    await t.db
+      .updateTable("enrollments")
+      .set({ link_code: code })
+      .where("id", "=", aff.enrollment.id)
+      .execute();
     expect(await visit(code)).toEqual({ kind: "not_found" });
     later(LINK_CACHE_TTL_MS + 1);
     expect(await visit(code)).toMatchObject({ kind: "redirect", clickId: expect.any(String) });

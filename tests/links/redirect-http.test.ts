@@ -9,7 +9,12 @@ import type { Campaign } from "../../app/db/schema";
 import { testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { BROWSER_UA, brandWithCampaign, enrolledAffiliate } from "./helpers";
-import { normalized, rawRequest, startHotPathServers, type HotPathServers } from "./hot-path-server";
+import {
+  normalized,
+  rawRequest,
+  startHotPathServers,
+  type HotPathServers,
+} from "./hot-path-server";
 
 describe("GET|HEAD /r/{code} in front of express", () => {
   let t: TestDatabase;
@@ -34,7 +39,10 @@ describe("GET|HEAD /r/{code} in front of express", () => {
   });
 
   async function clicks(): Promise<number> {
-    const row = await t.db.selectFrom("clicks").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("clicks")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -46,25 +54,46 @@ describe("GET|HEAD /r/{code} in front of express", () => {
   }
 
   it.each([
-    ["a counted visit", "GET", (): string => `/r/${code}`, { "User-Agent": BROWSER_UA, Referer: "https://blog.example.org/" }],
-    ["a counted visit, trailing slash and a query", "GET", (): string => `/r/${code}/?to=https://evil.example.net`, { "User-Agent": BROWSER_UA }],
+    [
+      "a counted visit",
+      "GET",
+      (): string => `/r/${code}`,
+      { "User-Agent": BROWSER_UA, Referer: "https://blog.example.org/" },
+    ],
+    [
+      "a counted visit, trailing slash and a query",
+      "GET",
+      (): string => `/r/${code}/?to=https://evil.example.net`,
+      { "User-Agent": BROWSER_UA },
+    ],
     ["HEAD", "HEAD", (): string => `/r/${code}`, { "User-Agent": BROWSER_UA }],
     ["a bot", "GET", (): string => `/r/${code}`, { "User-Agent": "curl/8.5.0" }],
     ["a pending affiliate", "GET", (): string => `/r/${pendingCode}`, { "User-Agent": BROWSER_UA }],
     ["an unknown code", "GET", (): string => "/r/zzzzzzzz", { "User-Agent": BROWSER_UA }],
-    ["an unknown code, gzip accepted (the 404 page is compressed)", "GET", (): string => "/r/zzzzzzzz", { "User-Agent": BROWSER_UA, "Accept-Encoding": "gzip, deflate, br" }],
+    [
+      "an unknown code, gzip accepted (the 404 page is compressed)",
+      "GET",
+      (): string => "/r/zzzzzzzz",
+      { "User-Agent": BROWSER_UA, "Accept-Encoding": "gzip, deflate, br" },
+    ],
     ["HEAD of an unknown code", "HEAD", (): string => "/r/zzzzzzzz", {}],
     ["a malformed code", "GET", (): string => "/r/..%2F..%2Fetc", { "User-Agent": BROWSER_UA }],
-  ] as const)("%s: the same status, headers and body as the Remix route", async (_name, method, path, headers) => {
-    const before = await clicks();
-    const { hot, plain } = await both(method, path(), headers);
-    expect(normalized(hot)).toEqual(normalized(plain));
-    expect(s.fellThrough.filter((r) => r.includes("/r/"))).toEqual([`${method} ${path()}`]);
-    s.fellThrough.length = 0;
-    // A counted visit records one click per request, on both paths.
-    const counted = method === "GET" && hot.status === 302 && hot.headers.some((h) => h.startsWith("set-cookie:"));
-    expect(await clicks()).toBe(before + (counted ? 2 : 0));
-  });
+  ] as const)(
+    "%s: the same status, headers and body as the Remix route",
+    async (_name, method, path, headers) => {
+      const before = await clicks();
+      const { hot, plain } = await both(method, path(), headers);
+      expect(normalized(hot)).toEqual(normalized(plain));
+      expect(s.fellThrough.filter((r) => r.includes("/r/"))).toEqual([`${method} ${path()}`]);
+      s.fellThrough.length = 0;
+      // A counted visit records one click per request, on both paths.
+      const counted =
+        method === "GET" &&
+        hot.status === 302 &&
+        hot.headers.some((h) => h.startsWith("set-cookie:"));
+      expect(await clicks()).toBe(before + (counted ? 2 : 0));
+    },
+  );
 
   it("a counted visit: 302 with rk_ref, the click cookie and the security headers; the click is committed", async () => {
     const r = await rawRequest(s.hot, "GET", `/r/${code}`, { "User-Agent": BROWSER_UA });
@@ -72,11 +101,15 @@ describe("GET|HEAD /r/{code} in front of express", () => {
     const location = r.headers.find((h) => h.startsWith("location: "))!.slice("location: ".length);
     const clickId = new URL(location).searchParams.get("rk_ref")!;
     expect(location).toBe(`https://shop.example.com/pricing?plan=pro&rk_ref=${clickId}#compare`);
-    expect(r.headers).toContain(`set-cookie: rekomi_ref=${clickId}; Max-Age=${45 * 86400}; Path=/; HttpOnly; SameSite=Lax`);
+    expect(r.headers).toContain(
+      `set-cookie: rekomi_ref=${clickId}; Max-Age=${45 * 86400}; Path=/; HttpOnly; SameSite=Lax`,
+    );
     expect(r.headers).toContain("X-Frame-Options: DENY");
     expect(r.headers).toContain("cache-control: no-store");
     // Answered only after the row committed: it is there the moment the visitor has the id.
-    expect(await t.db.selectFrom("clicks").select("id").where("id", "=", clickId).executeTakeFirst()).toEqual({ id: clickId });
+    expect(
+      await t.db.selectFrom("clicks").select("id").where("id", "=", clickId).executeTakeFirst(),
+    ).toEqual({ id: clickId });
   });
 
   it.each([

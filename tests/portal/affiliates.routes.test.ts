@@ -418,7 +418,10 @@ describe("affiliates, join flow, portal and tenancy", () => {
         affiliate: { name: "Quinn", email: "quinn@aff.test", status: "approved" },
         actions: ["suspend"],
       });
-      expect(affiliateLayout.AFFILIATE_TABS.map((tab) => tab.label)).toEqual(["Overview", "Coupons"]);
+      expect(affiliateLayout.AFFILIATE_TABS.map((tab) => tab.label)).toEqual([
+        "Overview",
+        "Coupons",
+      ]);
 
       await run(affiliateLayout.action, t.db, postForm(path, { intent: "suspend" }, brandA.jar), {
         affiliateId: pending.id,

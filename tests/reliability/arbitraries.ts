@@ -56,20 +56,40 @@ export const hostileString = fc.oneof(
 export const hostileJson: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: hostileString },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
-  { weight: 1, arbitrary: fc.constantFrom(null, true, false, 0, -1, 1.5, 1e21, Number.MAX_SAFE_INTEGER, [], {}) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1.5,
+      1e21,
+      Number.MAX_SAFE_INTEGER,
+      [],
+      {},
+    ),
+  },
 );
 
 type Def = { type: string; [k: string]: unknown };
 const defOf = (s: unknown): Def => (s as { _zod: { def: Def } })._zod.def;
 
 /** A mostly-valid value for the schema (`ids` feeds uuid fields with real ids some of the time). */
-export function validish(schema: z.ZodType, ids: readonly string[], depth = 0): fc.Arbitrary<unknown> {
+export function validish(
+  schema: z.ZodType,
+  ids: readonly string[],
+  depth = 0,
+): fc.Arbitrary<unknown> {
   const def = defOf(schema);
   if (depth > 6) return fc.constant(null);
   switch (def.type) {
     case "object": {
       const shape = def.shape as Record<string, z.ZodType>;
-      const entries = Object.entries(shape).map(([k, v]) => [k, validish(v, ids, depth + 1)] as const);
+      const entries = Object.entries(shape).map(
+        ([k, v]) => [k, validish(v, ids, depth + 1)] as const,
+      );
       const required = Object.entries(shape)
         .filter(([, v]) => !["optional", "default"].includes(defOf(v).type))
         .map(([k]) => k);
@@ -77,17 +97,32 @@ export function validish(schema: z.ZodType, ids: readonly string[], depth = 0): 
     }
     case "string": {
       const format = def.format as string | undefined;
-      if (format === "uuid" || format === "guid") return ids.length > 0 ? fc.oneof(fc.constantFrom(...ids), fc.uuid()) : fc.uuid();
+      if (format === "uuid" || format === "guid")
+        return ids.length > 0 ? fc.oneof(fc.constantFrom(...ids), fc.uuid()) : fc.uuid();
       if (format === "email") return fc.emailAddress();
-      if (format === "datetime") return fc.date({ min: new Date(2000, 0, 1), max: new Date(2100, 0, 1), noInvalidDate: true }).map((d) => d.toISOString());
+      if (format === "datetime")
+        return fc
+          .date({ min: new Date(2000, 0, 1), max: new Date(2100, 0, 1), noInvalidDate: true })
+          .map((d) => d.toISOString());
       if (format === "url") return fc.webUrl();
       return fc.oneof(
-        fc.constantFrom("usd", "eur", "jpy", "Partners", "SUMMER20", "https://brand.example/pricing"),
+        fc.constantFrom(
+          "usd",
+          "eur",
+          "jpy",
+          "Partners",
+          "SUMMER20",
+          "https://brand.example/pricing",
+        ),
         fc.string({ minLength: 1, maxLength: 30 }),
       );
     }
     case "number":
-      return fc.oneof(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 1, max: 100_000 }), fc.double({ min: 0, max: 100, noNaN: true }));
+      return fc.oneof(
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.double({ min: 0, max: 100, noNaN: true }),
+      );
     case "boolean":
       return fc.boolean();
     case "enum":
@@ -109,7 +144,11 @@ export function validish(schema: z.ZodType, ids: readonly string[], depth = 0): 
     case "array":
       return fc.array(validish(def.element as z.ZodType, ids, depth + 1), { maxLength: 4 });
     case "record":
-      return fc.dictionary(fc.string({ maxLength: 8 }), validish(def.valueType as z.ZodType, ids, depth + 1), { maxKeys: 3 });
+      return fc.dictionary(
+        fc.string({ maxLength: 8 }),
+        validish(def.valueType as z.ZodType, ids, depth + 1),
+        { maxKeys: 3 },
+      );
     default:
       return hostileJson;
   }

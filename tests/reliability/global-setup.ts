@@ -12,10 +12,14 @@ import setupPostgres from "../setup/global-setup";
 export default async function setup(project: TestProject) {
   const buildIndex = path.resolve("build/index.js");
   if (!existsSync(buildIndex) || newestMtime(path.resolve("app")) > statSync(buildIndex).mtimeMs) {
-    execFileSync(process.execPath, [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"], {
-      stdio: "inherit",
-      env: { ...process.env, NODE_ENV: "production" },
-    });
+    execFileSync(
+      process.execPath,
+      [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"],
+      {
+        stdio: "inherit",
+        env: { ...process.env, NODE_ENV: "production" },
+      },
+    );
   }
   return setupPostgres(project);
 }

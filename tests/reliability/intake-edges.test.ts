@@ -7,7 +7,15 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { callIntake, counts, createBrand, insertConnection, makeEvent, sign, webhookRequest } from "../stripe/helpers";
+import {
+  callIntake,
+  counts,
+  createBrand,
+  insertConnection,
+  makeEvent,
+  sign,
+  webhookRequest,
+} from "../stripe/helpers";
 
 let t: TestDatabase;
 let brandId: string;
@@ -23,7 +31,11 @@ afterAll(async () => {
 });
 
 async function send(body: string): Promise<{ status: number; json: unknown }> {
-  const res = await callIntake(testContext(t.db), brandId, webhookRequest(brandId, body, { "Stripe-Signature": sign(body, secret) }));
+  const res = await callIntake(
+    testContext(t.db),
+    brandId,
+    webhookRequest(brandId, body, { "Stripe-Signature": sign(body, secret) }),
+  );
   return { status: res.status, json: await res.json() };
 }
 
@@ -31,9 +43,24 @@ describe("intake edge cases from the fuzzer", () => {
   it.each([
     ["created far beyond year 9999", JSON.stringify(makeEvent({ created: 9007199254740991 }))],
     ["a NUL in the event id", JSON.stringify(makeEvent({ id: "evt_\u0000" }))],
-    ["a NUL deep in the object", JSON.stringify(makeEvent({ data: { object: { id: "in_1", object: "invoice", note: "a\u0000b" } } }))],
-    ["an unpaired surrogate", JSON.stringify(makeEvent({ data: { object: { id: "in_1", object: "invoice", note: "\ud800" } } }))],
-    ["an unpaired surrogate in a key", JSON.stringify(makeEvent({ data: { object: { id: "in_1", object: "invoice", ["k\udc00"]: 1 } } }))],
+    [
+      "a NUL deep in the object",
+      JSON.stringify(
+        makeEvent({ data: { object: { id: "in_1", object: "invoice", note: "a\u0000b" } } }),
+      ),
+    ],
+    [
+      "an unpaired surrogate",
+      JSON.stringify(
+        makeEvent({ data: { object: { id: "in_1", object: "invoice", note: "\ud800" } } }),
+      ),
+    ],
+    [
+      "an unpaired surrogate in a key",
+      JSON.stringify(
+        makeEvent({ data: { object: { id: "in_1", object: "invoice", ["k\udc00"]: 1 } } }),
+      ),
+    ],
   ])("%s: 400, nothing stored", async (_name, body) => {
     const before = await counts(t.db);
     const r = await send(body);
@@ -43,7 +70,14 @@ describe("intake edge cases from the fuzzer", () => {
   });
 
   it("a well-formed event with emoji and a real date is still stored", async () => {
-    const r = await send(JSON.stringify(makeEvent({ type: "customer.created", data: { object: { id: "cus_1", object: "customer", name: "Zoë 😀" } } })));
+    const r = await send(
+      JSON.stringify(
+        makeEvent({
+          type: "customer.created",
+          data: { object: { id: "cus_1", object: "customer", name: "Zoë 😀" } },
+        }),
+      ),
+    );
     expect(r.status).toBe(200);
   });
 });

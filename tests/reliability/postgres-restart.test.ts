@@ -21,7 +21,11 @@ import { isDeepStrictEqual } from "node:util";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, createPool, migrate, type DB } from "../../app/db/db.server";
-import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from "../../app/db/embedded.server";
+import {
+  freePort,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+} from "../../app/db/embedded.server";
 import { testContext } from "../helpers/context";
 import { createBrand, insertConnection, sign } from "../stripe/helpers";
 import { baseEnv, recordFigures, startProc, startWorkerProc, waitUntil, type Proc } from "./procs";
@@ -47,7 +51,12 @@ beforeAll(async () => {
   await migrate(db, pg.url);
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  const env = baseEnv({ DATABASE_URL: pg.url, PORT: String(port), APP_URL: baseUrl, DATA_DIR: tmp });
+  const env = baseEnv({
+    DATABASE_URL: pg.url,
+    PORT: String(port),
+    APP_URL: baseUrl,
+    DATA_DIR: tmp,
+  });
   web = startProc("web", "server.ts", env);
   await web.waitForLine(/Rekomi is running/, 90_000);
   worker = startWorkerProc(env);
@@ -66,7 +75,9 @@ async function listeners(): Promise<{ listen: number; liveness: number }> {
   const { rows } = await sql<{ listen: number; liveness: number }>`
     select count(*) filter (where query ilike 'listen %')::int as listen,
            count(*) filter (where application_name = 'rekomi-worker-liveness')::int as liveness
-    from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(db);
+    from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(
+    db,
+  );
   return rows[0];
 }
 
@@ -77,10 +88,14 @@ describe("Postgres restart under intake load", () => {
     const brandId = await createBrand(db, "Restart Brand");
     const secret = `whsec_${randomBytes(24).toString("base64")}`;
     await insertConnection(ctx, brandId, { webhookSecret: secret });
-    await waitUntil(async () => {
-      const l = await listeners();
-      return l.listen === 1 && l.liveness === 1;
-    }, 10_000, "the worker's LISTEN and liveness sessions");
+    await waitUntil(
+      async () => {
+        const l = await listeners();
+        return l.listen === 1 && l.liveness === 1;
+      },
+      10_000,
+      "the worker's LISTEN and liveness sessions",
+    );
 
     // ---- the load: unique events, 8 lanes, no pause
     const bodies = new Map<string, string>();
@@ -114,9 +129,10 @@ describe("Postgres restart under intake load", () => {
         const id = `evt_rel_${n.toString().padStart(7, "0")}_${randomBytes(4).toString("hex")}`;
         // Mostly a handled type (gets a job), some an unhandled one (stored as ignored, no job).
         const type = n % 5 === 4 ? "customer.created" : "promotion_code.updated";
-        const object = type === "customer.created"
-          ? { id: `cus_${n}`, object: "customer" }
-          : { id: `promo_rel_${n}`, object: "promotion_code", active: n % 2 === 0, metadata: {} };
+        const object =
+          type === "customer.created"
+            ? { id: `cus_${n}`, object: "customer" }
+            : { id: `promo_rel_${n}`, object: "promotion_code", active: n % 2 === 0, metadata: {} };
         bodies.set(
           id,
           JSON.stringify({
@@ -154,33 +170,63 @@ describe("Postgres restart under intake load", () => {
     const retried = [...last].filter(([, s]) => s < 200 || s >= 300).map(([id]) => id);
     let retries = 0;
     for (const id of retried) {
-      await waitUntil(async () => {
-        retries++;
-        const s = await send(id);
-        return s >= 200 && s < 300;
-      }, 30_000, `event ${id} to be accepted on retry`, 200).catch((error: Error) => {
-        throw new Error(`${error.message}: last status ${last.get(id)} ${JSON.stringify(statusCounts)}\n${web!.lines.slice(-60).join("\n")}`);
+      await waitUntil(
+        async () => {
+          retries++;
+          const s = await send(id);
+          return s >= 200 && s < 300;
+        },
+        30_000,
+        `event ${id} to be accepted on retry`,
+        200,
+      ).catch((error: Error) => {
+        throw new Error(
+          `${error.message}: last status ${last.get(id)} ${JSON.stringify(statusCounts)}\n${web!.lines.slice(-60).join("\n")}`,
+        );
       });
     }
 
     // ---- everything stored exactly once, and processed by the worker that lived through it
-    await waitUntil(async () => {
-      const { rows } = await sql<{ open: number; jobs: number }>`
+    await waitUntil(
+      async () => {
+        const { rows } = await sql<{ open: number; jobs: number }>`
         select (select count(*)::int from stripe_events where status not in ('processed','ignored')) as open,
-               (select count(*)::int from graphile_worker.jobs) as jobs`.execute(db).catch(() => ({ rows: [{ open: -1, jobs: -1 }] }));
-      return rows[0].open === 0 && rows[0].jobs === 0;
-    }, 60_000, "the worker to process every stored event", 250).catch(async (error: Error) => {
-      const { rows } = await sql`select status, count(*)::int as n, max(error) as error from stripe_events group by 1`.execute(db);
-      const jobs = await sql`select attempts, run_at, locked_by, last_error from graphile_worker.jobs limit 5`.execute(db);
-      throw new Error(`${error.message}: ${JSON.stringify(rows)} ${JSON.stringify(jobs.rows)} worker exit ${worker!.child.exitCode}\n${worker!.lines.slice(-30).join("\n")}`);
+               (select count(*)::int from graphile_worker.jobs) as jobs`
+          .execute(db)
+          .catch(() => ({ rows: [{ open: -1, jobs: -1 }] }));
+        return rows[0].open === 0 && rows[0].jobs === 0;
+      },
+      60_000,
+      "the worker to process every stored event",
+      250,
+    ).catch(async (error: Error) => {
+      const { rows } =
+        await sql`select status, count(*)::int as n, max(error) as error from stripe_events group by 1`.execute(
+          db,
+        );
+      const jobs =
+        await sql`select attempts, run_at, locked_by, last_error from graphile_worker.jobs limit 5`.execute(
+          db,
+        );
+      throw new Error(
+        `${error.message}: ${JSON.stringify(rows)} ${JSON.stringify(jobs.rows)} worker exit ${worker!.child.exitCode}\n${worker!.lines.slice(-30).join("\n")}`,
+      );
     });
 
-    const stored = await db.selectFrom("stripe_events").select(["stripe_event_id", "type", "status", "payload"]).where("brand_id", "=", brandId).execute();
+    const stored = await db
+      .selectFrom("stripe_events")
+      .select(["stripe_event_id", "type", "status", "payload"])
+      .where("brand_id", "=", brandId)
+      .execute();
     const storedIds = new Set(stored.map((r) => r.stripe_event_id));
     const lost2xx = [...ever2xx].filter((id) => !storedIds.has(id));
     const neverStored = [...bodies.keys()].filter((id) => !storedIds.has(id));
-    const partial = stored.filter((r) => !isDeepStrictEqual(r.payload, JSON.parse(bodies.get(r.stripe_event_id) ?? "null")));
-    const wrongStatus = stored.filter((r) => r.status !== (r.type === "customer.created" ? "ignored" : "processed"));
+    const partial = stored.filter(
+      (r) => !isDeepStrictEqual(r.payload, JSON.parse(bodies.get(r.stripe_event_id) ?? "null")),
+    );
+    const wrongStatus = stored.filter(
+      (r) => r.status !== (r.type === "customer.created" ? "ignored" : "processed"),
+    );
 
     expect(lost2xx).toEqual([]);
     expect(neverStored).toEqual([]);
@@ -196,12 +242,20 @@ describe("Postgres restart under intake load", () => {
     // ---- both processes lived through it and reconnected by themselves
     expect(web!.child.exitCode).toBeNull();
     expect(worker!.child.exitCode).toBeNull();
-    await waitUntil(async () => {
-      const l = await listeners();
-      return l.listen === 1 && l.liveness === 1 ? l : undefined;
-    }, 70_000, "the worker's LISTEN and liveness sessions to be back", 500);
+    await waitUntil(
+      async () => {
+        const l = await listeners();
+        return l.listen === 1 && l.liveness === 1 ? l : undefined;
+      },
+      70_000,
+      "the worker's LISTEN and liveness sessions to be back",
+      500,
+    );
     const health = await fetch(`${baseUrl}/login`);
-    expect({ status: health.status, log: health.status === 200 ? [] : web!.lines.slice(-20) }).toEqual({ status: 200, log: [] });
+    expect({
+      status: health.status,
+      log: health.status === 200 ? [] : web!.lines.slice(-20),
+    }).toEqual({ status: 200, log: [] });
 
     const figures = {
       restarts: RESTARTS,
@@ -216,7 +270,9 @@ describe("Postgres restart under intake load", () => {
       partialRows: partial.length,
       workerRunnerRestarts: worker!.lines.filter((l) => /job runner restarted/.test(l)).length,
       workerJobsRecovered: worker!.lines.filter((l) => /recovered \d+ job/.test(l)).length,
-      webProcessAliveThroughout: web!.child.exitCode === null && web!.lines.filter((l) => /Rekomi is running/.test(l)).length === 1,
+      webProcessAliveThroughout:
+        web!.child.exitCode === null &&
+        web!.lines.filter((l) => /Rekomi is running/.test(l)).length === 1,
       seconds: (Date.now() - t0) / 1000,
     };
     console.log(`[postgres-restart] ${JSON.stringify(figures)}`);

@@ -37,7 +37,10 @@ export function baseEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export function startProc(name: string, script: string, env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", script], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];
   const push = (chunk: Buffer) => {
@@ -67,7 +70,12 @@ export function startProc(name: string, script: string, env: NodeJS.ProcessEnv):
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`${name}: no line matching ${pattern} in ${timeoutMs} ms\n${lines.slice(-30).join("\n")}`)),
+          () =>
+            reject(
+              new Error(
+                `${name}: no line matching ${pattern} in ${timeoutMs} ms\n${lines.slice(-30).join("\n")}`,
+              ),
+            ),
           timeoutMs,
         );
         waiters.push({
@@ -79,7 +87,11 @@ export function startProc(name: string, script: string, env: NodeJS.ProcessEnv):
         });
         void exited.then(({ code, signal }) => {
           clearTimeout(timer);
-          reject(new Error(`${name} exited (${code ?? signal}) before printing ${pattern}\n${lines.slice(-30).join("\n")}`));
+          reject(
+            new Error(
+              `${name} exited (${code ?? signal}) before printing ${pattern}\n${lines.slice(-30).join("\n")}`,
+            ),
+          );
         });
       });
     },
@@ -97,12 +109,18 @@ export function startWorkerProc(env: NodeJS.ProcessEnv, name = "worker"): Proc {
   return startProc(name, "jobs/main.ts", env);
 }
 
-export async function waitUntil<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string, stepMs = 100): Promise<T> {
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  what: string,
+  stepMs = 100,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
     const value = await probe();
     if (value) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
@@ -111,5 +129,8 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined | null | f
 export function recordFigures(name: string, figures: Record<string, unknown>): void {
   const dir = path.resolve("test-results/reliability");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ recordedAt: new Date().toISOString(), ...figures }, null, 2));
+  writeFileSync(
+    path.join(dir, `${name}.json`),
+    JSON.stringify({ recordedAt: new Date().toISOString(), ...figures }, null, 2),
+  );
 }

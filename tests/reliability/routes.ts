@@ -129,17 +129,23 @@ export function paramValue(route: RouteInfo, name: string, t: Tenant): string {
       return t.linkCode;
     case "id":
       if (before === "coupons" && route.pattern.includes("/campaigns/")) return t.campaignCouponId;
-      if (before === "coupons" && route.pattern.includes("/affiliates/")) return t.affiliateCouponId;
+      if (before === "coupons" && route.pattern.includes("/affiliates/"))
+        return t.affiliateCouponId;
       if (before === "conversions") return t.conversionId;
       if (before === "webhook_endpoints") return t.endpointId;
       break;
     case "*":
       return "no/such/path";
   }
-  throw new Error(`Route ${route.id}: no mapping for param "${name}" in tests/reliability/routes.ts paramValue()`);
+  throw new Error(
+    `Route ${route.id}: no mapping for param "${name}" in tests/reliability/routes.ts paramValue()`,
+  );
 }
 
-export function fillParams(route: RouteInfo, t: Tenant): { path: string; params: Record<string, string> } {
+export function fillParams(
+  route: RouteInfo,
+  t: Tenant,
+): { path: string; params: Record<string, string> } {
   const params: Record<string, string> = {};
   let p = route.pattern;
   for (const name of route.params) {
@@ -170,7 +176,13 @@ export async function callRoute(
   if (!fn) return { status: 405, location: null, contentType: null, text: "", data: undefined };
   let result: unknown;
   try {
-    result = await (fn as (a: { request: Request; params: Record<string, string>; context: AppContext }) => unknown)({
+    result = await (
+      fn as (a: {
+        request: Request;
+        params: Record<string, string>;
+        context: AppContext;
+      }) => unknown
+    )({
       request,
       params,
       context,
@@ -180,13 +192,29 @@ export async function callRoute(
   }
   if (result instanceof Response) {
     const text = await result.text();
-    return { status: result.status, location: result.headers.get("Location"), contentType: result.headers.get("Content-Type"), text, data: undefined };
+    return {
+      status: result.status,
+      location: result.headers.get("Location"),
+      contentType: result.headers.get("Content-Type"),
+      text,
+      data: undefined,
+    };
   }
   if (result instanceof Error) throw result;
-  if (result && typeof result === "object" && (result as { type?: string }).type === "DataWithResponseInit") {
+  if (
+    result &&
+    typeof result === "object" &&
+    (result as { type?: string }).type === "DataWithResponseInit"
+  ) {
     const d = result as { data: unknown; init: ResponseInit | null };
     const headers = new Headers(d.init?.headers);
-    return { status: d.init?.status ?? 200, location: headers.get("Location"), contentType: null, text: safeJson(d.data), data: d.data };
+    return {
+      status: d.init?.status ?? 200,
+      location: headers.get("Location"),
+      contentType: null,
+      text: safeJson(d.data),
+      data: d.data,
+    };
   }
   return { status: 200, location: null, contentType: null, text: safeJson(result), data: result };
 }
@@ -208,7 +236,10 @@ export function formVocabulary(): { names: string[]; intents: string[] } {
       if (!/\.tsx$/.test(file)) continue;
       const src = readFileSync(path.resolve(dir, file), "utf8");
       for (const m of src.matchAll(/\bname="([A-Za-z_][\w.[\]-]*)"/g)) names.add(m[1]);
-      for (const m of src.matchAll(/\bname="intent"[^>]*?\bvalue="([\w-]+)"|\bvalue="([\w-]+)"[^>]*?\bname="intent"/g)) intents.add(m[1] ?? m[2]);
+      for (const m of src.matchAll(
+        /\bname="intent"[^>]*?\bvalue="([\w-]+)"|\bvalue="([\w-]+)"[^>]*?\bname="intent"/g,
+      ))
+        intents.add(m[1] ?? m[2]);
       for (const m of src.matchAll(/\bintent\s*===\s*"([\w-]+)"/g)) intents.add(m[1]);
     }
   }

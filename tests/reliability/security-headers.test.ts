@@ -46,15 +46,22 @@ async function tinyApp(appUrl: string): Promise<{ url: string; close(): Promise<
   };
 }
 
-async function startServer(script: string, appUrlScheme: "http" | "https"): Promise<{ proc: Proc; baseUrl: string }> {
+async function startServer(
+  script: string,
+  appUrlScheme: "http" | "https",
+): Promise<{ proc: Proc; baseUrl: string }> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const proc = startProc(script, script, baseEnv({
-    DATABASE_URL: w.aw.t.url,
-    PORT: String(port),
-    APP_URL: appUrlScheme === "https" ? `https://rekomi.example` : baseUrl,
-    STRIPE_API_BASE: w.aw.emu.url,
-  }));
+  const proc = startProc(
+    script,
+    script,
+    baseEnv({
+      DATABASE_URL: w.aw.t.url,
+      PORT: String(port),
+      APP_URL: appUrlScheme === "https" ? `https://rekomi.example` : baseUrl,
+      STRIPE_API_BASE: w.aw.emu.url,
+    }),
+  );
   procs.push(proc);
   await proc.waitForLine(/Rekomi is running/, 90_000);
   return { proc, baseUrl };
@@ -72,7 +79,10 @@ const XSS = {
 
 describe("security headers and inert XSS payloads", () => {
   it("securityHeaders(): CSP, nosniff, frame-ancestors; HSTS only on https", async () => {
-    for (const [appUrl, hsts] of [["http://localhost:3000", false], ["https://rekomi.example", true]] as const) {
+    for (const [appUrl, hsts] of [
+      ["http://localhost:3000", false],
+      ["https://rekomi.example", true],
+    ] as const) {
       const s = await tinyApp(appUrl);
       const res = await fetch(s.url);
       await s.close();
@@ -95,87 +105,156 @@ describe("security headers and inert XSS payloads", () => {
     await proc.kill();
   });
 
-  it("every page works under the CSP and renders XSS payloads inert", { timeout: 240_000 }, async () => {
-    const { A } = w;
-    const db = w.db;
-    // Hostile values in every user-controlled field (written directly, as if some input let them in).
-    await db.updateTable("brands").set({ name: XSS.brand }).where("id", "=", A.brandId).execute();
-    await db.updateTable("campaigns").set({ name: XSS.campaign, destination_url: "javascript:window.__xss='dest'" }).where("brand_id", "=", A.brandId).execute();
-    await db.updateTable("affiliates").set({ name: XSS.affiliate }).where("brand_id", "=", A.brandId).execute();
-    await db.updateTable("campaign_coupons").set({ name: XSS.coupon }).where("brand_id", "=", A.brandId).execute();
-    await db.updateTable("users").set({ name: XSS.user }).where("id", "in", [A.ownerUserId, A.affiliateUserId]).execute();
-    await db.updateTable("api_keys").set({ name: XSS.key }).where("brand_id", "=", A.brandId).execute();
-    await db.updateTable("conversions").set({ coupon_code: XSS.code }).where("brand_id", "=", A.brandId).execute();
-    await db.updateTable("webhook_endpoints").set({ url: `https://hooks.example/?q="><script>window.__xss='hook'</script>` }).where("brand_id", "=", A.brandId).execute();
+  it(
+    "every page works under the CSP and renders XSS payloads inert",
+    { timeout: 240_000 },
+    async () => {
+      const { A } = w;
+      const db = w.db;
+      // Hostile values in every user-controlled field (written directly, as if some input let them in).
+      await db.updateTable("brands").set({ name: XSS.brand }).where("id", "=", A.brandId).execute();
+      await db
+        .updateTable("campaigns")
+        .set({ name: XSS.campaign, destination_url: "javascript:window.__xss='dest'" })
+        .where("brand_id", "=", A.brandId)
+        .execute();
+      await db
+        .updateTable("affiliates")
+        .set({ name: XSS.affiliate })
+        .where("brand_id", "=", A.brandId)
+        .execute();
+      await db
+        .updateTable("campaign_coupons")
+        .set({ name: XSS.coupon })
+        .where("brand_id", "=", A.brandId)
+        .execute();
+      await db
+        .updateTable("users")
+        .set({ name: XSS.user })
+        .where("id", "in", [A.ownerUserId, A.affiliateUserId])
+        .execute();
+      await db
+        .updateTable("api_keys")
+        .set({ name: XSS.key })
+        .where("brand_id", "=", A.brandId)
+        .execute();
+      await db
+        .updateTable("conversions")
+        .set({ coupon_code: XSS.code })
+        .where("brand_id", "=", A.brandId)
+        .execute();
+      await db
+        .updateTable("webhook_endpoints")
+        .set({ url: `https://hooks.example/?q="><script>window.__xss='hook'</script>` })
+        .where("brand_id", "=", A.brandId)
+        .execute();
 
-    const { baseUrl } = await startServer("server.ts", "http");
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
-    const pages: { path: string; who: "owner" | "affiliate" | "anonymous" }[] = [];
-    for (const r of await routeInventory()) {
-      if (!r.module.default || !r.module.loader) continue;
-      if (r.access === "brand") pages.push({ path: fillParams(r, A).path, who: "owner" });
-      if (r.access === "affiliate") pages.push({ path: fillParams(r, A).path, who: "affiliate" });
-      if (r.access === "public") pages.push({ path: fillParams(r, A).path, who: "anonymous" });
-    }
-    pages.push({ path: "/login?redirectTo=javascript:alert(1)", who: "anonymous" });
-    const problems: unknown[] = [];
-    let visited = 0;
-    for (const who of ["owner", "affiliate", "anonymous"] as const) {
-      const context = await browser.newContext({ baseURL: baseUrl });
-      const jar = who === "owner" ? A.owner : who === "affiliate" ? A.affiliateUser : null;
-      const session = jar?.get("__rekomi_session");
-      if (session) await context.addCookies([{ name: "__rekomi_session", value: session, url: baseUrl }]);
-      await context.addInitScript(() => {
-        const v: string[] = [];
-        (window as unknown as { __csp: string[] }).__csp = v;
-        document.addEventListener("securitypolicyviolation", (e) => v.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`));
+      const { baseUrl } = await startServer("server.ts", "http");
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
       });
-      const page = await context.newPage();
-      const dialogs: string[] = [];
-      page.on("dialog", (d) => {
-        dialogs.push(d.message());
-        void d.dismiss();
-      });
-      const consoleCsp: string[] = [];
-      page.on("console", (m) => {
-        if (/Content Security Policy/i.test(m.text()) && !/evaluate a string as JavaScript/.test(m.text())) consoleCsp.push(m.text());
-      });
-      for (const p of pages.filter((x) => x.who === who)) {
-        const res = await page.goto(p.path, { waitUntil: "load" });
-        visited++;
-        const status = res?.status() ?? 0;
-        const hydrated = await page
-          .waitForFunction(() => (window as unknown as { __remixRouter?: unknown }).__remixRouter !== undefined, null, { timeout: 5000 })
-          .then(() => true, () => false);
-        await page.waitForTimeout(100);
-        const state = await page.evaluate(() => ({
-          xss: (window as unknown as { __xss?: string }).__xss ?? null,
-          // eval stays blocked: zod's JIT probe (`new Function("")` in a try/catch) is refused once
-          // per page and zod falls back to its interpreter. Any other violation is a problem.
-          csp: (window as unknown as { __csp: string[] }).__csp.filter((v) => !v.startsWith("script-src eval ")),
-          injected: document.querySelectorAll('img[src="x"], svg[onload], iframe[srcdoc]').length,
-          jsLinks: document.querySelectorAll('a[href^="javascript:" i]').length,
-        }));
-        if (status >= 500 || !hydrated || state.xss || state.csp.length > 0 || state.injected > 0 || state.jsLinks > 0 || dialogs.length > 0) {
-          problems.push({ who, path: p.path, status, hydrated, ...state, dialogs: [...dialogs] });
+      const pages: { path: string; who: "owner" | "affiliate" | "anonymous" }[] = [];
+      for (const r of await routeInventory()) {
+        if (!r.module.default || !r.module.loader) continue;
+        if (r.access === "brand") pages.push({ path: fillParams(r, A).path, who: "owner" });
+        if (r.access === "affiliate") pages.push({ path: fillParams(r, A).path, who: "affiliate" });
+        if (r.access === "public") pages.push({ path: fillParams(r, A).path, who: "anonymous" });
+      }
+      pages.push({ path: "/login?redirectTo=javascript:alert(1)", who: "anonymous" });
+      const problems: unknown[] = [];
+      let visited = 0;
+      for (const who of ["owner", "affiliate", "anonymous"] as const) {
+        const context = await browser.newContext({ baseURL: baseUrl });
+        const jar = who === "owner" ? A.owner : who === "affiliate" ? A.affiliateUser : null;
+        const session = jar?.get("__rekomi_session");
+        if (session)
+          await context.addCookies([{ name: "__rekomi_session", value: session, url: baseUrl }]);
+        await context.addInitScript(() => {
+          const v: string[] = [];
+          (window as unknown as { __csp: string[] }).__csp = v;
+          document.addEventListener("securitypolicyviolation", (e) =>
+            v.push(
+              `${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`,
+            ),
+          );
+        });
+        const page = await context.newPage();
+        const dialogs: string[] = [];
+        page.on("dialog", (d) => {
+          dialogs.push(d.message());
+          void d.dismiss();
+        });
+        const consoleCsp: string[] = [];
+        page.on("console", (m) => {
+          if (
+            /Content Security Policy/i.test(m.text()) &&
+            !/evaluate a string as JavaScript/.test(m.text())
+          )
+            consoleCsp.push(m.text());
+        });
+        for (const p of pages.filter((x) => x.who === who)) {
+          const res = await page.goto(p.path, { waitUntil: "load" });
+          visited++;
+          const status = res?.status() ?? 0;
+          const hydrated = await page
+            .waitForFunction(
+              () => (window as unknown as { __remixRouter?: unknown }).__remixRouter !== undefined,
+              null,
+              { timeout: 5000 },
+            )
+            .then(
+              () => true,
+              () => false,
+            );
+          await page.waitForTimeout(100);
+          const state = await page.evaluate(() => ({
+            xss: (window as unknown as { __xss?: string }).__xss ?? null,
+            // eval stays blocked: zod's JIT probe (`new Function("")` in a try/catch) is refused once
+            // per page and zod falls back to its interpreter. Any other violation is a problem.
+            csp: (window as unknown as { __csp: string[] }).__csp.filter(
+              (v) => !v.startsWith("script-src eval "),
+            ),
+            injected: document.querySelectorAll('img[src="x"], svg[onload], iframe[srcdoc]').length,
+            jsLinks: document.querySelectorAll('a[href^="javascript:" i]').length,
+          }));
+          if (
+            status >= 500 ||
+            !hydrated ||
+            state.xss ||
+            state.csp.length > 0 ||
+            state.injected > 0 ||
+            state.jsLinks > 0 ||
+            dialogs.length > 0
+          ) {
+            problems.push({ who, path: p.path, status, hydrated, ...state, dialogs: [...dialogs] });
+          }
+          dialogs.length = 0;
         }
-        dialogs.length = 0;
+        if (consoleCsp.length > 0) problems.push({ who, consoleCsp: consoleCsp.slice(0, 3) });
+        if (who === "owner") {
+          // Client-side navigation works under the CSP (no full page load).
+          await page.goto("/app", { waitUntil: "load" });
+          await page.waitForFunction(
+            () => (window as unknown as { __remixRouter?: unknown }).__remixRouter !== undefined,
+          );
+          await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 1));
+          await page.click('a[href="/app/campaigns"]');
+          await page.waitForURL("**/app/campaigns");
+          expect(
+            await page.evaluate(() => (window as unknown as { __marker?: number }).__marker),
+          ).toBe(1);
+        }
+        await context.close();
       }
-      if (consoleCsp.length > 0) problems.push({ who, consoleCsp: consoleCsp.slice(0, 3) });
-      if (who === "owner") {
-        // Client-side navigation works under the CSP (no full page load).
-        await page.goto("/app", { waitUntil: "load" });
-        await page.waitForFunction(() => (window as unknown as { __remixRouter?: unknown }).__remixRouter !== undefined);
-        await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 1));
-        await page.click('a[href="/app/campaigns"]');
-        await page.waitForURL("**/app/campaigns");
-        expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(1);
-      }
-      await context.close();
-    }
-    if (problems.length > 0) console.log(JSON.stringify(problems).replace(/},{/g, "},\n{"));
-    recordFigures("xss-csp", { pagesVisited: visited, payloadFields: Object.keys(XSS).length + 2, problems: problems.length });
-    expect(problems).toEqual([]);
-    expect(visited).toBeGreaterThan(20);
-  });
+      if (problems.length > 0) console.log(JSON.stringify(problems).replace(/},{/g, "},\n{"));
+      recordFigures("xss-csp", {
+        pagesVisited: visited,
+        payloadFields: Object.keys(XSS).length + 2,
+        problems: problems.length,
+      });
+      expect(problems).toEqual([]);
+      expect(visited).toBeGreaterThan(20);
+    },
+  );
 });

@@ -36,7 +36,12 @@ interface Sub {
 const DAY = 86_400;
 
 /** Play `opsCount` operations for one brand, starting at unix time `startAt` (simulated clock). */
-export async function playStory(b: TestBrand, seed: number, opsCount: number, startAt: number): Promise<Story> {
+export async function playStory(
+  b: TestBrand,
+  seed: number,
+  opsCount: number,
+  startAt: number,
+): Promise<Story> {
   const random = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
@@ -49,9 +54,17 @@ export async function playStory(b: TestBrand, seed: number, opsCount: number, st
 
   const campaigns = {
     C1: { commission: { type: "percent", bps: 2000 }, recurringMonths: null, overrideBps: 1000 },
-    C2: { commission: { type: "flat", amount: 500, currency: "usd" }, recurringMonths: 0, overrideBps: 500 },
+    C2: {
+      commission: { type: "flat", amount: 500, currency: "usd" },
+      recurringMonths: 0,
+      overrideBps: 500,
+    },
     C3: { commission: { type: "percent", bps: 3333 }, recurringMonths: 3, overrideBps: 0 },
-    C4: { commission: { type: "flat", amount: 1000, currency: "jpy" }, recurringMonths: 2, overrideBps: 250 },
+    C4: {
+      commission: { type: "flat", amount: 1000, currency: "jpy" },
+      recurringMonths: 2,
+      overrideBps: 250,
+    },
   } as const;
   const campaignId: Record<string, string> = {};
   for (const [name, c] of Object.entries(campaigns)) {
@@ -70,7 +83,14 @@ export async function playStory(b: TestBrand, seed: number, opsCount: number, st
   aff.a4 = await b.affiliate({ campaigns: all, status: "pending" });
   aff.a5 = await b.affiliate({ campaigns: all, parentId: aff.a4 });
   aff.a6 = await b.affiliate({ campaigns: all });
-  const parents: Record<string, string | null> = { a1: null, a2: "a1", a3: "a2", a4: null, a5: "a4", a6: null };
+  const parents: Record<string, string | null> = {
+    a1: null,
+    a2: "a1",
+    a3: "a2",
+    a4: null,
+    a5: "a4",
+    a6: null,
+  };
 
   const codeSpecs = [
     { name: "K1", a: "a1", c: "C1", overrides: true, rate: null, duration: "forever", pct: 10 },
@@ -105,22 +125,43 @@ export async function playStory(b: TestBrand, seed: number, opsCount: number, st
     ["c6", "a6", "C2"],
   ] as const;
   const clickId: Record<string, string> = {};
-  for (const [name, a, c] of clickSpecs) clickId[name] = await b.click(aff[a], campaignId[c], new Date(T * 1000));
+  for (const [name, a, c] of clickSpecs)
+    clickId[name] = await b.click(aff[a], campaignId[c], new Date(T * 1000));
 
   const model: ModelWorld = {
     affiliates: Object.fromEntries(
-      Object.keys(aff).map((k) => [aff[k], { parentId: parents[k] ? aff[parents[k]!] : null, approved: k !== "a4" }]),
+      Object.keys(aff).map((k) => [
+        aff[k],
+        { parentId: parents[k] ? aff[parents[k]!] : null, approved: k !== "a4" },
+      ]),
     ),
     campaigns: Object.fromEntries(
       Object.entries(campaigns).map(([k, c]) => [
         campaignId[k],
-        { commission: c.commission, recurringMonths: c.recurringMonths, overrideBps: c.overrideBps },
+        {
+          commission: c.commission,
+          recurringMonths: c.recurringMonths,
+          overrideBps: c.overrideBps,
+        },
       ]),
     ),
     codes: Object.fromEntries(
-      codeSpecs.map((s) => [s.name, { affiliateId: aff[s.a], campaignId: campaignId[s.c], overridesClick: s.overrides, rateBps: s.rate }]),
+      codeSpecs.map((s) => [
+        s.name,
+        {
+          affiliateId: aff[s.a],
+          campaignId: campaignId[s.c],
+          overridesClick: s.overrides,
+          rateBps: s.rate,
+        },
+      ]),
     ),
-    clicks: Object.fromEntries(clickSpecs.map(([name, a, c]) => [clickId[name], { affiliateId: aff[a], campaignId: campaignId[c] }])),
+    clicks: Object.fromEntries(
+      clickSpecs.map(([name, a, c]) => [
+        clickId[name],
+        { affiliateId: aff[a], campaignId: campaignId[c] },
+      ]),
+    ),
   };
 
   const ops: ModelOp[] = [];
@@ -145,13 +186,26 @@ export async function playStory(b: TestBrand, seed: number, opsCount: number, st
         amount: r.amount_total,
         code: r.discount_applied ? due.code : null,
       });
-      if (r.amount_total > 0) refundable.push({ id: r.invoice, paymentIntent: r.payment_intent, amount: r.amount_total, refunded: 0 });
+      if (r.amount_total > 0)
+        refundable.push({
+          id: r.invoice,
+          paymentIntent: r.payment_intent,
+          amount: r.amount_total,
+          refunded: 0,
+        });
     } else if (random() < 0.25 && refundable.some((x) => x.refunded < x.amount)) {
       setTime(nextCheckoutAt);
       const target = pick(refundable.filter((x) => x.refunded < x.amount));
       const full = random() < 0.4;
-      const amount = full ? undefined : between(1, target.amount - target.refunded - (target.amount - target.refunded > 1 ? 1 : 0));
-      const r = await b.emu().refund({ api_key: b.key, payment_intent: target.paymentIntent, amount });
+      const amount = full
+        ? undefined
+        : between(
+            1,
+            target.amount - target.refunded - (target.amount - target.refunded > 1 ? 1 : 0),
+          );
+      const r = await b
+        .emu()
+        .refund({ api_key: b.key, payment_intent: target.paymentIntent, amount });
       target.refunded = r.amount_refunded;
       ops.push({ type: "refund", conversion: target.id, amountRefunded: r.amount_refunded });
     } else {
@@ -184,14 +238,27 @@ export async function playStory(b: TestBrand, seed: number, opsCount: number, st
         click: click ? clickId[click] : null,
       });
       if (mode === "subscription") {
-        subs.push({ id: r.subscription!, checkoutId: id, nextAt: addInterval(T, "month"), remaining: between(0, 4), code });
+        subs.push({
+          id: r.subscription!,
+          checkoutId: id,
+          nextAt: addInterval(T, "month"),
+          remaining: between(0, 4),
+          code,
+        });
       }
-      if (r.amount_total > 0) refundable.push({ id, paymentIntent: r.payment_intent, amount: r.amount_total, refunded: 0 });
+      if (r.amount_total > 0)
+        refundable.push({
+          id,
+          paymentIntent: r.payment_intent,
+          amount: r.amount_total,
+          refunded: 0,
+        });
     }
     events.push(...b.take());
   }
   vi.useRealTimers();
-  if (T * 1000 > Date.now() - 3600_000) throw new Error("the story ran into the real present; start it earlier");
+  if (T * 1000 > Date.now() - 3600_000)
+    throw new Error("the story ran into the real present; start it earlier");
   return { brand: b, model, ops, codeIds, events };
 }
 

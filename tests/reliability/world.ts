@@ -62,13 +62,21 @@ export interface RelWorld {
 
 const uid = () => randomBytes(4).toString("hex");
 
-async function portalUser(db: DB, affiliateId: string, email: string): Promise<{ userId: string; jar: CookieJar }> {
+async function portalUser(
+  db: DB,
+  affiliateId: string,
+  email: string,
+): Promise<{ userId: string; jar: CookieJar }> {
   const user = await db
     .insertInto("users")
     .values({ email, name: `Portal ${uid()}`, password_hash: "x" })
     .returning("id")
     .executeTakeFirstOrThrow();
-  await db.updateTable("affiliates").set({ user_id: user.id }).where("id", "=", affiliateId).execute();
+  await db
+    .updateTable("affiliates")
+    .set({ user_id: user.id })
+    .where("id", "=", affiliateId)
+    .execute();
   return { userId: user.id, jar: await signIn(db, user.id) };
 }
 
@@ -97,15 +105,27 @@ async function tenant(aw: AttributionWorld, name: string, seed: number): Promise
     .select(["id", "code", "campaign_coupon_id", "campaign_id"])
     .where("affiliate_id", "=", a1)
     .executeTakeFirstOrThrow();
-  const campaign = await db.selectFrom("campaigns").select(["id", "slug"]).where("id", "=", code.campaign_id).executeTakeFirstOrThrow();
+  const campaign = await db
+    .selectFrom("campaigns")
+    .select(["id", "slug"])
+    .where("id", "=", code.campaign_id)
+    .executeTakeFirstOrThrow();
   const enrollment = await db
     .selectFrom("enrollments")
     .select("link_code")
     .where("affiliate_id", "=", a1)
     .where("campaign_id", "=", campaign.id)
     .executeTakeFirstOrThrow();
-  const aff = await db.selectFrom("affiliates").select(["email", "recruit_code"]).where("id", "=", a1).executeTakeFirstOrThrow();
-  let conversion = await db.selectFrom("conversions").select("id").where("brand_id", "=", created.brandId).executeTakeFirst();
+  const aff = await db
+    .selectFrom("affiliates")
+    .select(["email", "recruit_code"])
+    .where("id", "=", a1)
+    .executeTakeFirstOrThrow();
+  let conversion = await db
+    .selectFrom("conversions")
+    .select("id")
+    .where("brand_id", "=", created.brandId)
+    .executeTakeFirst();
   if (!conversion) throw new Error("the story produced no conversion");
   conversion = conversion!;
   const key = await createApiKey(db, { brandId: created.brandId, name: `Key ${name}` });
@@ -113,7 +133,11 @@ async function tenant(aw: AttributionWorld, name: string, seed: number): Promise
   const endpoint = await makeEndpoint(db, created.brandId, endpointUrl);
   const owner = await signIn(db, created.userId);
   const p1 = await portalUser(db, a1, aff.email);
-  const a2row = await db.selectFrom("affiliates").select("email").where("id", "=", a2).executeTakeFirstOrThrow();
+  const a2row = await db
+    .selectFrom("affiliates")
+    .select("email")
+    .where("id", "=", a2)
+    .executeTakeFirstOrThrow();
   const p2 = await portalUser(db, a2, a2row.email);
   return {
     name,
@@ -161,7 +185,14 @@ export async function buildWorld(seed = Math.floor(Math.random() * 2 ** 31)): Pr
 
 /** Strings that identify the tenant's data (ids, names, emails, codes, URLs, key prefixes). */
 export async function markers(db: DB, t: Tenant): Promise<string[]> {
-  const out = new Set<string>([t.brandId, t.apiKeyPrefix, t.endpointUrl, t.ownerEmail, t.stripeKey, t.endpointSecret]);
+  const out = new Set<string>([
+    t.brandId,
+    t.apiKeyPrefix,
+    t.endpointUrl,
+    t.ownerEmail,
+    t.stripeKey,
+    t.endpointSecret,
+  ]);
   const { rows } = await sql<{ v: string }>`
     select id::text as v from campaigns where brand_id = ${t.brandId}
     union select slug from campaigns where brand_id = ${t.brandId}
@@ -189,6 +220,8 @@ export async function affiliateMarkers(db: DB, affiliateId: string): Promise<str
     union select link_code from enrollments where affiliate_id = ${affiliateId}
     union select recruit_code from affiliates where id = ${affiliateId}
     union select id::text from conversions where affiliate_id = ${affiliateId}
-    union select stripe_customer_id from conversions where affiliate_id = ${affiliateId} and stripe_customer_id is not null`.execute(db);
+    union select stripe_customer_id from conversions where affiliate_id = ${affiliateId} and stripe_customer_id is not null`.execute(
+    db,
+  );
   return rows.map((r) => r.v).filter((v) => v && v.length >= 6);
 }

@@ -49,7 +49,8 @@ export default async function setup(project: TestProject) {
       "select datname from pg_database where datname like $1",
       [`${template}_%`],
     );
-    for (const row of rows) await admin.query(`drop database if exists "${row.datname}" with (force)`).catch(() => {});
+    for (const row of rows)
+      await admin.query(`drop database if exists "${row.datname}" with (force)`).catch(() => {});
     await admin.end();
     await embedded?.stop();
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });

@@ -2,7 +2,10 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../app/config.server";
 import { connectStripe, STRIPE_WEBHOOK_EVENTS } from "../../app/services/stripe-connection.server";
-import { stripeEventHandlers, type StripeEventHandler } from "../../app/services/stripe-events.server";
+import {
+  stripeEventHandlers,
+  type StripeEventHandler,
+} from "../../app/services/stripe-events.server";
 import { startWorker, type WorkerHandle } from "../../jobs/runner";
 import { makeTaskList } from "../../jobs/tasks/index";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";
@@ -55,9 +58,20 @@ describe("simulated checkout -> intake -> worker", () => {
 
   async function settled(brandId: string, expected: number) {
     return waitFor(async () => {
-      const rows = await t.db.selectFrom("stripe_events").selectAll().where("brand_id", "=", brandId).execute();
-      const { rows: jobs } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs`.execute(t.db);
-      return rows.length === expected && rows.every((r) => r.status === "processed") && jobs[0].n === 0 && rows;
+      const rows = await t.db
+        .selectFrom("stripe_events")
+        .selectAll()
+        .where("brand_id", "=", brandId)
+        .execute();
+      const { rows: jobs } = await sql<{
+        n: number;
+      }>`select count(*)::int as n from graphile_worker.jobs`.execute(t.db);
+      return (
+        rows.length === expected &&
+        rows.every((r) => r.status === "processed") &&
+        jobs[0].n === 0 &&
+        rows
+      );
     }, 15_000);
   }
 
@@ -76,10 +90,17 @@ describe("simulated checkout -> intake -> worker", () => {
         client_reference_id: "click_123",
         duplicate_and_shuffle: true,
       });
-      const subscribed = result.events.filter((e) => (STRIPE_WEBHOOK_EVENTS as readonly string[]).includes(e.type));
+      const subscribed = result.events.filter((e) =>
+        (STRIPE_WEBHOOK_EVENTS as readonly string[]).includes(e.type),
+      );
       const expectedTypes =
         mode === "subscription"
-          ? ["checkout.session.completed", "customer.subscription.created", "invoice.paid", "invoice_payment.paid"]
+          ? [
+              "checkout.session.completed",
+              "customer.subscription.created",
+              "invoice.paid",
+              "invoice_payment.paid",
+            ]
           : ["checkout.session.completed"];
       expect(subscribed.map((e) => e.type).sort()).toEqual(expect.arrayContaining(expectedTypes));
 
@@ -93,7 +114,9 @@ describe("simulated checkout -> intake -> worker", () => {
       expect(answers).toHaveLength(subscribed.length * 2);
       expect(answers.every((a) => a.status === 200)).toBe(true);
       expect(answers.filter((a) => a.body === '{"received":true}')).toHaveLength(subscribed.length);
-      expect(answers.filter((a) => a.body === '{"received":true,"duplicate":true}')).toHaveLength(subscribed.length);
+      expect(answers.filter((a) => a.body === '{"received":true,"duplicate":true}')).toHaveLength(
+        subscribed.length,
+      );
 
       const rows = await settled(brandId, subscribed.length);
       expect(rows.map((r) => r.stripe_event_id).sort()).toEqual(subscribed.map((e) => e.id).sort());
@@ -104,11 +127,19 @@ describe("simulated checkout -> intake -> worker", () => {
       }
 
       // A refund afterwards, delivered the same way.
-      const refund = await emu.refund({ api_key: key, payment_intent: result.payment_intent, duplicate_and_shuffle: true });
-      const refundEvents = refund.events.filter((e) => (STRIPE_WEBHOOK_EVENTS as readonly string[]).includes(e.type));
+      const refund = await emu.refund({
+        api_key: key,
+        payment_intent: result.payment_intent,
+        duplicate_and_shuffle: true,
+      });
+      const refundEvents = refund.events.filter((e) =>
+        (STRIPE_WEBHOOK_EVENTS as readonly string[]).includes(e.type),
+      );
       expect(refundEvents.map((e) => e.type)).toContain("charge.refunded");
       const after = await settled(brandId, subscribed.length + refundEvents.length);
-      expect(intake.responses.splice(0).map((a) => a.status)).toEqual(Array(refundEvents.length * 2).fill(200));
+      expect(intake.responses.splice(0).map((a) => a.status)).toEqual(
+        Array(refundEvents.length * 2).fill(200),
+      );
       for (const row of after) expect(handled.get(row.stripe_event_id)).toBe(1);
     });
   }

@@ -33,7 +33,11 @@ describe("stripeClient", () => {
           res.statusCode = 404;
           res.end(
             JSON.stringify({
-              error: { type: "invalid_request_error", code: "resource_missing", message: "No such coupon: 'missing'" },
+              error: {
+                type: "invalid_request_error",
+                code: "resource_missing",
+                message: "No such coupon: 'missing'",
+              },
             }),
           );
           return;
@@ -64,7 +68,9 @@ describe("stripeClient", () => {
     expect(last.headers["stripe-version"]).toBe("2026-10-28.endive");
 
     // Another brand's key goes out with that brand's key.
-    await stripeClient(config, "sk_test_otherBrandBbbb2222").customers.create({ email: "a@example.com" });
+    await stripeClient(config, "sk_test_otherBrandBbbb2222").customers.create({
+      email: "a@example.com",
+    });
     const next = seen.at(-1)!;
     expect(next.method).toBe("POST");
     expect(next.headers.authorization).toBe("Bearer sk_test_otherBrandBbbb2222");
@@ -88,18 +94,24 @@ describe("stripeClient", () => {
 
   it("parses STRIPE_API_BASE into host, port and protocol", () => {
     expect(stripeConnectionOptions(testConfig())).toEqual({});
-    expect(stripeConnectionOptions(testConfig({ STRIPE_API_BASE: "http://127.0.0.1:12111" }))).toEqual({
+    expect(
+      stripeConnectionOptions(testConfig({ STRIPE_API_BASE: "http://127.0.0.1:12111" })),
+    ).toEqual({
       host: "127.0.0.1",
       port: 12111,
       protocol: "http",
     });
-    expect(stripeConnectionOptions(testConfig({ STRIPE_API_BASE: "https://stripe.internal.example" }))).toEqual({
+    expect(
+      stripeConnectionOptions(testConfig({ STRIPE_API_BASE: "https://stripe.internal.example" })),
+    ).toEqual({
       host: "stripe.internal.example",
       port: 443,
       protocol: "https",
     });
     const prod = { stripeApiBase: "http://stripe.example.com:8080", isProduction: true };
     expect(() => stripeConnectionOptions(prod)).toThrow(/loopback/);
-    expect(stripeConnectionOptions({ ...prod, stripeApiBase: "http://localhost:8080" }).protocol).toBe("http");
+    expect(
+      stripeConnectionOptions({ ...prod, stripeApiBase: "http://localhost:8080" }).protocol,
+    ).toBe("http");
   });
 });

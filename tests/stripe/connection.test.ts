@@ -25,7 +25,9 @@ describe("Stripe connection service (against the emulator)", () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     emu = await startStripeEmulator({ port: 0, deliver: false });
-    ctx = testContext(t.db, { config: testConfig({ STRIPE_API_BASE: emu.url, APP_URL: "https://rekomi.example.com" }) });
+    ctx = testContext(t.db, {
+      config: testConfig({ STRIPE_API_BASE: emu.url, APP_URL: "https://rekomi.example.com" }),
+    });
   });
   afterAll(async () => {
     await emu?.close();
@@ -42,14 +44,20 @@ describe("Stripe connection service (against the emulator)", () => {
     if (!result.ok) return;
     expect(result.replacedEndpointId).toBeNull();
 
-    const endpoint = await sdk(key).webhookEndpoints.retrieve(result.connection.webhook_endpoint_id!);
+    const endpoint = await sdk(key).webhookEndpoints.retrieve(
+      result.connection.webhook_endpoint_id!,
+    );
     expect(endpoint.url).toBe(`https://rekomi.example.com/webhooks/stripe/${brandId}`);
     expect([...endpoint.enabled_events].sort()).toEqual([...STRIPE_WEBHOOK_EVENTS].sort());
     expect(endpoint.enabled_events).toHaveLength(7);
     expect(endpoint.api_version).toBe("2026-10-28.endive");
     expect(endpoint.status).toBe("enabled");
 
-    const row = await t.db.selectFrom("stripe_connections").selectAll().where("brand_id", "=", brandId).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("stripe_connections")
+      .selectAll()
+      .where("brand_id", "=", brandId)
+      .executeTakeFirstOrThrow();
     expect(row.secret_key_encrypted).not.toContain(key);
     expect(row.secret_key_encrypted.startsWith("v1:")).toBe(true);
     expect(row.webhook_secret_encrypted.startsWith("v1:")).toBe(true);
@@ -63,7 +71,11 @@ describe("Stripe connection service (against the emulator)", () => {
     expect(creds?.webhookEndpointId).toBe(endpoint.id);
 
     const status = await getStripeConnection(t.db, ctx.config, brandId);
-    expect(stripeConnectionJson(status)).toEqual({ connected: true, webhook_endpoint_id: endpoint.id, livemode: false });
+    expect(stripeConnectionJson(status)).toEqual({
+      connected: true,
+      webhook_endpoint_id: endpoint.id,
+      livemode: false,
+    });
     expect(JSON.stringify(status)).not.toContain(key);
     expect(JSON.stringify(status)).not.toContain("whsec_");
   });
@@ -80,7 +92,14 @@ describe("Stripe connection service (against the emulator)", () => {
 
   it("rejects keys of the wrong shape without calling Stripe or storing anything", async () => {
     const brandId = await createBrand(t.db);
-    for (const bad of ["", "pk_test_abcdefghijkl", "sk_prod_abcdefghijkl", "rk_test_short", "hello", 42]) {
+    for (const bad of [
+      "",
+      "pk_test_abcdefghijkl",
+      "sk_prod_abcdefghijkl",
+      "rk_test_short",
+      "hello",
+      42,
+    ]) {
       const result = await connectStripe(t.db, ctx.config, brandId, bad);
       expect(result.ok).toBe(false);
       if (!result.ok) {
@@ -90,7 +109,13 @@ describe("Stripe connection service (against the emulator)", () => {
     }
     const pk = await connectStripe(t.db, ctx.config, brandId, "pk_test_abcdefghijkl");
     expect(!pk.ok && pk.message).toMatch(/publishable key/);
-    expect(await t.db.selectFrom("stripe_connections").select("brand_id").where("brand_id", "=", brandId).execute()).toHaveLength(0);
+    expect(
+      await t.db
+        .selectFrom("stripe_connections")
+        .select("brand_id")
+        .where("brand_id", "=", brandId)
+        .execute(),
+    ).toHaveLength(0);
   });
 
   it("returns Stripe's reason for a key Stripe refuses and stores nothing", async () => {
@@ -102,14 +127,19 @@ describe("Stripe connection service (against the emulator)", () => {
         res.setHeader("Content-Type", "application/json");
         res.end(
           JSON.stringify({
-            error: { type: "invalid_request_error", message: "Invalid API Key provided: rk_test_****************9999" },
+            error: {
+              type: "invalid_request_error",
+              message: "Invalid API Key provided: rk_test_****************9999",
+            },
           }),
         );
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
-      const config = testConfig({ STRIPE_API_BASE: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      const config = testConfig({
+        STRIPE_API_BASE: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      });
       const brandId = await createBrand(t.db);
       const result = await connectStripe(t.db, config, brandId, "rk_test_revokedKeyZzzz9999");
       expect(result).toEqual({
@@ -118,7 +148,13 @@ describe("Stripe connection service (against the emulator)", () => {
         source: "stripe",
         message: "Invalid API Key provided: rk_test_****************9999",
       });
-      expect(await t.db.selectFrom("stripe_connections").select("brand_id").where("brand_id", "=", brandId).execute()).toHaveLength(0);
+      expect(
+        await t.db
+          .selectFrom("stripe_connections")
+          .select("brand_id")
+          .where("brand_id", "=", brandId)
+          .execute(),
+      ).toHaveLength(0);
     } finally {
       await new Promise((r) => server.close(r));
     }
@@ -130,7 +166,13 @@ describe("Stripe connection service (against the emulator)", () => {
     const result = await connectStripe(t.db, config, brandId, "rk_test_unreachable00001");
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toMatch(/Could not reach Stripe/);
-    expect(await t.db.selectFrom("stripe_connections").select("brand_id").where("brand_id", "=", brandId).execute()).toHaveLength(0);
+    expect(
+      await t.db
+        .selectFrom("stripe_connections")
+        .select("brand_id")
+        .where("brand_id", "=", brandId)
+        .execute(),
+    ).toHaveLength(0);
   }, 30_000);
 
   it("reconnecting replaces the endpoint and deletes the previous one", async () => {
@@ -145,15 +187,25 @@ describe("Stripe connection service (against the emulator)", () => {
     expect(second.replacedEndpointId).toBe(firstId);
     expect(second.warning).toBeUndefined();
 
-    const gone = await sdk("rk_test_firstKeyAaaa0001").webhookEndpoints.retrieve(firstId).catch((e: unknown) => e);
+    const gone = await sdk("rk_test_firstKeyAaaa0001")
+      .webhookEndpoints.retrieve(firstId)
+      .catch((e: unknown) => e);
     expect((gone as { statusCode?: number }).statusCode).toBe(404);
-    expect((await sdk("rk_test_secondKeyBbbb0002").webhookEndpoints.retrieve(secondId)).id).toBe(secondId);
+    expect((await sdk("rk_test_secondKeyBbbb0002").webhookEndpoints.retrieve(secondId)).id).toBe(
+      secondId,
+    );
 
-    const rows = await t.db.selectFrom("stripe_connections").selectAll().where("brand_id", "=", brandId).execute();
+    const rows = await t.db
+      .selectFrom("stripe_connections")
+      .selectAll()
+      .where("brand_id", "=", brandId)
+      .execute();
     expect(rows).toHaveLength(1);
     expect(rows[0].webhook_endpoint_id).toBe(secondId);
     expect(rows[0].key_display).toBe("rk_test_…0002");
-    expect((await loadStripeCredentials(t.db, ctx.config, brandId))?.secretKey).toBe("rk_test_secondKeyBbbb0002");
+    expect((await loadStripeCredentials(t.db, ctx.config, brandId))?.secretKey).toBe(
+      "rk_test_secondKeyBbbb0002",
+    );
   });
 
   it("disconnecting deletes the endpoint and the row", async () => {
@@ -169,7 +221,10 @@ describe("Stripe connection service (against the emulator)", () => {
     expect(list.data.map((e) => e.id)).not.toContain(endpointId);
     expect((await getStripeConnection(t.db, ctx.config, brandId)).connected).toBe(false);
 
-    expect(await disconnectStripe(t.db, ctx.config, brandId)).toEqual({ ok: false, reason: "not_connected" });
+    expect(await disconnectStripe(t.db, ctx.config, brandId)).toEqual({
+      ok: false,
+      reason: "not_connected",
+    });
   });
 
   it("disconnect still removes the row when Stripe cannot delete the endpoint, and says so", async () => {

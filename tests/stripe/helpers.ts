@@ -27,7 +27,10 @@ export async function signedInOwner(ctx: AppContext, brandId: string): Promise<C
     .values({ email: `owner-${randomUUID()}@example.com`, name: "Owner", password_hash: "x" })
     .returning("id")
     .executeTakeFirstOrThrow();
-  await ctx.db.insertInto("brand_members").values({ brand_id: brandId, user_id: user.id, role: "owner" }).execute();
+  await ctx.db
+    .insertInto("brand_members")
+    .values({ brand_id: brandId, user_id: user.id, role: "owner" })
+    .execute();
   const storage = sessionStorage(ctx);
   const session = await storage.getSession();
   session.set("userId", user.id);
@@ -46,8 +49,16 @@ export async function insertConnection(
     .insertInto("stripe_connections")
     .values({
       brand_id: brandId,
-      secret_key_encrypted: encryptSecret(key, opts.secretKey ?? "rk_test_intakeKey1234", `stripe_connections:${brandId}:secret_key`),
-      webhook_secret_encrypted: encryptSecret(key, opts.webhookSecret, `stripe_connections:${brandId}:webhook_secret`),
+      secret_key_encrypted: encryptSecret(
+        key,
+        opts.secretKey ?? "rk_test_intakeKey1234",
+        `stripe_connections:${brandId}:secret_key`,
+      ),
+      webhook_secret_encrypted: encryptSecret(
+        key,
+        opts.webhookSecret,
+        `stripe_connections:${brandId}:webhook_secret`,
+      ),
       webhook_endpoint_id: "we_test_intake",
       livemode: opts.livemode ?? false,
       key_display: "rk_test_…1234",
@@ -74,7 +85,11 @@ export function sign(payload: string, secret: string, timestamp?: number): strin
   return Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp });
 }
 
-export function webhookRequest(brandId: string, body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Request {
+export function webhookRequest(
+  brandId: string,
+  body: string | ReadableStream<Uint8Array>,
+  headers: Record<string, string> = {},
+): Request {
   return new Request(`http://localhost:3000/webhooks/stripe/${brandId}`, {
     method: "POST",
     body,
@@ -84,8 +99,14 @@ export function webhookRequest(brandId: string, body: string | ReadableStream<Ui
   } as RequestInit);
 }
 
-export async function callIntake(ctx: AppContext, brandId: string, request: Request): Promise<Response> {
-  const args = { request, params: { brandId }, context: ctx } as unknown as Parameters<typeof intakeAction>[0];
+export async function callIntake(
+  ctx: AppContext,
+  brandId: string,
+  request: Request,
+): Promise<Response> {
+  const args = { request, params: { brandId }, context: ctx } as unknown as Parameters<
+    typeof intakeAction
+  >[0];
   return (await intakeAction(args)) as Response;
 }
 
@@ -149,7 +170,10 @@ export async function startIntakeServer(ctx: AppContext): Promise<IntakeServer> 
   };
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  ms = 10_000,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
     const value = await probe();

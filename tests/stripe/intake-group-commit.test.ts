@@ -30,11 +30,18 @@ describe("intake group commit", () => {
     await t?.drop();
   });
 
-  const deliver = (brandId: string, body: string, secret = brandId === brandA ? SECRET_A : SECRET_B) =>
-    intakeStripeEvent(t.db, config(), { brandId, rawBody: body, signature: sign(body, secret) });
+  const deliver = (
+    brandId: string,
+    body: string,
+    secret = brandId === brandA ? SECRET_A : SECRET_B,
+  ) => intakeStripeEvent(t.db, config(), { brandId, rawBody: body, signature: sign(body, secret) });
 
   async function jobFor(eventRowId: string): Promise<number> {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs where key = ${`stripe_event:${eventRowId}`}`.execute(t.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from graphile_worker.jobs where key = ${`stripe_event:${eventRowId}`}`.execute(
+      t.db,
+    );
     return rows[0].n;
   }
 
@@ -44,8 +51,19 @@ describe("intake group commit", () => {
     await deliver(brandB, JSON.stringify(makeEvent()));
     const before = await counts(t.db);
     const stats0 = { ...intakeWriterStats(t.db) };
-    const handled = Array.from({ length: 12 }, (_, i) => ({ brand: i % 2 ? brandA : brandB, body: JSON.stringify(makeEvent()) }));
-    const ignored = { brand: brandA, body: JSON.stringify(makeEvent({ type: "customer.created", data: { object: { id: "cus_1", object: "customer" } } })) };
+    const handled = Array.from({ length: 12 }, (_, i) => ({
+      brand: i % 2 ? brandA : brandB,
+      body: JSON.stringify(makeEvent()),
+    }));
+    const ignored = {
+      brand: brandA,
+      body: JSON.stringify(
+        makeEvent({
+          type: "customer.created",
+          data: { object: { id: "cus_1", object: "customer" } },
+        }),
+      ),
+    };
     const copy = handled[0];
     const deliveries = [...handled, ignored, copy, copy];
     const results = await Promise.all(deliveries.map((d) => deliver(d.brand, d.body)));
@@ -72,9 +90,20 @@ describe("intake group commit", () => {
     const stats0 = { ...intakeWriterStats(t.db) };
     const good = Array.from({ length: 5 }, () => JSON.stringify(makeEvent()));
     // Valid JSON, correctly signed, but out of jsonb's numeric range: the insert fails.
-    const poison = JSON.stringify(makeEvent({ data: { object: { id: "in_x", object: "invoice", amount: 0 } } })).replace('"amount":0', '"amount":1e200000');
-    const results = await Promise.allSettled([...good.slice(0, 2), poison, ...good.slice(2)].map((b) => deliver(brandA, b)));
-    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
+    const poison = JSON.stringify(
+      makeEvent({ data: { object: { id: "in_x", object: "invoice", amount: 0 } } }),
+    ).replace('"amount":0', '"amount":1e200000');
+    const results = await Promise.allSettled(
+      [...good.slice(0, 2), poison, ...good.slice(2)].map((b) => deliver(brandA, b)),
+    );
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+    ]);
     expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/numeric/);
     expect(await counts(t.db)).toEqual({ events: before.events + 5, jobs: before.jobs + 5 });
     expect(intakeWriterStats(t.db).isolatedRetries).toBeGreaterThan(stats0.isolatedRetries);
@@ -88,7 +117,10 @@ describe("intake group commit", () => {
     expect((await deliver(brandC, first, secretC)).kind).toBe("stored"); // secret cached now
     await t.db.deleteFrom("stripe_connections").where("brand_id", "=", brandC).execute();
     const before = await counts(t.db);
-    const [gone, other] = await Promise.all([deliver(brandC, JSON.stringify(makeEvent()), secretC), deliver(brandA, JSON.stringify(makeEvent()))]);
+    const [gone, other] = await Promise.all([
+      deliver(brandC, JSON.stringify(makeEvent()), secretC),
+      deliver(brandA, JSON.stringify(makeEvent())),
+    ]);
     expect(gone).toEqual({ kind: "not_found" });
     expect(other.kind).toBe("stored");
     expect(await counts(t.db)).toEqual({ events: before.events + 1, jobs: before.jobs + 1 });

@@ -10,7 +10,12 @@ import { createDb, createPool } from "../../app/db/db.server";
 import { intakeWriterStats } from "../../app/services/stripe-events.server";
 import { testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { normalized, rawRequest, startHotPathServers, type HotPathServers } from "../links/hot-path-server";
+import {
+  normalized,
+  rawRequest,
+  startHotPathServers,
+  type HotPathServers,
+} from "../links/hot-path-server";
 import { counts, createBrand, insertConnection, makeEvent, sign } from "./helpers";
 
 const SECRET = "whsec_intakeHttpSecret0123456789abcdef";
@@ -39,7 +44,10 @@ describe("POST /webhooks/stripe/{brandId} in front of express", () => {
   });
 
   /** Each server gets its own event (same shape), so neither sees the other's as a duplicate. */
-  async function compare(make: () => { path: string; headers: Record<string, string>; body?: string | Buffer }, method = "POST") {
+  async function compare(
+    make: () => { path: string; headers: Record<string, string>; body?: string | Buffer },
+    method = "POST",
+  ) {
     const a = make();
     const b = make();
     const hot = await rawRequest(s.hot, method, a.path, a.headers, a.body);
@@ -73,27 +81,70 @@ describe("POST /webhooks/stripe/{brandId} in front of express", () => {
   });
 
   it.each([
-    ["a bad signature", () => ({ path: path(), headers: { "Stripe-Signature": sign("other", SECRET) }, body: JSON.stringify(makeEvent()) }), 400],
+    [
+      "a bad signature",
+      () => ({
+        path: path(),
+        headers: { "Stripe-Signature": sign("other", SECRET) },
+        body: JSON.stringify(makeEvent()),
+      }),
+      400,
+    ],
     ["no signature", () => ({ path: path(), headers: {}, body: JSON.stringify(makeEvent()) }), 400],
-    ["a body that is not JSON", () => ({ path: path(), headers: signed("nope"), body: "nope" }), 400],
-    ["an unknown brand", () => ({ path: path(randomUUID()), headers: signed("{}"), body: "{}" }), 404],
-    ["a brand id that is not a uuid", () => ({ path: path("not-a-brand"), headers: signed("{}"), body: "{}" }), 404],
-    ["a declared body over 1 MB", () => ({ path: path(), headers: { "Content-Length": String(1024 * 1024 + 1) }, body: Buffer.alloc(1024 * 1024 + 1, 0x20) }), 413],
-  ] as const)("%s: the same answer as the Remix route, nothing stored", async (_name, make, status) => {
-    const before = await counts(t.db);
-    const { hot } = await compare(make);
-    expect(hot.status).toBe(status);
-    expect(JSON.parse(hot.body.toString())).toEqual({ error: expect.any(String) });
-    expect(await counts(t.db)).toEqual(before);
-  });
+    [
+      "a body that is not JSON",
+      () => ({ path: path(), headers: signed("nope"), body: "nope" }),
+      400,
+    ],
+    [
+      "an unknown brand",
+      () => ({ path: path(randomUUID()), headers: signed("{}"), body: "{}" }),
+      404,
+    ],
+    [
+      "a brand id that is not a uuid",
+      () => ({ path: path("not-a-brand"), headers: signed("{}"), body: "{}" }),
+      404,
+    ],
+    [
+      "a declared body over 1 MB",
+      () => ({
+        path: path(),
+        headers: { "Content-Length": String(1024 * 1024 + 1) },
+        body: Buffer.alloc(1024 * 1024 + 1, 0x20),
+      }),
+      413,
+    ],
+  ] as const)(
+    "%s: the same answer as the Remix route, nothing stored",
+    async (_name, make, status) => {
+      const before = await counts(t.db);
+      const { hot } = await compare(make);
+      expect(hot.status).toBe(status);
+      expect(JSON.parse(hot.body.toString())).toEqual({ error: expect.any(String) });
+      expect(await counts(t.db)).toEqual(before);
+    },
+  );
 
   it("a chunked body (no Content-Length) over 1 MB: 413 once the count passes the limit, nothing stored", async () => {
     const before = await counts(t.db);
     async function* chunks() {
       for (let i = 0; i < 40; i++) yield Buffer.alloc(64 * 1024, 0x20);
     }
-    const hot = await rawRequest(s.hot, "POST", path(), { "Stripe-Signature": sign("x", SECRET) }, chunks());
-    const plain = await rawRequest(s.plain, "POST", path(), { "Stripe-Signature": sign("x", SECRET) }, chunks());
+    const hot = await rawRequest(
+      s.hot,
+      "POST",
+      path(),
+      { "Stripe-Signature": sign("x", SECRET) },
+      chunks(),
+    );
+    const plain = await rawRequest(
+      s.plain,
+      "POST",
+      path(),
+      { "Stripe-Signature": sign("x", SECRET) },
+      chunks(),
+    );
     expect(hot.status).toBe(413);
     expect(normalized(hot)).toEqual(normalized(plain));
     expect(await counts(t.db)).toEqual(before);
@@ -109,7 +160,10 @@ describe("POST /webhooks/stripe/{brandId} in front of express", () => {
 
   it.each(["GET", "PUT"])("leaves %s to the app (the route's 405)", async (method) => {
     s.fellThrough.length = 0;
-    const { hot } = await compare(() => ({ path: path(), headers: {}, body: method === "GET" ? undefined : "{}" }), method);
+    const { hot } = await compare(
+      () => ({ path: path(), headers: {}, body: method === "GET" ? undefined : "{}" }),
+      method,
+    );
     expect(hot.status).toBe(405);
     expect(s.fellThrough).toEqual([`${method} ${path()}`, `${method} ${path()}`]);
   });
@@ -136,9 +190,13 @@ describe("POST /webhooks/stripe/{brandId} in front of express", () => {
     const stats0 = { ...intakeWriterStats(t.db) };
     const events = Array.from({ length: 50 }, () => JSON.stringify(makeEvent()));
     const deliveries = [...events, ...events.slice(0, 10)];
-    const answers = await Promise.all(deliveries.map((body) => rawRequest(s.hot, "POST", path(), signed(body), body)));
+    const answers = await Promise.all(
+      deliveries.map((body) => rawRequest(s.hot, "POST", path(), signed(body), body)),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(60).fill(200));
-    const duplicates = answers.filter((a) => JSON.parse(a.body.toString()).duplicate === true).length;
+    const duplicates = answers.filter(
+      (a) => JSON.parse(a.body.toString()).duplicate === true,
+    ).length;
     expect(duplicates).toBe(10);
     expect(await counts(t.db)).toEqual({ events: before.events + 50, jobs: before.jobs + 50 });
     const stats = intakeWriterStats(t.db);

@@ -46,14 +46,21 @@ describe("intake: webhook secret cache", () => {
     const aad = `stripe_connections:${brandId}:webhook_secret`;
     await t.db
       .updateTable("stripe_connections")
-      .set({ webhook_secret_encrypted: encryptSecret(config().encryptionKey, secret, aad), livemode })
+      .set({
+        webhook_secret_encrypted: encryptSecret(config().encryptionKey, secret, aad),
+        livemode,
+      })
       .where("brand_id", "=", brandId)
       .execute();
   }
 
   const deliver = (brandId: string, secret: string, event = makeEvent()) => {
     const body = JSON.stringify(event);
-    return intakeStripeEvent(db, config(), { brandId, rawBody: body, signature: sign(body, secret) });
+    return intakeStripeEvent(db, config(), {
+      brandId,
+      rawBody: body,
+      signature: sign(body, secret),
+    });
   };
   const connectionReads = () => statements.filter((s) => s.includes('"stripe_connections"')).length;
 
@@ -63,7 +70,8 @@ describe("intake: webhook secret cache", () => {
     expect((await deliver(brandId, "whsec_cacheOne0123456789")).kind).toBe("stored");
     const afterFirst = connectionReads();
     expect(afterFirst).toBeGreaterThan(reads0);
-    for (let i = 0; i < 3; i++) expect((await deliver(brandId, "whsec_cacheOne0123456789")).kind).toBe("stored");
+    for (let i = 0; i < 3; i++)
+      expect((await deliver(brandId, "whsec_cacheOne0123456789")).kind).toBe("stored");
     expect(connectionReads()).toBe(afterFirst);
   });
 
@@ -86,7 +94,10 @@ describe("intake: webhook secret cache", () => {
     expect((await deliver(brandId, "whsec_oldSecret012345678")).kind).toBe("stored");
     await rotate(brandId, "whsec_newSecret012345678");
     const before = await counts(t.db);
-    expect(await deliver(brandId, "whsec_oldSecret012345678")).toEqual({ kind: "rejected", message: "Invalid Stripe-Signature" });
+    expect(await deliver(brandId, "whsec_oldSecret012345678")).toEqual({
+      kind: "rejected",
+      message: "Invalid Stripe-Signature",
+    });
     expect(await counts(t.db)).toEqual(before);
   });
 
@@ -102,7 +113,11 @@ describe("intake: webhook secret cache", () => {
   it("a livemode change with the same secret is seen by the next event (stored as a mode mismatch)", async () => {
     const brandId = await connectedBrand("whsec_livemode0123456789");
     expect((await deliver(brandId, "whsec_livemode0123456789")).kind).toBe("stored");
-    await t.db.updateTable("stripe_connections").set({ livemode: true }).where("brand_id", "=", brandId).execute();
+    await t.db
+      .updateTable("stripe_connections")
+      .set({ livemode: true })
+      .where("brand_id", "=", brandId)
+      .execute();
     const r = await deliver(brandId, "whsec_livemode0123456789", makeEvent({ livemode: false }));
     expect(r).toMatchObject({ kind: "stored", duplicate: false, status: "ignored" });
   });
@@ -111,7 +126,10 @@ describe("intake: webhook secret cache", () => {
     const brandId = await connectedBrand("whsec_badSignature012345");
     expect((await deliver(brandId, "whsec_badSignature012345")).kind).toBe("stored");
     const reads0 = connectionReads();
-    expect(await deliver(brandId, "whsec_someoneElse0123456")).toEqual({ kind: "rejected", message: "Invalid Stripe-Signature" });
+    expect(await deliver(brandId, "whsec_someoneElse0123456")).toEqual({
+      kind: "rejected",
+      message: "Invalid Stripe-Signature",
+    });
     // One fresh read (the ciphertext + the secret), not more.
     expect(connectionReads() - reads0).toBe(2);
   });

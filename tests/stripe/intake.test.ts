@@ -6,7 +6,15 @@ import { createDb, createPool } from "../../app/db/db.server";
 import { loader as intakeLoader } from "../../app/routes/webhooks.stripe.$brandId";
 import { testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { callIntake, counts, createBrand, insertConnection, makeEvent, sign, webhookRequest } from "./helpers";
+import {
+  callIntake,
+  counts,
+  createBrand,
+  insertConnection,
+  makeEvent,
+  sign,
+  webhookRequest,
+} from "./helpers";
 
 const SECRET = "whsec_intakeTestSecret0123456789abcdef";
 
@@ -27,7 +35,10 @@ describe("POST /webhooks/stripe/:brandId", () => {
     await t?.drop();
   });
 
-  function signedRequest(body: string, opts: { secret?: string; timestamp?: number; brand?: string } = {}) {
+  function signedRequest(
+    body: string,
+    opts: { secret?: string; timestamp?: number; brand?: string } = {},
+  ) {
     return webhookRequest(opts.brand ?? brandId, body, {
       "Stripe-Signature": sign(body, opts.secret ?? SECRET, opts.timestamp),
     });
@@ -50,7 +61,11 @@ describe("POST /webhooks/stripe/:brandId", () => {
     expect(await response.json()).toEqual({ received: true });
     expect(await counts(t.db)).toEqual({ events: before.events + 1, jobs: before.jobs + 1 });
 
-    const row = await t.db.selectFrom("stripe_events").selectAll().where("stripe_event_id", "=", event.id as string).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("stripe_events")
+      .selectAll()
+      .where("stripe_event_id", "=", event.id as string)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({
       brand_id: brandId,
       type: "invoice.paid",
@@ -66,7 +81,9 @@ describe("POST /webhooks/stripe/:brandId", () => {
       select j.task_identifier, p.payload from graphile_worker.jobs j
       join graphile_worker._private_jobs p on p.id = j.id
       where j.key = ${`stripe_event:${row.id}`}`.execute(t.db);
-    expect(jobs).toEqual([{ task_identifier: "stripe__process_event", payload: { eventRowId: row.id } }]);
+    expect(jobs).toEqual([
+      { task_identifier: "stripe__process_event", payload: { eventRowId: row.id } },
+    ]);
   });
 
   it("answers a duplicate with 200 and adds no row or job", async () => {
@@ -74,7 +91,11 @@ describe("POST /webhooks/stripe/:brandId", () => {
     expect((await callIntake(ctx, brandId, signedRequest(body))).status).toBe(200);
     const before = await counts(t.db);
     // Stripe re-sends the same event with a fresh signature.
-    const again = await callIntake(ctx, brandId, signedRequest(body, { timestamp: Math.floor(Date.now() / 1000) + 1 }));
+    const again = await callIntake(
+      ctx,
+      brandId,
+      signedRequest(body, { timestamp: Math.floor(Date.now() / 1000) + 1 }),
+    );
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ received: true, duplicate: true });
     expect(await counts(t.db)).toEqual(before);
@@ -82,14 +103,20 @@ describe("POST /webhooks/stripe/:brandId", () => {
 
   it("rejects a signature made with another secret (400)", async () => {
     const body = JSON.stringify(makeEvent());
-    const response = await expectRejected(signedRequest(body, { secret: "whsec_someoneElse" }), 400);
+    const response = await expectRejected(
+      signedRequest(body, { secret: "whsec_someoneElse" }),
+      400,
+    );
     expect(await response.json()).toEqual({ error: "Invalid Stripe-Signature" });
   });
 
   it("rejects a body that does not match its signature (400)", async () => {
     const signed = JSON.stringify(makeEvent());
     const tampered = JSON.stringify({ ...JSON.parse(signed), type: "charge.refunded" });
-    await expectRejected(webhookRequest(brandId, tampered, { "Stripe-Signature": sign(signed, SECRET) }), 400);
+    await expectRejected(
+      webhookRequest(brandId, tampered, { "Stripe-Signature": sign(signed, SECRET) }),
+      400,
+    );
   });
 
   it("rejects a missing or malformed Stripe-Signature header (400)", async () => {
@@ -104,9 +131,15 @@ describe("POST /webhooks/stripe/:brandId", () => {
     const body = JSON.stringify(makeEvent());
     const old = Math.floor(Date.now() / 1000) - 301;
     const response = await expectRejected(signedRequest(body, { timestamp: old }), 400);
-    expect(await response.json()).toEqual({ error: "Signature timestamp is older than 300 seconds" });
+    expect(await response.json()).toEqual({
+      error: "Signature timestamp is older than 300 seconds",
+    });
     // Just inside the window is accepted.
-    const fresh = await callIntake(ctx, brandId, signedRequest(body, { timestamp: Math.floor(Date.now() / 1000) - 290 }));
+    const fresh = await callIntake(
+      ctx,
+      brandId,
+      signedRequest(body, { timestamp: Math.floor(Date.now() / 1000) - 290 }),
+    );
     expect(fresh.status).toBe(200);
   });
 
@@ -124,11 +157,17 @@ describe("POST /webhooks/stripe/:brandId", () => {
     const unknown = randomUUID();
     await expectRejected(signedRequest(body, { brand: unknown }), 404, unknown);
     await expectRejected(signedRequest(body, { brand: "not-a-uuid" }), 404, "not-a-uuid");
-    await expectRejected(signedRequest(body, { brand: unconnectedBrandId }), 404, unconnectedBrandId);
+    await expectRejected(
+      signedRequest(body, { brand: unconnectedBrandId }),
+      404,
+      unconnectedBrandId,
+    );
   });
 
   it("answers 413 for a body over 1 MB, by Content-Length or by counting the stream", async () => {
-    const big = JSON.stringify(makeEvent({ data: { object: { id: "in_big", filler: "x".repeat(1024 * 1024) } } }));
+    const big = JSON.stringify(
+      makeEvent({ data: { object: { id: "in_big", filler: "x".repeat(1024 * 1024) } } }),
+    );
     await expectRejected(signedRequest(big), 413);
 
     // No Content-Length: the stream is counted while it is read.
@@ -163,7 +202,10 @@ describe("POST /webhooks/stripe/:brandId", () => {
         controller.enqueue(chunk);
       },
     });
-    await expectRejected(webhookRequest(brandId, endless, { "Stripe-Signature": sign("x", SECRET) }), 413);
+    await expectRejected(
+      webhookRequest(brandId, endless, { "Stripe-Signature": sign("x", SECRET) }),
+      413,
+    );
     await new Promise((r) => setTimeout(r, 300));
     const settledAt = sent;
     await new Promise((r) => setTimeout(r, 100));
@@ -173,18 +215,28 @@ describe("POST /webhooks/stripe/:brandId", () => {
 
   it("accepts a body of exactly 1 MB", async () => {
     const base = JSON.stringify(makeEvent({ data: { object: { id: "in_fill", filler: "" } } }));
-    const padded = base.replace('"filler":""', `"filler":"${"y".repeat(1024 * 1024 - base.length)}"`);
+    const padded = base.replace(
+      '"filler":""',
+      `"filler":"${"y".repeat(1024 * 1024 - base.length)}"`,
+    );
     expect(Buffer.byteLength(padded)).toBe(1024 * 1024);
     expect((await callIntake(ctx, brandId, signedRequest(padded))).status).toBe(200);
   });
 
   it("stores event types Rekomi does not use as ignored, with no job", async () => {
     const before = await counts(t.db);
-    const event = makeEvent({ type: "customer.created", data: { object: { id: "cus_1", object: "customer" } } });
+    const event = makeEvent({
+      type: "customer.created",
+      data: { object: { id: "cus_1", object: "customer" } },
+    });
     const response = await callIntake(ctx, brandId, signedRequest(JSON.stringify(event)));
     expect(response.status).toBe(200);
     expect(await counts(t.db)).toEqual({ events: before.events + 1, jobs: before.jobs });
-    const row = await t.db.selectFrom("stripe_events").selectAll().where("stripe_event_id", "=", event.id as string).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("stripe_events")
+      .selectAll()
+      .where("stripe_event_id", "=", event.id as string)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe("ignored");
     expect(row.error).toMatch(/does not use customer\.created/);
   });
@@ -195,7 +247,11 @@ describe("POST /webhooks/stripe/:brandId", () => {
     const response = await callIntake(ctx, brandId, signedRequest(JSON.stringify(event)));
     expect(response.status).toBe(200);
     expect(await counts(t.db)).toEqual({ events: before.events + 1, jobs: before.jobs });
-    const row = await t.db.selectFrom("stripe_events").selectAll().where("stripe_event_id", "=", event.id as string).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("stripe_events")
+      .selectAll()
+      .where("stripe_event_id", "=", event.id as string)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe("ignored");
     expect(row.error).toMatch(/live-mode event.*test mode/);
   });
@@ -227,7 +283,9 @@ describe("POST /webhooks/stripe/:brandId", () => {
     const responses = await Promise.all(
       Array.from({ length: 10 }, () => callIntake(ctx, brandId, signedRequest(body))),
     );
-    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ duplicate?: boolean }>));
+    const bodies = await Promise.all(
+      responses.map((r) => r.json() as Promise<{ duplicate?: boolean }>),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(bodies.filter((b) => !b.duplicate)).toHaveLength(1);
     expect(await counts(t.db)).toEqual({ events: before.events + 1, jobs: before.jobs + 1 });
@@ -241,9 +299,21 @@ describe("POST /webhooks/stripe/:brandId", () => {
     expect((await callIntake(ctx, brandId, signedRequest(body))).status).toBe(200);
     // Brand A's signature does not open brand B's door.
     await expectRejected(signedRequest(body, { brand: otherBrand }), 400, otherBrand);
-    expect((await callIntake(ctx, otherBrand, signedRequest(body, { brand: otherBrand, secret: otherSecret }))).status).toBe(200);
+    expect(
+      (
+        await callIntake(
+          ctx,
+          otherBrand,
+          signedRequest(body, { brand: otherBrand, secret: otherSecret }),
+        )
+      ).status,
+    ).toBe(200);
     const id = (JSON.parse(body) as { id: string }).id;
-    const rows = await t.db.selectFrom("stripe_events").select("brand_id").where("stripe_event_id", "=", id).execute();
+    const rows = await t.db
+      .selectFrom("stripe_events")
+      .select("brand_id")
+      .where("stripe_event_id", "=", id)
+      .execute();
     expect(rows.map((r) => r.brand_id).sort()).toEqual([brandId, otherBrand].sort());
   });
 

@@ -14,7 +14,14 @@ import { stripeClient } from "../../app/stripe/client.server";
 import { makeTaskList } from "../../jobs/tasks/index";
 import { testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { callIntake, createBrand, insertConnection, makeEvent, sign, webhookRequest } from "./helpers";
+import {
+  callIntake,
+  createBrand,
+  insertConnection,
+  makeEvent,
+  sign,
+  webhookRequest,
+} from "./helpers";
 
 const SECRET = "whsec_processTestSecret";
 
@@ -34,10 +41,17 @@ describe("stripe__process_event", () => {
     await t?.drop();
   });
 
-  async function receive(overrides: Record<string, unknown> = {}, brand = brandId): Promise<string> {
+  async function receive(
+    overrides: Record<string, unknown> = {},
+    brand = brandId,
+  ): Promise<string> {
     const event = makeEvent(overrides);
     const body = JSON.stringify(event);
-    const response = await callIntake(ctx, brand, webhookRequest(brand, body, { "Stripe-Signature": sign(body, SECRET) }));
+    const response = await callIntake(
+      ctx,
+      brand,
+      webhookRequest(brand, body, { "Stripe-Signature": sign(body, SECRET) }),
+    );
     expect(response.status).toBe(200);
     const row = await t.db
       .selectFrom("stripe_events")
@@ -48,14 +62,17 @@ describe("stripe__process_event", () => {
     return row.id;
   }
 
-  const load = (id: string) => t.db.selectFrom("stripe_events").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  const load = (id: string) =>
+    t.db.selectFrom("stripe_events").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 
   it("has a handler for exactly the subscribed event types", () => {
     expect(Object.keys(stripeEventHandlers).sort()).toEqual([...STRIPE_WEBHOOK_EVENTS].sort());
   });
 
   it("registers stripe__process_event in the task list", () => {
-    expect(Object.keys(makeTaskList({ db: t.db, config: ctx.config }))).toContain("stripe__process_event");
+    expect(Object.keys(makeTaskList({ db: t.db, config: ctx.config }))).toContain(
+      "stripe__process_event",
+    );
   });
 
   it("dispatches by type, marks processed once, and skips it afterwards", async () => {
@@ -102,7 +119,11 @@ describe("stripe__process_event", () => {
     const id = await receive({ type: "charge.refunded" });
     const failing: Record<string, StripeEventHandler> = {
       "charge.refunded": async ({ trx }) => {
-        await trx.updateTable("brands").set({ name: "changed by handler" }).where("id", "=", brandId).execute();
+        await trx
+          .updateTable("brands")
+          .set({ name: "changed by handler" })
+          .where("id", "=", brandId)
+          .execute();
         throw new Error("Stripe said no");
       },
     };
@@ -111,14 +132,20 @@ describe("stripe__process_event", () => {
     expect(row.status).toBe("failed");
     expect(row.error).toBe("Stripe said no");
     expect(row.attempts).toBe(1);
-    const brand = await t.db.selectFrom("brands").select("name").where("id", "=", brandId).executeTakeFirstOrThrow();
+    const brand = await t.db
+      .selectFrom("brands")
+      .select("name")
+      .where("id", "=", brandId)
+      .executeTakeFirstOrThrow();
     expect(brand.name).not.toBe("changed by handler");
 
     await expect(processStripeEvent(t.db, deps(), id, failing)).rejects.toThrow();
     expect((await load(id)).attempts).toBe(2);
 
     // A later attempt that succeeds clears the error.
-    expect(await processStripeEvent(t.db, deps(), id, { "charge.refunded": async () => {} })).toBe("processed");
+    expect(await processStripeEvent(t.db, deps(), id, { "charge.refunded": async () => {} })).toBe(
+      "processed",
+    );
     row = await load(id);
     expect(row).toMatchObject({ status: "processed", error: null, attempts: 3 });
   });
@@ -141,8 +168,14 @@ describe("stripe__process_event", () => {
     ).rejects.toThrow("boom");
 
     const otherBrand = await createBrand(t.db, "Other");
-    expect(await retryStripeEvent(t.db, otherBrand, id)).toEqual({ ok: false, reason: "not_found" });
-    expect(await retryStripeEvent(t.db, brandId, "nope")).toEqual({ ok: false, reason: "not_found" });
+    expect(await retryStripeEvent(t.db, otherBrand, id)).toEqual({
+      ok: false,
+      reason: "not_found",
+    });
+    expect(await retryStripeEvent(t.db, brandId, "nope")).toEqual({
+      ok: false,
+      reason: "not_found",
+    });
     expect((await load(id)).status).toBe("failed");
 
     await sql`delete from graphile_worker._private_jobs`.execute(t.db);
@@ -151,12 +184,16 @@ describe("stripe__process_event", () => {
     expect(row.status).toBe("pending");
     expect(row.error).toBeNull();
     const { rows } = await sql<{ n: number }>`
-      select count(*)::int as n from graphile_worker.jobs where key = ${`stripe_event:${id}`}`.execute(t.db);
+      select count(*)::int as n from graphile_worker.jobs where key = ${`stripe_event:${id}`}`.execute(
+      t.db,
+    );
     expect(rows[0].n).toBe(1);
 
     // Not failed any more: nothing to retry, and no second job.
     expect(await retryStripeEvent(t.db, brandId, id)).toEqual({ ok: false, reason: "not_failed" });
-    const again = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs`.execute(t.db);
+    const again = await sql<{
+      n: number;
+    }>`select count(*)::int as n from graphile_worker.jobs`.execute(t.db);
     expect(again.rows[0].n).toBe(1);
   });
 

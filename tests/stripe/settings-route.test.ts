@@ -8,7 +8,14 @@ import {
 import { loadStripeCredentials } from "../../app/services/stripe-connection.server";
 import { processStripeEvent } from "../../app/services/stripe-events.server";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";
-import { getRequest, postForm, settle, testConfig, testContext, type CookieJar } from "../helpers/context";
+import {
+  getRequest,
+  postForm,
+  settle,
+  testConfig,
+  testContext,
+  type CookieJar,
+} from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { callIntake, createBrand, makeEvent, sign, signedInOwner, webhookRequest } from "./helpers";
 
@@ -23,7 +30,8 @@ interface Unwrapped<T> {
 /** `data()` results (single fetch) carry `{ type: "DataWithResponseInit", data, init }`. */
 function unwrap<T>(result: unknown): Unwrapped<T> {
   const r = result as { type?: string; data?: T; init?: { status?: number } | null };
-  if (r && r.type === "DataWithResponseInit") return { status: r.init?.status ?? 200, data: r.data as T };
+  if (r && r.type === "DataWithResponseInit")
+    return { status: r.init?.status ?? 200, data: r.data as T };
   return { status: 200, data: result as T };
 }
 
@@ -46,14 +54,21 @@ describe("Settings → Stripe route", () => {
     await t?.drop();
   });
 
-  const load = async () => loader({ request: getRequest(PATH, jar), params: {}, context: ctx } as Args);
+  const load = async () =>
+    loader({ request: getRequest(PATH, jar), params: {}, context: ctx } as Args);
   const post = async (fields: Record<string, string>, opts?: { csrf?: string | null }) =>
     unwrap<StripeSettingsActionData>(
-      await action({ request: postForm(PATH, fields, jar, opts), params: {}, context: ctx } as Args),
+      await action({
+        request: postForm(PATH, fields, jar, opts),
+        params: {},
+        context: ctx,
+      } as Args),
     );
 
   it("requires a signed-in brand user", async () => {
-    const response = (await settle(loader({ request: getRequest(PATH), params: {}, context: ctx } as Args))) as Response;
+    const response = (await settle(
+      loader({ request: getRequest(PATH), params: {}, context: ctx } as Args),
+    )) as Response;
     expect(response.status).toBe(302);
     expect(response.headers.get("Location")).toMatch(/^\/login/);
   });
@@ -67,7 +82,13 @@ describe("Settings → Stripe route", () => {
 
   it("refuses a POST without the CSRF token", async () => {
     const response = (await settle(
-      action({ request: postForm(PATH, { intent: "connect", secret_key: "rk_test_abcdefgh12345" }, jar, { csrf: null }), params: {}, context: ctx } as Args),
+      action({
+        request: postForm(PATH, { intent: "connect", secret_key: "rk_test_abcdefgh12345" }, jar, {
+          csrf: null,
+        }),
+        params: {},
+        context: ctx,
+      } as Args),
     )) as Response;
     expect(response.status).toBe(403);
     expect((await load()).connection.connected).toBe(false);
@@ -76,7 +97,11 @@ describe("Settings → Stripe route", () => {
   it("shows a field error for a bad key and stores nothing", async () => {
     const result = await post({ intent: "connect", secret_key: "pk_live_abcdefgh12345" });
     expect(result.status).toBe(400);
-    expect(result.data).toMatchObject({ intent: "connect", ok: false, fieldErrors: { secret_key: expect.stringMatching(/publishable/) } });
+    expect(result.data).toMatchObject({
+      intent: "connect",
+      ok: false,
+      fieldErrors: { secret_key: expect.stringMatching(/publishable/) },
+    });
     expect((await load()).connection.connected).toBe(false);
   });
 
@@ -84,14 +109,22 @@ describe("Settings → Stripe route", () => {
     const connected = await post({ intent: "connect", secret_key: "rk_test_settingsKeyAbcd9876" });
     expect(connected.data).toEqual({ intent: "connect", ok: true, replaced: false, warning: null });
     const page = await load();
-    expect(page.connection).toMatchObject({ connected: true, livemode: false, keyDisplay: "rk_test_…9876" });
+    expect(page.connection).toMatchObject({
+      connected: true,
+      livemode: false,
+      keyDisplay: "rk_test_…9876",
+    });
     expect(page.connection.webhookEndpointId).toMatch(/^we_/);
     expect(JSON.stringify(page)).not.toContain("rk_test_settingsKeyAbcd9876");
 
     // An event arrives and its processing fails.
     const creds = await loadStripeCredentials(t.db, ctx.config, brandId);
     const body = JSON.stringify(makeEvent({ type: "invoice.paid" }));
-    const response = await callIntake(ctx, brandId, webhookRequest(brandId, body, { "Stripe-Signature": sign(body, creds!.webhookSecret) }));
+    const response = await callIntake(
+      ctx,
+      brandId,
+      webhookRequest(brandId, body, { "Stripe-Signature": sign(body, creds!.webhookSecret) }),
+    );
     expect(response.status).toBe(200);
     const [event] = (await load()).events;
     await expect(
@@ -102,18 +135,31 @@ describe("Settings → Stripe route", () => {
       }),
     ).rejects.toThrow();
     const failed = (await load()).events[0];
-    expect(failed).toMatchObject({ type: "invoice.paid", status: "failed", error: "No such invoice: 'in_123'", attempts: 1 });
+    expect(failed).toMatchObject({
+      type: "invoice.paid",
+      status: "failed",
+      error: "No such invoice: 'in_123'",
+      attempts: 1,
+    });
 
     // Another brand cannot retry it.
     const otherBrand = await createBrand(t.db, "Other");
     const otherJar = await signedInOwner(ctx, otherBrand);
     const foreign = (await settle(
-      action({ request: postForm(PATH, { intent: "retry", eventId: event.id }, otherJar), params: {}, context: ctx } as Args),
+      action({
+        request: postForm(PATH, { intent: "retry", eventId: event.id }, otherJar),
+        params: {},
+        context: ctx,
+      } as Args),
     )) as Response;
     expect(foreign.status).toBe(404);
 
     const retried = await post({ intent: "retry", eventId: event.id });
-    expect(retried.data).toEqual({ intent: "retry", ok: true, message: "Event queued for another attempt." });
+    expect(retried.data).toEqual({
+      intent: "retry",
+      ok: true,
+      message: "Event queued for another attempt.",
+    });
     expect((await load()).events[0]).toMatchObject({ status: "pending", error: null });
     expect((await post({ intent: "retry", eventId: event.id })).data).toMatchObject({ ok: false });
 

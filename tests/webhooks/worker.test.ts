@@ -59,15 +59,13 @@ describe("webhook delivery through a real graphile-worker", () => {
     const started = Date.now();
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const { messageId } = await t.db
-        .transaction()
-        .execute((trx) =>
-          publishWebhookEvent(trx, {
-            brandId,
-            type: "conversion.created",
-            data: { id: `cv_${i}` },
-          }),
-        );
+      const { messageId } = await t.db.transaction().execute((trx) =>
+        publishWebhookEvent(trx, {
+          brandId,
+          type: "conversion.created",
+          data: { id: `cv_${i}` },
+        }),
+      );
       ids.push(messageId);
     }
     await waitFor(async () => {

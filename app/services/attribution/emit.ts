@@ -3,7 +3,8 @@ import type { ConversionRow } from "~/db/schema";
 import { conversionJson } from "~/services/conversions.server";
 import { publishWebhookEvent } from "~/services/webhook-messages.server";
 
-export type ConversionEventType = "conversion.created" | "conversion.refunded" | "conversion.updated";
+export type ConversionEventType =
+  "conversion.created" | "conversion.refunded" | "conversion.updated";
 
 /**
  * Outbound webhook for a conversion change, enqueued in the SAME transaction as the change, so a
@@ -12,7 +13,12 @@ export type ConversionEventType = "conversion.created" | "conversion.refunded" |
  */
 export async function emitConversionEvent(
   trx: DB,
-  input: { brandId: string; type: ConversionEventType; conversion: ConversionRow; occurredAt?: Date },
+  input: {
+    brandId: string;
+    type: ConversionEventType;
+    conversion: ConversionRow;
+    occurredAt?: Date;
+  },
 ): Promise<void> {
   await publishWebhookEvent(trx, {
     brandId: input.brandId,

@@ -54,13 +54,23 @@ import {
   computeLedgerAdjustments,
   refundedShareOfConversion,
 } from "~/domain/clawback";
-import { buildDecisionRecord, type CommissionResult, type CommissionTerms, computeCommission } from "~/domain/commission";
+import {
+  buildDecisionRecord,
+  type CommissionResult,
+  type CommissionTerms,
+  computeCommission,
+} from "~/domain/commission";
 import type { DB } from "~/db/db.server";
 import type { AffiliateStatus, ConversionRow, ReferralRow } from "~/db/schema";
 import type { ChargeFacts } from "~/stripe/readers";
 import { emitConversionEvent } from "./emit";
 import { comparePayments, mergeHistory, parseHistory, type PaymentRecord } from "./history";
-import { commissionContext, existingReferral, SignalResolver, type SubscriptionSignals } from "./signals";
+import {
+  commissionContext,
+  existingReferral,
+  SignalResolver,
+  type SubscriptionSignals,
+} from "./signals";
 import type { CustomerScan, StripeFacts } from "./stripe-facts";
 
 /** What one event's writes touch: some customers' state, or (unknown customer) the whole brand. */
@@ -70,7 +80,9 @@ const brandLockKey = (brandId: string) => `rekomi:attribution:${brandId}`;
 
 /** Serialise every attribution write of one brand (held until the transaction ends). */
 export async function lockBrand(trx: DB, brandId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${brandLockKey(brandId)}, 0))`.execute(trx);
+  await sql`select pg_advisory_xact_lock(hashtextextended(${brandLockKey(brandId)}, 0))`.execute(
+    trx,
+  );
 }
 
 /**
@@ -83,22 +95,39 @@ export async function lockAttribution(trx: DB, brandId: string, scope: LockScope
   if (scope.kind === "brand") return lockBrand(trx, brandId);
   const keys = [...new Set(scope.keys)].sort();
   const brandKey = brandLockKey(brandId);
-  const locks = keys.map((k) => sql`pg_advisory_xact_lock(hashtextextended(${`${brandKey}:${k}`}, 0))`);
-  await sql`select ${sql.join([sql`pg_advisory_xact_lock_shared(hashtextextended(${brandKey}, 0))`, ...locks])}`.execute(trx);
+  const locks = keys.map(
+    (k) => sql`pg_advisory_xact_lock(hashtextextended(${`${brandKey}:${k}`}, 0))`,
+  );
+  await sql`select ${sql.join([sql`pg_advisory_xact_lock_shared(hashtextextended(${brandKey}, 0))`, ...locks])}`.execute(
+    trx,
+  );
 }
 
 /**
  * The lock key of a payment's state: its customer; a customer-less one-off payment by its payment
  * intent (what its refund knows too); else the payment itself.
  */
-export function paymentLockKey(p: { customerId: string | null; kind: "invoice" | "session"; key: string; paymentIntentId: string | null }): string {
+export function paymentLockKey(p: {
+  customerId: string | null;
+  kind: "invoice" | "session";
+  key: string;
+  paymentIntentId: string | null;
+}): string {
   if (p.customerId) return `customer:${p.customerId}`;
   if (p.kind === "session" && p.paymentIntentId) return `pi:${p.paymentIntentId}`;
   return `${p.kind}:${p.key}`;
 }
 
 /** The lock key of a recorded conversion's payment (see `paymentLockKey`). */
-export function conversionLockKey(c: Pick<ConversionRow, "stripe_customer_id" | "stripe_invoice_id" | "stripe_checkout_session_id" | "stripe_payment_intent_id">): string | null {
+export function conversionLockKey(
+  c: Pick<
+    ConversionRow,
+    | "stripe_customer_id"
+    | "stripe_invoice_id"
+    | "stripe_checkout_session_id"
+    | "stripe_payment_intent_id"
+  >,
+): string | null {
   const key = c.stripe_invoice_id ?? c.stripe_checkout_session_id;
   if (!key) return null;
   return paymentLockKey({
@@ -110,7 +139,8 @@ export function conversionLockKey(c: Pick<ConversionRow, "stripe_customer_id" | 
 }
 
 const toDate = (seconds: number) => new Date(seconds * 1000);
-const toSeconds = (d: Date | string) => Math.floor((d instanceof Date ? d : new Date(d)).getTime() / 1000);
+const toSeconds = (d: Date | string) =>
+  Math.floor((d instanceof Date ? d : new Date(d)).getTime() / 1000);
 
 // ---------------------------------------------------------------------------------------------
 // Collect (read-only: database + Stripe through the memo). The gather phase runs it outside the
@@ -132,8 +162,15 @@ function isBefore(a: PaymentRecord, b: Pick<PaymentRecord, "at" | "key">): boole
 }
 
 /** Whether an earlier payment of the customer used the same affiliate code. */
-function usedEarlier(history: readonly PaymentRecord[], resolver: SignalResolver, p: PaymentRecord, couponId: string) {
-  return history.some((r) => isBefore(r, p) && resolver.couponOf(r)?.affiliateCouponId === couponId);
+function usedEarlier(
+  history: readonly PaymentRecord[],
+  resolver: SignalResolver,
+  p: PaymentRecord,
+  couponId: string,
+) {
+  return history.some(
+    (r) => isBefore(r, p) && resolver.couponOf(r)?.affiliateCouponId === couponId,
+  );
 }
 
 function boundKey(referral: ReferralRow) {
@@ -163,10 +200,14 @@ export interface PaymentState {
 export async function loadPaymentState(
   q: DB,
   brandId: string,
-  p: Pick<PaymentRecord, "key" | "kind" | "customerId"> & Partial<Pick<PaymentRecord, "paymentIntentId" | "subscriptionId" | "billingReason">>,
+  p: Pick<PaymentRecord, "key" | "kind" | "customerId"> &
+    Partial<Pick<PaymentRecord, "paymentIntentId" | "subscriptionId" | "billingReason">>,
 ): Promise<PaymentState> {
   // A first invoice also carries its subscription's signals (customer state: read under the lock).
-  const subscriptionId = p.kind === "invoice" && p.billingReason === "subscription_create" ? (p.subscriptionId ?? null) : null;
+  const subscriptionId =
+    p.kind === "invoice" && p.billingReason === "subscription_create"
+      ? (p.subscriptionId ?? null)
+      : null;
   const customerId = p.customerId;
   const ownPi = p.paymentIntentId ?? null;
   // One statement, its plan cached per connection (migration 0010: planning this read cost
@@ -207,7 +248,9 @@ export async function loadPaymentState(
           id: subscriptionId,
           signals: x.sub_found
             ? {
-                promotionCodeIds: Array.isArray(x.sub_promotion_code_ids) ? (x.sub_promotion_code_ids as string[]) : [],
+                promotionCodeIds: Array.isArray(x.sub_promotion_code_ids)
+                  ? (x.sub_promotion_code_ids as string[])
+                  : [],
                 clickRef: x.sub_click_ref,
               }
             : null,
@@ -216,10 +259,16 @@ export async function loadPaymentState(
     paymentIntentId: x.pi,
     pendingRefund:
       x.pr_charge_id !== null
-        ? { chargeId: x.pr_charge_id, chargeAmount: Number(x.pr_charge_amount), amountRefunded: Number(x.pr_amount_refunded) }
+        ? {
+            chargeId: x.pr_charge_id,
+            chargeAmount: Number(x.pr_charge_amount),
+            amountRefunded: Number(x.pr_amount_refunded),
+          }
         : null,
     conversionId: x.conversion_id,
-    customer: x.has_customer ? { payments: x.payments, click_ref: x.click_ref, scanned_through: x.scanned_through } : null,
+    customer: x.has_customer
+      ? { payments: x.payments, click_ref: x.click_ref, scanned_through: x.scanned_through }
+      : null,
     referral: x.r_id
       ? {
           id: x.r_id,
@@ -243,7 +292,9 @@ export async function loadPaymentState(
 
 /** Whether collecting this payment will list the customer from Stripe whatever it carries. */
 export function scanIsCertain(state: PaymentState, customerId: string | null): boolean {
-  return customerId !== null && (state.customer === null || state.customer.scanned_through === null);
+  return (
+    customerId !== null && (state.customer === null || state.customer.scanned_through === null)
+  );
 }
 
 export async function collectPayment(
@@ -260,7 +311,8 @@ export async function collectPayment(
   let history = mergeHistory(row ? parseHistory(row.payments) : [], [payment]);
   const resolver = new SignalResolver(q, brandId, row?.click_ref ?? null);
   if (facts.signals) resolver.seedFrom(facts.signals);
-  if (state.subscription) resolver.knowSubscription(state.subscription.id, state.subscription.signals);
+  if (state.subscription)
+    resolver.knowSubscription(state.subscription.id, state.subscription.signals);
   await resolver.load(history);
   let p = history.find((r) => r.key === payment.key) ?? payment;
   const scannedThrough = row?.scanned_through ? toSeconds(row.scanned_through) : null;
@@ -272,10 +324,13 @@ export async function collectPayment(
       const coupon = resolver.couponOf(p);
       const click = resolver.clickCandidate(p);
       const creditable =
-        (coupon !== null && coupon.affiliateStatus === "approved") || (click !== null && !click.ineligibleReason);
+        (coupon !== null && coupon.affiliateStatus === "approved") ||
+        (click !== null && !click.ineligibleReason);
       if (!referral) needScan = creditable;
-      else if (referral.anchor_at === null && p.amount > 0 && !isBefore(p, boundKey(referral))) needScan = true;
-      if (!needScan && coupon && !usedEarlier(history, resolver, p, coupon.affiliateCouponId)) needScan = true;
+      else if (referral.anchor_at === null && p.amount > 0 && !isBefore(p, boundKey(referral)))
+        needScan = true;
+      if (!needScan && coupon && !usedEarlier(history, resolver, p, coupon.affiliateCouponId))
+        needScan = true;
     }
   }
 
@@ -318,9 +373,14 @@ function findBinding(c: Collected, p: PaymentRecord): BindingPlan | null {
   return null;
 }
 
-function ownSignals(c: Collected, r: PaymentRecord): { click: ClickCandidate | null; coupon: CouponCandidate | null } {
+function ownSignals(
+  c: Collected,
+  r: PaymentRecord,
+): { click: ClickCandidate | null; coupon: CouponCandidate | null } {
   const couponInfo = c.resolver.couponOf(r);
-  const already = couponInfo ? usedEarlier(c.history, c.resolver, r, couponInfo.affiliateCouponId) : false;
+  const already = couponInfo
+    ? usedEarlier(c.history, c.resolver, r, couponInfo.affiliateCouponId)
+    : false;
   return { click: c.resolver.clickCandidate(r), coupon: c.resolver.couponCandidate(r, already) };
 }
 
@@ -350,7 +410,12 @@ function customerValues(brandId: string, c: Collected, history: PaymentRecord[])
   };
 }
 
-async function saveCustomer(trx: DB, brandId: string, c: Collected, history: PaymentRecord[]): Promise<void> {
+async function saveCustomer(
+  trx: DB,
+  brandId: string,
+  c: Collected,
+  history: PaymentRecord[],
+): Promise<void> {
   const values = customerValues(brandId, c, history);
   if (!values) return;
   await trx
@@ -371,10 +436,18 @@ async function saveCustomer(trx: DB, brandId: string, c: Collected, history: Pay
  * Persist the discount -> promotion code pairs learned from Stripe (an immutable cache, so it may
  * be written outside the event's transaction too); each pair is written once per job.
  */
-export async function saveLearnedDiscounts(q: DB, brandId: string, facts: StripeFacts): Promise<void> {
+export async function saveLearnedDiscounts(
+  q: DB,
+  brandId: string,
+  facts: StripeFacts,
+): Promise<void> {
   const unsaved = facts.unsavedDiscounts();
   if (unsaved.length === 0) return;
-  const rows = unsaved.map(([discount_id, promotion_code_id]) => ({ brand_id: brandId, discount_id, promotion_code_id }));
+  const rows = unsaved.map(([discount_id, promotion_code_id]) => ({
+    brand_id: brandId,
+    discount_id,
+    promotion_code_id,
+  }));
   await q
     .insertInto("stripe_discounts")
     .values(rows)
@@ -426,10 +499,16 @@ async function recordConversion(
 ): Promise<ConversionRow | undefined> {
   const brandId = input.conversion.brand_id;
   const ctes = [];
-  if (input.referral) ctes.push(sql`ref as (insert into referrals ${valuesOf(input.referral)} returning id)`);
-  ctes.push(sql`conv as (insert into conversions ${valuesOf(input.conversion)} on conflict do nothing returning *)`);
+  if (input.referral)
+    ctes.push(sql`ref as (insert into referrals ${valuesOf(input.referral)} returning id)`);
+  ctes.push(
+    sql`conv as (insert into conversions ${valuesOf(input.conversion)} on conflict do nothing returning *)`,
+  );
   if (input.entries.length > 0) {
-    const rows = input.entries.map((e) => sql`(${e.affiliateId}::uuid, ${e.kind}::text, ${e.amount}::bigint, ${e.currency}::text)`);
+    const rows = input.entries.map(
+      (e) =>
+        sql`(${e.affiliateId}::uuid, ${e.kind}::text, ${e.amount}::bigint, ${e.currency}::text)`,
+    );
     ctes.push(sql`led as (insert into commission_entries (brand_id, conversion_id, affiliate_id, kind, amount, currency)
       select conv.brand_id, conv.id, e.affiliate_id, e.kind, e.amount, e.currency
         from conv cross join (values ${sql.join(rows)}) as e(affiliate_id, kind, amount, currency))`);
@@ -440,7 +519,9 @@ async function recordConversion(
          scanned_through = excluded.scanned_through, updated_at = excluded.updated_at)`);
   }
   if (input.discounts.length > 0) {
-    const rows = input.discounts.map(([d, promo]) => sql`(${brandId}::uuid, ${d}::text, ${promo}::text)`);
+    const rows = input.discounts.map(
+      ([d, promo]) => sql`(${brandId}::uuid, ${d}::text, ${promo}::text)`,
+    );
     ctes.push(sql`disc as (insert into stripe_discounts (brand_id, discount_id, promotion_code_id) values ${sql.join(rows)}
       on conflict (brand_id, discount_id) do nothing)`);
   }
@@ -449,7 +530,10 @@ async function recordConversion(
   [...net.keys()].sort().forEach((couponId, i) => {
     const delta = net.get(couponId)!;
     if (delta === 0) return;
-    const value = delta > 0 ? sql`redemption_count + ${delta}::int` : sql`greatest(redemption_count + ${delta}::int, 0)`;
+    const value =
+      delta > 0
+        ? sql`redemption_count + ${delta}::int`
+        : sql`greatest(redemption_count + ${delta}::int, 0)`;
     ctes.push(sql`${sql.raw(`cnt${i}`)} as (update affiliate_coupons set redemption_count = ${value}
       where id = ${couponId} and brand_id = ${brandId} and exists (select 1 from conv))`);
   });
@@ -491,7 +575,8 @@ export async function applyPayment(
       const w = newBinding.decision.winner!;
       // Bound by P itself: P is the binding's first payment; if paid, its period anchors the
       // recurring window (otherwise the anchor is set below, once known).
-      const anchorAt = newBinding.record.key === p.key && p.amount > 0 ? toDate(p.periodStart) : null;
+      const anchorAt =
+        newBinding.record.key === p.key && p.amount > 0 ? toDate(p.periodStart) : null;
       // Written with the conversion (`recordConversion`); none can exist (read under the lock), so
       // a concurrent insert would be a unique violation: the job fails and is retried.
       newReferral = {
@@ -531,7 +616,10 @@ export async function applyPayment(
     // the binding was made; if eligibility changed since, they still must not re-bind.
     const mark = <T extends { ineligibleReason?: string | null }>(x: T | null): T | null =>
       x && referral ? { ...x, ineligibleReason: x.ineligibleReason ?? "precedes_binding" } : x;
-    decision = decideAttribution({ clickCandidate: mark(own.click), couponCandidate: mark(own.coupon) });
+    decision = decideAttribution({
+      clickCandidate: mark(own.click),
+      couponCandidate: mark(own.coupon),
+    });
   }
 
   const history = c.history.map((r) => (r.key === p.key ? { ...r, processed: true } : r));
@@ -551,7 +639,9 @@ export async function applyPayment(
       anchorIsP = anchoredByP;
     } else {
       const bound = boundKey(referral);
-      const first = c.history.find((r) => !isBefore(r, bound) && comparePayments(r, p) <= 0 && r.amount > 0);
+      const first = c.history.find(
+        (r) => !isBefore(r, bound) && comparePayments(r, p) <= 0 && r.amount > 0,
+      );
       if (first) {
         anchor = first.periodStart;
         anchorIsP = first.key === p.key;
@@ -600,7 +690,15 @@ export async function applyPayment(
   const couponId = usedCoupon?.affiliateCouponId ?? winner?.affiliateCouponId ?? null;
   const couponCode =
     usedCoupon?.code ??
-    (couponId ? ((await trx.selectFrom("affiliate_coupons").select("code").where("id", "=", couponId).executeTakeFirst())?.code ?? null) : null);
+    (couponId
+      ? ((
+          await trx
+            .selectFrom("affiliate_coupons")
+            .select("code")
+            .where("id", "=", couponId)
+            .executeTakeFirst()
+        )?.code ?? null)
+      : null);
   const method = winner?.method ?? (usedCoupon ? "coupon" : "link");
 
   // The ledger is settled before the insert (a new conversion has no entries yet), so the row is
@@ -608,7 +706,12 @@ export async function applyPayment(
   const termsJson = JSON.stringify(result ? result.terms : null);
   const redemptionCounted = decision.countsRedemptionOn !== null;
   const settlement = planSettlement(
-    { amount: p.amount, terms: parseTerms(JSON.parse(termsJson)), refundedAmount: 0, redemptionCounted },
+    {
+      amount: p.amount,
+      terms: parseTerms(JSON.parse(termsJson)),
+      refundedAmount: 0,
+      redemptionCounted,
+    },
     pending,
     [],
   );
@@ -646,7 +749,9 @@ export async function applyPayment(
     discounts: facts.unsavedDiscounts(),
     counters: [
       ...(decision.countsRedemptionOn ? [{ couponId: decision.countsRedemptionOn, delta: 1 }] : []),
-      ...(settlement.result.redemptionDelta !== 0 && couponId && redemptionCounted ? [{ couponId, delta: -1 }] : []),
+      ...(settlement.result.redemptionDelta !== 0 && couponId && redemptionCounted
+        ? [{ couponId, delta: -1 }]
+        : []),
     ],
   });
   for (const [id] of facts.unsavedDiscounts()) facts.savedDiscounts.add(id);
@@ -655,7 +760,11 @@ export async function applyPayment(
   }
 
   if (pending && paymentIntentId) {
-    await trx.deleteFrom("pending_refunds").where("brand_id", "=", brandId).where("payment_intent_id", "=", paymentIntentId).execute();
+    await trx
+      .deleteFrom("pending_refunds")
+      .where("brand_id", "=", brandId)
+      .where("payment_intent_id", "=", paymentIntentId)
+      .execute();
   }
   await emitSettlement(trx, inserted, settlement.result, { created: true, previousRefunded: 0 });
 
@@ -677,11 +786,22 @@ async function markProcessed(trx: DB, brandId: string, payment: PaymentRecord): 
     .where("brand_id", "=", brandId)
     .where("stripe_customer_id", "=", payment.customerId!)
     .executeTakeFirst();
-  const merged = mergeHistory(row ? parseHistory(row.payments) : [], [{ ...payment, processed: true }]);
+  const merged = mergeHistory(row ? parseHistory(row.payments) : [], [
+    { ...payment, processed: true },
+  ]);
   await trx
     .insertInto("stripe_customers")
-    .values({ brand_id: brandId, stripe_customer_id: payment.customerId!, payments: JSON.stringify(merged), updated_at: new Date() })
-    .onConflict((oc) => oc.columns(["brand_id", "stripe_customer_id"]).doUpdateSet({ payments: JSON.stringify(merged), updated_at: new Date() }))
+    .values({
+      brand_id: brandId,
+      stripe_customer_id: payment.customerId!,
+      payments: JSON.stringify(merged),
+      updated_at: new Date(),
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(["brand_id", "stripe_customer_id"])
+        .doUpdateSet({ payments: JSON.stringify(merged), updated_at: new Date() }),
+    )
     .execute();
 }
 
@@ -702,13 +822,22 @@ interface Settlement {
 
 /** What one conversion's ledger, refunded amount and status become for a refund figure (pure). */
 function planSettlement(
-  conversion: { amount: number; terms: CommissionTerms | null; refundedAmount: number; redemptionCounted: boolean },
+  conversion: {
+    amount: number;
+    terms: CommissionTerms | null;
+    refundedAmount: number;
+    redemptionCounted: boolean;
+  },
   refund: PendingRefund | null,
   ledger: readonly PostedEntry[],
 ): Settlement {
   const amount = conversion.amount;
   const share = refund
-    ? refundedShareOfConversion({ amount, chargeAmount: Math.max(refund.chargeAmount, amount), amountRefunded: refund.amountRefunded })
+    ? refundedShareOfConversion({
+        amount,
+        chargeAmount: Math.max(refund.chargeAmount, amount),
+        amountRefunded: refund.amountRefunded,
+      })
     : 0;
   const result = computeLedgerAdjustments({
     amount,
@@ -719,12 +848,21 @@ function planSettlement(
     ledger,
   });
   const all = [...ledger, ...result.entries];
-  const sum = (kinds: string[]) => all.filter((e) => kinds.includes(e.kind)).reduce((s, e) => s + e.amount, 0);
-  return { result, commissionAmount: sum(["commission", "clawback"]), overrideAmount: sum(["override", "override_clawback"]) };
+  const sum = (kinds: string[]) =>
+    all.filter((e) => kinds.includes(e.kind)).reduce((s, e) => s + e.amount, 0);
+  return {
+    result,
+    commissionAmount: sum(["commission", "clawback"]),
+    overrideAmount: sum(["override", "override_clawback"]),
+  };
 }
 
 /** Append ledger entries (one statement). */
-async function postEntries(trx: DB, conversion: ConversionRow, entries: readonly LedgerEntry[]): Promise<void> {
+async function postEntries(
+  trx: DB,
+  conversion: ConversionRow,
+  entries: readonly LedgerEntry[],
+): Promise<void> {
   if (entries.length === 0) return;
   await trx
     .insertInto("commission_entries")
@@ -742,8 +880,13 @@ async function postEntries(trx: DB, conversion: ConversionRow, entries: readonly
 }
 
 /** The counter release a settlement implies: -1 on the code when a counted conversion became fully refunded. */
-function redemptionRelease(conversion: ConversionRow, result: LedgerAdjustmentResult): { couponId: string; delta: -1 }[] {
-  return result.redemptionDelta !== 0 && conversion.affiliate_coupon_id && conversion.redemption_counted
+function redemptionRelease(
+  conversion: ConversionRow,
+  result: LedgerAdjustmentResult,
+): { couponId: string; delta: -1 }[] {
+  return result.redemptionDelta !== 0 &&
+    conversion.affiliate_coupon_id &&
+    conversion.redemption_counted
     ? [{ couponId: conversion.affiliate_coupon_id, delta: -1 }]
     : [];
 }
@@ -752,7 +895,11 @@ function redemptionRelease(conversion: ConversionRow, result: LedgerAdjustmentRe
  * Apply redemption counter changes: one atomic UPDATE per code (net of the changes), in code id
  * order. Never below 0.
  */
-async function countRedemptions(trx: DB, brandId: string, changes: readonly { couponId: string; delta: number }[]): Promise<void> {
+async function countRedemptions(
+  trx: DB,
+  brandId: string,
+  changes: readonly { couponId: string; delta: number }[],
+): Promise<void> {
   const net = new Map<string, number>();
   for (const ch of changes) net.set(ch.couponId, (net.get(ch.couponId) ?? 0) + ch.delta);
   for (const couponId of [...net.keys()].sort()) {
@@ -761,7 +908,10 @@ async function countRedemptions(trx: DB, brandId: string, changes: readonly { co
     await trx
       .updateTable("affiliate_coupons")
       .set({
-        redemption_count: delta > 0 ? sql<number>`redemption_count + ${delta}` : sql<number>`greatest(redemption_count + ${delta}, 0)`,
+        redemption_count:
+          delta > 0
+            ? sql<number>`redemption_count + ${delta}`
+            : sql<number>`greatest(redemption_count + ${delta}, 0)`,
       })
       .where("id", "=", couponId)
       .where("brand_id", "=", brandId)
@@ -780,8 +930,10 @@ async function emitSettlement(
   opts: { created: boolean; previousRefunded: number },
 ): Promise<void> {
   const brandId = conversion.brand_id;
-  if (opts.created) await emitConversionEvent(trx, { brandId, type: "conversion.created", conversion });
-  if (result.becameRefunded) await emitConversionEvent(trx, { brandId, type: "conversion.refunded", conversion });
+  if (opts.created)
+    await emitConversionEvent(trx, { brandId, type: "conversion.created", conversion });
+  if (result.becameRefunded)
+    await emitConversionEvent(trx, { brandId, type: "conversion.refunded", conversion });
   else if (!opts.created && result.refundedAmount > opts.previousRefunded) {
     await emitConversionEvent(trx, { brandId, type: "conversion.updated", conversion });
   }
@@ -791,7 +943,11 @@ async function emitSettlement(
  * Bring a recorded conversion's ledger, refunded amount, status and counter to what the refund
  * figure implies, and emit `conversion.refunded` / `conversion.updated` accordingly.
  */
-async function settleLedger(trx: DB, conversion: ConversionRow, refund: PendingRefund): Promise<ConversionRow> {
+async function settleLedger(
+  trx: DB,
+  conversion: ConversionRow,
+  refund: PendingRefund,
+): Promise<ConversionRow> {
   const ledger = await trx
     .selectFrom("commission_entries")
     .select(["kind", "amount"])
@@ -829,7 +985,12 @@ async function settleLedger(trx: DB, conversion: ConversionRow, refund: PendingR
 }
 
 /** Remember which invoice a payment intent paid; apply a refund that was waiting for it. */
-export async function linkPaymentIntent(trx: DB, brandId: string, conversion: ConversionRow, paymentIntentId: string) {
+export async function linkPaymentIntent(
+  trx: DB,
+  brandId: string,
+  conversion: ConversionRow,
+  paymentIntentId: string,
+) {
   const updated = await trx
     .updateTable("conversions")
     .set({ stripe_payment_intent_id: paymentIntentId, updated_at: new Date() })
@@ -850,18 +1011,30 @@ export async function linkPaymentIntent(trx: DB, brandId: string, conversion: Co
     chargeAmount: Number(pending.charge_amount),
     amountRefunded: Number(pending.amount_refunded),
   });
-  await trx.deleteFrom("pending_refunds").where("brand_id", "=", brandId).where("payment_intent_id", "=", paymentIntentId).execute();
+  await trx
+    .deleteFrom("pending_refunds")
+    .where("brand_id", "=", brandId)
+    .where("payment_intent_id", "=", paymentIntentId)
+    .execute();
 }
 
 /** `invoice_payment.paid`: payment intent -> invoice (cached), linked to the conversion if any. */
-export async function applyInvoicePayment(trx: DB, brandId: string, invoiceId: string, paymentIntentId: string) {
+export async function applyInvoicePayment(
+  trx: DB,
+  brandId: string,
+  invoiceId: string,
+  paymentIntentId: string,
+) {
   await trx
     .insertInto("stripe_payment_intents")
     .values({ brand_id: brandId, payment_intent_id: paymentIntentId, invoice_id: invoiceId })
-    .onConflict((oc) => oc.columns(["brand_id", "payment_intent_id"]).doUpdateSet({ invoice_id: invoiceId }))
+    .onConflict((oc) =>
+      oc.columns(["brand_id", "payment_intent_id"]).doUpdateSet({ invoice_id: invoiceId }),
+    )
     .execute();
   const conversion = await conversionByKey(trx, brandId, { kind: "invoice", key: invoiceId });
-  if (conversion && !conversion.stripe_payment_intent_id) await linkPaymentIntent(trx, brandId, conversion, paymentIntentId);
+  if (conversion && !conversion.stripe_payment_intent_id)
+    await linkPaymentIntent(trx, brandId, conversion, paymentIntentId);
 }
 
 /** Where a refund goes: the conversion, or what must be looked up first. */
@@ -884,7 +1057,9 @@ export async function locateRefund(
     .where("payment_intent_id", "=", paymentIntentId)
     .executeTakeFirst();
   if (!link) return { conversion: null, invoiceId: null, known: false };
-  const conversion = link.invoice_id ? await conversionByKey(q, brandId, { kind: "invoice", key: link.invoice_id }) : undefined;
+  const conversion = link.invoice_id
+    ? await conversionByKey(q, brandId, { kind: "invoice", key: link.invoice_id })
+    : undefined;
   return { conversion: conversion ?? null, invoiceId: link.invoice_id, known: true };
 }
 
@@ -892,7 +1067,12 @@ export async function locateRefund(
  * `charge.refunded`: set the refunded amount from the cumulative figure and post clawbacks; a
  * refund whose conversion is not recorded yet is kept (largest figure) and applied when it lands.
  */
-export async function applyChargeRefund(trx: DB, facts: StripeFacts, brandId: string, charge: ChargeFacts): Promise<void> {
+export async function applyChargeRefund(
+  trx: DB,
+  facts: StripeFacts,
+  brandId: string,
+  charge: ChargeFacts,
+): Promise<void> {
   const pi = charge.paymentIntentId;
   if (!pi) return;
   let located = await locateRefund(trx, brandId, pi);
@@ -936,5 +1116,9 @@ export async function applyChargeRefund(trx: DB, facts: StripeFacts, brandId: st
       .execute();
     return;
   }
-  await settleLedger(trx, conversion, { chargeId: charge.id, chargeAmount: charge.amount, amountRefunded: charge.amountRefunded });
+  await settleLedger(trx, conversion, {
+    chargeId: charge.id,
+    chargeAmount: charge.amount,
+    amountRefunded: charge.amountRefunded,
+  });
 }

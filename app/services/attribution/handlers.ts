@@ -6,7 +6,11 @@
  */
 import type Stripe from "stripe";
 import type { DB } from "~/db/db.server";
-import type { GatherContext, StripeEventContext, StripeEventHandler } from "~/services/stripe-events.server";
+import type {
+  GatherContext,
+  StripeEventContext,
+  StripeEventHandler,
+} from "~/services/stripe-events.server";
 import {
   type DiscountRef,
   type InvoiceFacts,
@@ -56,10 +60,14 @@ async function promotionCodesOf(
   const unknown: string[] = [];
   const known = new Map<string, string | null>();
   for (const given of discounts) {
-    const d = given.promotionCodeId !== undefined ? given : (facts.expandedDiscounts.get(given.discountId) ?? given);
+    const d =
+      given.promotionCodeId !== undefined
+        ? given
+        : (facts.expandedDiscounts.get(given.discountId) ?? given);
     if (d.promotionCodeId !== undefined) known.set(d.discountId, d.promotionCodeId);
     else unknown.push(d.discountId);
-    if (d.affiliateCouponIdHint && !hints.includes(d.affiliateCouponIdHint)) hints.push(d.affiliateCouponIdHint);
+    if (d.affiliateCouponIdHint && !hints.includes(d.affiliateCouponIdHint))
+      hints.push(d.affiliateCouponIdHint);
   }
   if (unknown.length > 0) {
     const cached = await q
@@ -73,7 +81,8 @@ async function promotionCodesOf(
   if (discounts.some((d) => !known.has(d.discountId))) {
     for (const d of await fetchExpanded()) {
       if (d.promotionCodeId !== undefined) known.set(d.discountId, d.promotionCodeId);
-      if (d.affiliateCouponIdHint && !hints.includes(d.affiliateCouponIdHint)) hints.push(d.affiliateCouponIdHint);
+      if (d.affiliateCouponIdHint && !hints.includes(d.affiliateCouponIdHint))
+        hints.push(d.affiliateCouponIdHint);
     }
   }
   for (const d of discounts) {
@@ -83,10 +92,17 @@ async function promotionCodesOf(
   return { promos, hints };
 }
 
-async function invoiceRecord(q: DB, facts: StripeFacts, brandId: string, f: InvoiceFacts): Promise<PaymentRecord> {
+async function invoiceRecord(
+  q: DB,
+  facts: StripeFacts,
+  brandId: string,
+  f: InvoiceFacts,
+): Promise<PaymentRecord> {
   const gathered = facts.records.get(f.id);
   if (gathered) return gathered;
-  const { promos, hints } = await promotionCodesOf(q, facts, brandId, f.discounts, () => facts.invoiceDiscounts(f.id));
+  const { promos, hints } = await promotionCodesOf(q, facts, brandId, f.discounts, () =>
+    facts.invoiceDiscounts(f.id),
+  );
   const record: PaymentRecord = {
     key: f.id,
     kind: "invoice",
@@ -168,7 +184,10 @@ function handler(
   return run;
 }
 
-const keys = (...list: (string | null | undefined)[]): LockScope => ({ kind: "keys", keys: list.filter((k): k is string => !!k) });
+const keys = (...list: (string | null | undefined)[]): LockScope => ({
+  kind: "keys",
+  keys: list.filter((k): k is string => !!k),
+});
 
 /**
  * Gather for one payment. When the customer is new to Rekomi (or was never listed), the customer
@@ -200,13 +219,26 @@ export const onInvoicePaid = handler(
   async ({ db, brandId, event }, facts) => {
     const f = readInvoice(objectOf(event));
     if (!f) return;
-    await gatherPayment(db, facts, brandId, { kind: "invoice", key: f.id, customerId: f.customerId }, () =>
-      invoiceRecord(db, facts, brandId, f),
+    await gatherPayment(
+      db,
+      facts,
+      brandId,
+      { kind: "invoice", key: f.id, customerId: f.customerId },
+      () => invoiceRecord(db, facts, brandId, f),
     );
   },
   async ({ event }) => {
     const f = readInvoice(objectOf(event));
-    return f ? keys(paymentLockKey({ customerId: f.customerId, kind: "invoice", key: f.id, paymentIntentId: null })) : keys();
+    return f
+      ? keys(
+          paymentLockKey({
+            customerId: f.customerId,
+            kind: "invoice",
+            key: f.id,
+            paymentIntentId: null,
+          }),
+        )
+      : keys();
   },
   async ({ trx, brandId, event }, facts) => {
     const f = readInvoice(objectOf(event));
@@ -227,7 +259,12 @@ export const onInvoicePaymentPaid = handler(
     if (!f || !f.paymentIntentId) return keys();
     const conversion = await trx
       .selectFrom("conversions")
-      .select(["stripe_customer_id", "stripe_invoice_id", "stripe_checkout_session_id", "stripe_payment_intent_id"])
+      .select([
+        "stripe_customer_id",
+        "stripe_invoice_id",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+      ])
       .where("brand_id", "=", brandId)
       .where("stripe_invoice_id", "=", f.invoiceId)
       .executeTakeFirst();
@@ -250,7 +287,14 @@ async function rememberSubscription(
   trx: DB,
   facts: StripeFacts,
   brandId: string,
-  input: { subscriptionId: string; customerId: string; promos: string[]; clickRef: string | null; sessionId?: string | null; invoiceId?: string | null },
+  input: {
+    subscriptionId: string;
+    customerId: string;
+    promos: string[];
+    clickRef: string | null;
+    sessionId?: string | null;
+    invoiceId?: string | null;
+  },
 ): Promise<void> {
   const existing = await trx
     .selectFrom("stripe_subscriptions")
@@ -258,7 +302,12 @@ async function rememberSubscription(
     .where("brand_id", "=", brandId)
     .where("subscription_id", "=", input.subscriptionId)
     .executeTakeFirst();
-  const promos = [...new Set([...((existing?.promotion_code_ids as string[] | undefined) ?? []), ...input.promos])];
+  const promos = [
+    ...new Set([
+      ...((existing?.promotion_code_ids as string[] | undefined) ?? []),
+      ...input.promos,
+    ]),
+  ];
   const clickRef = existing?.click_ref ?? input.clickRef;
   await trx
     .insertInto("stripe_subscriptions")
@@ -270,7 +319,9 @@ async function rememberSubscription(
       click_ref: clickRef,
     })
     .onConflict((oc) =>
-      oc.columns(["brand_id", "subscription_id"]).doUpdateSet({ promotion_code_ids: JSON.stringify(promos), click_ref: clickRef }),
+      oc
+        .columns(["brand_id", "subscription_id"])
+        .doUpdateSet({ promotion_code_ids: JSON.stringify(promos), click_ref: clickRef }),
     )
     .execute();
 
@@ -284,7 +335,9 @@ async function rememberSubscription(
   if (!row) return;
   const history = parseHistory(row.payments);
   const first = history.find(
-    (r) => (input.invoiceId && r.key === input.invoiceId) || (r.subscriptionId === input.subscriptionId && r.billingReason === "subscription_create"),
+    (r) =>
+      (input.invoiceId && r.key === input.invoiceId) ||
+      (r.subscriptionId === input.subscriptionId && r.billingReason === "subscription_create"),
   );
   if (!first) return;
   const merged: PaymentRecord = {
@@ -308,7 +361,9 @@ export const onSubscriptionCreated = handler(
   async ({ db, brandId, event }, facts) => {
     const s = readSubscription(objectOf(event));
     if (!s) return;
-    await promotionCodesOf(db, facts, brandId, s.discounts, () => facts.subscriptionDiscounts(s.id));
+    await promotionCodesOf(db, facts, brandId, s.discounts, () =>
+      facts.subscriptionDiscounts(s.id),
+    );
   },
   async ({ event }) => {
     const s = readSubscription(objectOf(event));
@@ -317,7 +372,9 @@ export const onSubscriptionCreated = handler(
   async ({ trx, brandId, event }, facts) => {
     const s = readSubscription(objectOf(event));
     if (!s || !s.customerId) return;
-    const { promos } = await promotionCodesOf(trx, facts, brandId, s.discounts, () => facts.subscriptionDiscounts(s.id));
+    const { promos } = await promotionCodesOf(trx, facts, brandId, s.discounts, () =>
+      facts.subscriptionDiscounts(s.id),
+    );
     await rememberSubscription(trx, facts, brandId, {
       subscriptionId: s.id,
       customerId: s.customerId,
@@ -335,13 +392,24 @@ export const onCheckoutSessionCompleted = handler(
   async ({ db, brandId, event }, facts) => {
     const s = readCheckoutSession(objectOf(event));
     if (!s || s.mode !== "payment" || !s.paid) return;
-    await gatherPayment(db, facts, brandId, { kind: "session", key: s.id, customerId: s.customerId }, () => sessionRecord(facts, s));
+    await gatherPayment(
+      db,
+      facts,
+      brandId,
+      { kind: "session", key: s.id, customerId: s.customerId },
+      () => sessionRecord(facts, s),
+    );
   },
   async ({ event }) => {
     const s = readCheckoutSession(objectOf(event));
     if (!s || !s.paid) return keys();
     if (s.mode === "payment") {
-      const key = paymentLockKey({ customerId: s.customerId, kind: "session", key: s.id, paymentIntentId: s.paymentIntentId });
+      const key = paymentLockKey({
+        customerId: s.customerId,
+        kind: "session",
+        key: s.id,
+        paymentIntentId: s.paymentIntentId,
+      });
       return keys(key, s.paymentIntentId ? `pi:${s.paymentIntentId}` : null);
     }
     return keys(s.customerId ? `customer:${s.customerId}` : null);
@@ -382,7 +450,11 @@ export const onChargeRefunded = handler(
     const located = await locateRefund(trx, brandId, c.paymentIntentId);
     const conversionKey = located.conversion ? conversionLockKey(located.conversion) : null;
     if (!c.customerId && !conversionKey) return { kind: "brand" };
-    return keys(c.customerId ? `customer:${c.customerId}` : null, conversionKey, `pi:${c.paymentIntentId}`);
+    return keys(
+      c.customerId ? `customer:${c.customerId}` : null,
+      conversionKey,
+      `pi:${c.paymentIntentId}`,
+    );
   },
   async ({ trx, brandId, event }, facts) => {
     const c = readCharge(objectOf(event));

@@ -44,7 +44,10 @@ export function effectiveAt(invoice: { paidAt: number; periodStart: number }): n
 }
 
 /** Total order of payments: paid time, then key (stable for equal times). */
-export function comparePayments(a: Pick<PaymentRecord, "at" | "key">, b: Pick<PaymentRecord, "at" | "key">): number {
+export function comparePayments(
+  a: Pick<PaymentRecord, "at" | "key">,
+  b: Pick<PaymentRecord, "at" | "key">,
+): number {
   if (a.at !== b.at) return a.at - b.at;
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
@@ -77,7 +80,10 @@ export function mergeRecord(a: PaymentRecord, b: PaymentRecord): PaymentRecord {
 }
 
 /** Merge `incoming` into `history` (by key) and return the list sorted by `comparePayments`. */
-export function mergeHistory(history: readonly PaymentRecord[], incoming: readonly PaymentRecord[]): PaymentRecord[] {
+export function mergeHistory(
+  history: readonly PaymentRecord[],
+  incoming: readonly PaymentRecord[],
+): PaymentRecord[] {
   const byKey = new Map<string, PaymentRecord>();
   for (const r of history) byKey.set(r.key, r);
   for (const r of incoming) {
@@ -94,7 +100,8 @@ export function parseHistory(value: unknown): PaymentRecord[] {
   for (const v of value) {
     if (typeof v !== "object" || v === null) continue;
     const r = v as Partial<PaymentRecord>;
-    if (typeof r.key !== "string" || typeof r.at !== "number" || typeof r.amount !== "number") continue;
+    if (typeof r.key !== "string" || typeof r.at !== "number" || typeof r.amount !== "number")
+      continue;
     out.push({
       key: r.key,
       kind: r.kind === "session" ? "session" : "invoice",
@@ -107,7 +114,9 @@ export function parseHistory(value: unknown): PaymentRecord[] {
       subscriptionId: r.subscriptionId ?? null,
       sessionId: r.sessionId ?? null,
       paymentIntentId: r.paymentIntentId ?? null,
-      promotionCodeIds: Array.isArray(r.promotionCodeIds) ? r.promotionCodeIds.filter((x) => typeof x === "string") : [],
+      promotionCodeIds: Array.isArray(r.promotionCodeIds)
+        ? r.promotionCodeIds.filter((x) => typeof x === "string")
+        : [],
       affiliateCouponHints: Array.isArray(r.affiliateCouponHints)
         ? r.affiliateCouponHints.filter((x) => typeof x === "string")
         : [],

@@ -141,7 +141,8 @@ export class SignalResolver {
         else {
           // Known already (e.g. read with the payment's state): its signals still need resolving.
           const known = this.subscriptions.get(r.subscriptionId);
-          for (const p of known?.promotionCodeIds ?? []) if (!this.askedPromos.has(p)) promos.add(p);
+          for (const p of known?.promotionCodeIds ?? [])
+            if (!this.askedPromos.has(p)) promos.add(p);
           if (known?.clickRef) clicks.add(known.clickRef);
         }
       }
@@ -155,19 +156,28 @@ export class SignalResolver {
         .execute();
       for (const s of subs) this.askedSubs.add(s);
       for (const row of rows) {
-        const ids = Array.isArray(row.promotion_code_ids) ? (row.promotion_code_ids as string[]) : [];
-        this.subscriptions.set(row.subscription_id, { promotionCodeIds: ids, clickRef: row.click_ref });
+        const ids = Array.isArray(row.promotion_code_ids)
+          ? (row.promotion_code_ids as string[])
+          : [];
+        this.subscriptions.set(row.subscription_id, {
+          promotionCodeIds: ids,
+          clickRef: row.click_ref,
+        });
         for (const p of ids) if (!this.askedPromos.has(p)) promos.add(p);
         if (row.click_ref) clicks.add(row.click_ref);
       }
     }
     if (promos.size > 0) {
-      const rows = await this.couponQuery().where("ac.stripe_promotion_code_id", "in", [...promos]).execute();
+      const rows = await this.couponQuery()
+        .where("ac.stripe_promotion_code_id", "in", [...promos])
+        .execute();
       for (const p of promos) this.askedPromos.add(p);
       rows.forEach((row) => this.remember(row));
     }
     if (hints.size > 0) {
-      const rows = await this.couponQuery().where("ac.id", "in", [...hints]).execute();
+      const rows = await this.couponQuery()
+        .where("ac.id", "in", [...hints])
+        .execute();
       for (const h of hints) this.askedHints.add(h);
       rows.forEach((row) => this.remember(row));
     }
@@ -177,7 +187,14 @@ export class SignalResolver {
         .selectFrom("clicks as k")
         .innerJoin("affiliates as a", "a.id", "k.affiliate_id")
         .innerJoin("campaigns as c", "c.id", "k.campaign_id")
-        .select(["k.id", "k.affiliate_id", "a.status", "k.campaign_id", "k.created_at", "c.cookie_window_days"])
+        .select([
+          "k.id",
+          "k.affiliate_id",
+          "a.status",
+          "k.campaign_id",
+          "k.created_at",
+          "c.cookie_window_days",
+        ])
         .where("k.brand_id", "=", this.brandId)
         .where("k.id", "in", newClicks)
         .execute();
@@ -199,7 +216,8 @@ export class SignalResolver {
   promotionCodesOf(r: PaymentRecord): string[] {
     const out = [...r.promotionCodeIds];
     if (r.subscriptionId && r.billingReason === "subscription_create") {
-      for (const p of this.subscriptions.get(r.subscriptionId)?.promotionCodeIds ?? []) if (!out.includes(p)) out.push(p);
+      for (const p of this.subscriptions.get(r.subscriptionId)?.promotionCodeIds ?? [])
+        if (!out.includes(p)) out.push(p);
     }
     return out;
   }
@@ -213,14 +231,18 @@ export class SignalResolver {
     for (const h of r.affiliateCouponHints) {
       const hit = this.couponsById.get(h);
       // A hint only resolves a code Rekomi has not linked to another promotion code.
-      if (hit && (hit.promotionCodeId === null || r.promotionCodeIds.includes(hit.promotionCodeId))) return hit;
+      if (hit && (hit.promotionCodeId === null || r.promotionCodeIds.includes(hit.promotionCodeId)))
+        return hit;
     }
     return null;
   }
 
   /** The Rekomi click id of the payment: its own, its subscription's, else the customer's. */
   clickRefOf(r: PaymentRecord): string | null {
-    const sub = r.subscriptionId && r.billingReason === "subscription_create" ? this.subscriptions.get(r.subscriptionId) : undefined;
+    const sub =
+      r.subscriptionId && r.billingReason === "subscription_create"
+        ? this.subscriptions.get(r.subscriptionId)
+        : undefined;
     return r.clickRef ?? sub?.clickRef ?? this.customerClickRef;
   }
 
@@ -229,7 +251,10 @@ export class SignalResolver {
     const info = ref ? this.clicks.get(ref) : undefined;
     if (!info) return null;
     let reason = affiliateIneligibility(info.affiliateStatus);
-    if (!reason && !isClickWithinWindow(info.clickedAt, info.cookieWindowDays, new Date(r.at * 1000))) {
+    if (
+      !reason &&
+      !isClickWithinWindow(info.clickedAt, info.cookieWindowDays, new Date(r.at * 1000))
+    ) {
       reason = "click_expired";
     }
     return {
@@ -296,7 +321,11 @@ export interface CampaignTerms {
   recurringMonths: number | null;
 }
 
-export async function campaignTerms(q: DB, brandId: string, campaignId: string): Promise<CampaignTerms | null> {
+export async function campaignTerms(
+  q: DB,
+  brandId: string,
+  campaignId: string,
+): Promise<CampaignTerms | null> {
   const c = await q
     .selectFrom("campaigns")
     .select([
@@ -314,8 +343,16 @@ export async function campaignTerms(q: DB, brandId: string, campaignId: string):
   const commission: CampaignCommission =
     c.commission_type === "percent"
       ? { type: "percent", bps: c.commission_percent_bps ?? 0 }
-      : { type: "flat", amount: c.commission_amount ?? 0, currency: c.commission_currency ?? "usd" };
-  return { commission, overrideBps: c.sub_affiliate_override_bps, recurringMonths: c.recurring_months };
+      : {
+          type: "flat",
+          amount: c.commission_amount ?? 0,
+          currency: c.commission_currency ?? "usd",
+        };
+  return {
+    commission,
+    overrideBps: c.sub_affiliate_override_bps,
+    recurringMonths: c.recurring_months,
+  };
 }
 
 /**
@@ -330,8 +367,12 @@ export async function commissionContext(
 ): Promise<{ terms: CampaignTerms; parentAffiliateId: string | null } | null> {
   const c = await q
     .selectFrom("campaigns as c")
-    .leftJoin("affiliates as a", (j) => j.on("a.id", "=", affiliateId).on("a.brand_id", "=", brandId))
-    .leftJoin("affiliates as p", (j) => j.onRef("p.id", "=", "a.parent_affiliate_id").on("p.brand_id", "=", brandId))
+    .leftJoin("affiliates as a", (j) =>
+      j.on("a.id", "=", affiliateId).on("a.brand_id", "=", brandId),
+    )
+    .leftJoin("affiliates as p", (j) =>
+      j.onRef("p.id", "=", "a.parent_affiliate_id").on("p.brand_id", "=", brandId),
+    )
     .select([
       "c.commission_type",
       "c.commission_percent_bps",
@@ -349,13 +390,31 @@ export async function commissionContext(
   const commission: CampaignCommission =
     c.commission_type === "percent"
       ? { type: "percent", bps: c.commission_percent_bps ?? 0 }
-      : { type: "flat", amount: c.commission_amount ?? 0, currency: c.commission_currency ?? "usd" };
-  const parentAffiliateId = c.parent_id && c.parent_status === "approved" && c.parent_id !== affiliateId ? c.parent_id : null;
-  return { terms: { commission, overrideBps: c.sub_affiliate_override_bps, recurringMonths: c.recurring_months }, parentAffiliateId };
+      : {
+          type: "flat",
+          amount: c.commission_amount ?? 0,
+          currency: c.commission_currency ?? "usd",
+        };
+  const parentAffiliateId =
+    c.parent_id && c.parent_status === "approved" && c.parent_id !== affiliateId
+      ? c.parent_id
+      : null;
+  return {
+    terms: {
+      commission,
+      overrideBps: c.sub_affiliate_override_bps,
+      recurringMonths: c.recurring_months,
+    },
+    parentAffiliateId,
+  };
 }
 
 /** The credited affiliate's parent if it may earn an override now (approved), else null. */
-export async function earningParent(q: DB, brandId: string, affiliateId: string): Promise<string | null> {
+export async function earningParent(
+  q: DB,
+  brandId: string,
+  affiliateId: string,
+): Promise<string | null> {
   const row = await q
     .selectFrom("affiliates as a")
     .innerJoin("affiliates as p", "p.id", "a.parent_affiliate_id")

@@ -85,7 +85,9 @@ export class StripeFacts {
     const scanned = this.scannedInvoices.get(invoiceId);
     if (scanned) return Promise.resolve(scanned);
     return this.once(`invoice:${invoiceId}`, async (stripe) => {
-      const invoice = await stripe.invoices.retrieve(invoiceId, { expand: ["discounts", "discounts.promotion_code"] });
+      const invoice = await stripe.invoices.retrieve(invoiceId, {
+        expand: ["discounts", "discounts.promotion_code"],
+      });
       const facts = readInvoice(invoice);
       const discounts = facts?.discounts ?? [];
       this.learn(discounts);
@@ -110,7 +112,9 @@ export class StripeFacts {
     const scanned = this.sessionPromos.get(sessionId);
     if (scanned) return Promise.resolve(scanned);
     return this.once(`session:${sessionId}`, async (stripe) => {
-      const session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ["total_details.breakdown"] });
+      const session = await stripe.checkout.sessions.retrieve(sessionId, {
+        expand: ["total_details.breakdown"],
+      });
       return readCheckoutSession(session)?.promotionCodeIds ?? [];
     });
   }
@@ -184,15 +188,23 @@ export class StripeFacts {
           subscriptionId: f.subscriptionId,
           sessionId: null,
           paymentIntentId: null,
-          promotionCodeIds: f.discounts.flatMap((d) => (d.promotionCodeId ? [d.promotionCodeId] : [])),
-          affiliateCouponHints: f.discounts.flatMap((d) => (d.affiliateCouponIdHint ? [d.affiliateCouponIdHint] : [])),
+          promotionCodeIds: f.discounts.flatMap((d) =>
+            d.promotionCodeId ? [d.promotionCodeId] : [],
+          ),
+          affiliateCouponHints: f.discounts.flatMap((d) =>
+            d.affiliateCouponIdHint ? [d.affiliateCouponIdHint] : [],
+          ),
           clickRef: f.clickRef,
           processed: false,
         };
         payments.set(record.key, record);
         if (f.subscriptionId) {
           const first = firstInvoiceOf.get(f.subscriptionId);
-          if (!first || record.at < first.at || (record.at === first.at && record.key < first.key)) {
+          if (
+            !first ||
+            record.at < first.at ||
+            (record.at === first.at && record.key < first.key)
+          ) {
             firstInvoiceOf.set(f.subscriptionId, record);
           }
         }
@@ -229,7 +241,8 @@ export class StripeFacts {
           if (target) {
             target.sessionId ??= s.id;
             target.clickRef ??= s.clickRef;
-            for (const p of s.promotionCodeIds) if (!target.promotionCodeIds.includes(p)) target.promotionCodeIds.push(p);
+            for (const p of s.promotionCodeIds)
+              if (!target.promotionCodeIds.includes(p)) target.promotionCodeIds.push(p);
           }
         }
       }
