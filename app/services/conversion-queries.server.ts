@@ -5,7 +5,7 @@
  * earnings. Every query is scoped to the caller's brand (or to the affiliate rows of the
  * signed-in affiliate user). Sums are per currency, never across currencies.
  */
-import { sql } from "kysely";
+import { type SelectQueryBuilder, sql } from "kysely";
 import {
   type Cursor,
   decodeCursor,
@@ -16,7 +16,7 @@ import {
   paginate,
 } from "~/api/pagination.server";
 import type { DB } from "~/db/db.server";
-import type { ConversionRow } from "~/db/schema";
+import type { ConversionRow, Database } from "~/db/schema";
 import {
   type AttributionMethod,
   buildSeries,
@@ -129,6 +129,48 @@ export function parseCursorParam(value: string | null | undefined): Cursor | nul
 }
 
 /**
+ * One page of a conversions query, newest first, keyset-paginated on (created_at, id) in both
+ * directions (`after`: older rows; `before`: newer rows), with the neighbouring pages' cursors.
+ * The query must select `conversions.id` and `cursor_ts`.
+ */
+async function keysetPage<Row extends { id: string; cursor_ts: string }>(
+  q: SelectQueryBuilder<Database, "conversions", Row>,
+  req: KeysetRequest,
+): Promise<{ rows: Row[]; older: string | null; newer: string | null }> {
+  const limit = Math.min(Math.max(req.limit, 1), 100);
+  const after = parseCursorParam(req.after);
+  const before = after ? null : parseCursorParam(req.before);
+  if (after) {
+    q = q.where(
+      sql<boolean>`(conversions.created_at, conversions.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
+    );
+  } else if (before) {
+    q = q.where(
+      sql<boolean>`(conversions.created_at, conversions.id) > (${before.createdAt}::timestamptz, ${before.id}::uuid)`,
+    );
+  }
+  const dir = before ? "asc" : "desc";
+  const fetched = await q
+    .orderBy("conversions.created_at", dir)
+    .orderBy("conversions.id", dir)
+    .limit(limit + 1)
+    .execute();
+  const more = fetched.length > limit;
+  const rows = fetched.slice(0, limit);
+  if (before) rows.reverse();
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  const cursorOf = (r: Row) => encodeCursor({ createdAt: r.cursor_ts, id: r.id });
+  return before
+    ? { rows, newer: more && first ? cursorOf(first) : null, older: last ? cursorOf(last) : null }
+    : {
+        rows,
+        older: more && last ? cursorOf(last) : null,
+        newer: after && first ? cursorOf(first) : null,
+      };
+}
+
+/**
  * The dashboard's table: newest first, keyset-paginated on (created_at, id) in both directions,
  * so pages stay stable while new conversions arrive.
  */
@@ -138,10 +180,7 @@ export async function listConversionItems(
   filters: ConversionFilterSet,
   req: KeysetRequest,
 ): Promise<ConversionItemsPage> {
-  const limit = Math.min(Math.max(req.limit, 1), 100);
-  const after = parseCursorParam(req.after);
-  const before = after ? null : parseCursorParam(req.before);
-  let q = filteredConversions(db, brandId, filters)
+  const q = filteredConversions(db, brandId, filters)
     .leftJoin("affiliates", (j) =>
       j
         .onRef("affiliates.id", "=", "conversions.affiliate_id")
@@ -171,37 +210,7 @@ export async function listConversionItems(
       "conversions.external_id",
       cursorTs.as("cursor_ts"),
     ]);
-  if (after) {
-    q = q.where(
-      sql<boolean>`(conversions.created_at, conversions.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
-    );
-  } else if (before) {
-    q = q.where(
-      sql<boolean>`(conversions.created_at, conversions.id) > (${before.createdAt}::timestamptz, ${before.id}::uuid)`,
-    );
-  }
-  const dir = before ? "asc" : "desc";
-  let rows = await q
-    .orderBy("conversions.created_at", dir)
-    .orderBy("conversions.id", dir)
-    .limit(limit + 1)
-    .execute();
-  const more = rows.length > limit;
-  rows = rows.slice(0, limit);
-  if (before) rows.reverse();
-  const first = rows[0];
-  const last = rows[rows.length - 1];
-  const cursorOf = (r: { cursor_ts: string; id: string }) =>
-    encodeCursor({ createdAt: r.cursor_ts, id: r.id });
-  let older: string | null;
-  let newer: string | null;
-  if (before) {
-    newer = more && first ? cursorOf(first) : null;
-    older = last ? cursorOf(last) : null;
-  } else {
-    older = more && last ? cursorOf(last) : null;
-    newer = after && first ? cursorOf(first) : null;
-  }
+  const { rows, older, newer } = await keysetPage(q, req);
   return {
     items: rows.map((r) => ({
       id: r.id,
@@ -724,10 +733,7 @@ export async function listPortalConversions(
 ): Promise<{ items: PortalConversion[]; older: string | null; newer: string | null }> {
   const ids = affiliateIds.filter(isUuid);
   if (ids.length === 0) return { items: [], older: null, newer: null };
-  const limit = Math.min(Math.max(req.limit, 1), 100);
-  const after = parseCursorParam(req.after);
-  const before = after ? null : parseCursorParam(req.before);
-  let q = db
+  const q = db
     .selectFrom("conversions")
     .innerJoin("affiliates", (j) =>
       j
@@ -756,28 +762,7 @@ export async function listPortalConversions(
       cursorTs.as("cursor_ts"),
     ])
     .where("conversions.affiliate_id", "in", ids);
-  if (after) {
-    q = q.where(
-      sql<boolean>`(conversions.created_at, conversions.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
-    );
-  } else if (before) {
-    q = q.where(
-      sql<boolean>`(conversions.created_at, conversions.id) > (${before.createdAt}::timestamptz, ${before.id}::uuid)`,
-    );
-  }
-  const dir = before ? "asc" : "desc";
-  let rows = await q
-    .orderBy("conversions.created_at", dir)
-    .orderBy("conversions.id", dir)
-    .limit(limit + 1)
-    .execute();
-  const more = rows.length > limit;
-  rows = rows.slice(0, limit);
-  if (before) rows.reverse();
-  const first = rows[0];
-  const last = rows[rows.length - 1];
-  const cursorOf = (r: { cursor_ts: string; id: string }) =>
-    encodeCursor({ createdAt: r.cursor_ts, id: r.id });
+  const { rows, older, newer } = await keysetPage(q, req);
   return {
     items: rows.map((r) => ({
       id: r.id,
@@ -792,14 +777,8 @@ export async function listPortalConversions(
       currency: r.currency,
       status: r.status,
     })),
-    older: before ? (last ? cursorOf(last) : null) : more && last ? cursorOf(last) : null,
-    newer: before
-      ? more && first
-        ? cursorOf(first)
-        : null
-      : after && first
-        ? cursorOf(first)
-        : null,
+    older,
+    newer,
   };
 }
 

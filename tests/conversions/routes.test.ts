@@ -4,7 +4,10 @@ import * as affiliateOverview from "../../app/routes/app.affiliates.$affiliateId
 import * as detailRoute from "../../app/routes/app.conversions.$conversionId";
 import * as listRoute from "../../app/routes/app.conversions._index";
 import * as exportRoute from "../../app/routes/app.conversions.export[.]csv";
-import type { ConversionItemsPage } from "../../app/services/conversion-queries.server";
+import {
+  type ConversionItemsPage,
+  listPortalConversions,
+} from "../../app/services/conversion-queries.server";
 import { getRequest } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { brandWithOwner, run } from "../portal/fixtures";
@@ -400,6 +403,31 @@ describe("conversion pages", () => {
           net: 1_000,
         },
       ]);
+    });
+
+    it("pages the affiliate's conversions with Older/Newer cursors both ways", async () => {
+      const b = await brandWithOwner(t.db, "Portal paged");
+      const c = await campaignFor(t.db, b.brandId, "Portal paged");
+      const a = await affiliateFor(t.db, b.brandId, c, "Pia");
+      for (let i = 0; i < 7; i++) {
+        await insertConversion(t.db, {
+          brand_id: b.brandId,
+          campaign_id: c,
+          affiliate_id: a,
+          created_at: new Date(Date.parse("2026-02-01T00:00:00Z") + i * 1000),
+        });
+      }
+      const p1 = await listPortalConversions(t.db, [a], { limit: 5 });
+      expect(p1.items).toHaveLength(5);
+      expect(p1.newer).toBeNull();
+      const p2 = await listPortalConversions(t.db, [a], { limit: 5, after: p1.older });
+      expect(p2.items).toHaveLength(2);
+      expect(p2.older).toBeNull();
+      expect(new Set([...p1.items, ...p2.items].map((i) => i.id)).size).toBe(7);
+      const back = await listPortalConversions(t.db, [a], { limit: 5, before: p2.newer });
+      expect(back.items.map((i) => i.id)).toEqual(p1.items.map((i) => i.id));
+      expect(back.newer).toBeNull();
+      expect(back.older).toBe(p1.older);
     });
 
     it("brand users are sent to their dashboard", async () => {
