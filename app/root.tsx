@@ -10,9 +10,13 @@ import {
   useRouteError,
 } from "@remix-run/react";
 import { useEffect } from "react";
+import { NotFound } from "./components/NotFound";
 import styles from "./styles/app.css";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
+export const links: LinksFunction = () => [
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+  { rel: "stylesheet", href: styles },
+];
 
 export const meta: MetaFunction = () => [
   { title: "Rekomi — affiliate marketing for Stripe SaaS" },
@@ -52,8 +56,16 @@ export default function App() {
 export function ErrorBoundary() {
   const error = useRouteError();
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const title =
-    status === 404 ? "Page not found" : status === 403 ? "Not allowed" : "Something went wrong";
+  if (status === 404) {
+    return (
+      <main className="centered">
+        <div className="card narrow">
+          <NotFound homeTo="/" homeLabel="Back to Rekomi" />
+        </div>
+      </main>
+    );
+  }
+  const title = status === 403 ? "Not allowed" : "Something went wrong";
   const detail = isRouteErrorResponse(error)
     ? typeof error.data === "string"
       ? error.data
