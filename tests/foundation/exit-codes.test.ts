@@ -31,13 +31,19 @@ function canary(dir: string, suffix: string, body: string): string {
   return file;
 }
 
-function runVitest(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const childEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith("VITEST")),
-  );
+function runVitest(args: string[], env: Record<string, string> = {}) {
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...env,
+    CI: "true",
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+  };
+  // The child is a top-level run, not a worker of this one.
+  for (const key of Object.keys(childEnv)) if (key.startsWith("VITEST")) delete childEnv[key];
   return new Promise<{ code: number | null; output: string }>((resolve) => {
     const child = spawn(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...args], {
-      env: { ...childEnv, ...env, CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" },
+      env: childEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
