@@ -49,6 +49,22 @@ if (isDev && config.stripeMode === "emulator" && !config.stripeApiBase) {
   console.log(`Stripe emulator running at ${stripeEmulator.url} (STRIPE_MODE=emulator)`);
 }
 
+// Development without SMTP_URL: a real SMTP server in this process catches every email; the
+// `/dev/mail` page shows them. Never in production.
+let devSmtp: { url: string; close(): Promise<void> } | undefined;
+if (isDev && !config.smtpUrl) {
+  const { startDevSmtp } = await import("./app/mail/dev-mailbox.server");
+  const preferred = Number(process.env.DEV_SMTP_PORT ?? "2525");
+  devSmtp = await startDevSmtp({ dataDir: config.dataDir, port: preferred }).catch(() =>
+    startDevSmtp({ dataDir: config.dataDir, port: 0 }),
+  );
+  config.smtpUrl = devSmtp.url;
+  console.log(`Dev SMTP server at ${devSmtp.url}; emails at ${config.appUrl}/dev/mail`);
+}
+if (!config.smtpUrl) {
+  console.warn("SMTP_URL is not set: emails stay queued in the outbox until it is.");
+}
+
 let worker: WorkerHandle | undefined;
 if (isDev) {
   worker = await startWorker({
@@ -147,5 +163,6 @@ onShutdown(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await worker?.stop();
   await stripeEmulator?.close();
+  await devSmtp?.close();
   await runtime.close();
 });

@@ -50,6 +50,21 @@ const envSchema = z.object({
     .min(1, "must be an integer between 1 and 100")
     .max(100, "must be an integer between 1 and 100")
     .default(5),
+  SMTP_URL: z
+    .url({
+      protocol: /^smtps?$/,
+      message: "must be an smtp:// or smtps:// URL such as smtp://user:pass@smtp.example.com:587",
+    })
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .min(3, 'must be a sender such as "Rekomi <no-reply@example.com>"')
+    .max(320)
+    .refine((v) => /@/.test(v) && !/[\r\n]/.test(v), {
+      message: 'must be a sender such as "Rekomi <no-reply@example.com>"',
+    })
+    .optional(),
 });
 
 export interface Config {
@@ -66,6 +81,10 @@ export interface Config {
   stripeMode: "emulator" | "live";
   allowPrivateWebhookUrls: boolean;
   workerConcurrency: number;
+  /** Outgoing mail server. Unset outside production: `npm run dev` starts one in-process. */
+  smtpUrl: string | undefined;
+  /** The From header of every email. */
+  mailFrom: string;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -137,6 +156,8 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       stripeMode: e.STRIPE_MODE ?? (isProduction ? "live" : "emulator"),
       allowPrivateWebhookUrls: e.ALLOW_PRIVATE_WEBHOOK_URLS,
       workerConcurrency: e.WORKER_CONCURRENCY,
+      smtpUrl: e.SMTP_URL,
+      mailFrom: e.MAIL_FROM ?? `Rekomi <no-reply@${new URL(appUrl).hostname}>`,
     },
   };
 }

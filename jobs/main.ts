@@ -15,6 +15,8 @@ const worker = await startWorker({
   concurrency: config.workerConcurrency,
 });
 console.log(`Rekomi worker running (concurrency ${config.workerConcurrency}).`);
+if (!config.smtpUrl)
+  console.warn("SMTP_URL is not set: emails stay queued in the outbox until it is.");
 onShutdown(async () => {
   await worker.stop();
   await runtime.close();

@@ -74,6 +74,7 @@ const commands: Record<string, Command> = {
           email: args.email,
           password: args.password,
           plan: args.plan,
+          verified: true,
         });
         out(
           `Created brand "${args.name}" on the ${args.plan} plan (trial ends ${created.trialEndsAt.toISOString()}).`,

@@ -5,6 +5,7 @@ import type { DB } from "~/db/db.server";
 import type { Affiliate as AffiliateRow } from "~/db/schema";
 import { referralUrl } from "~/domain/campaign";
 import { isUuid } from "~/domain/ids";
+import { invitationState } from "~/domain/invitations";
 import { type Page, type PageParams, mapPage, paginate } from "./pagination.server";
 import type { Affiliate } from "./schemas";
 
@@ -20,6 +21,7 @@ export function affiliateJson(row: AffiliateWithLink, appUrl: string): Affiliate
     status: row.status,
     parent_affiliate_id: row.parent_affiliate_id,
     link: row.link_code ? { code: row.link_code, url: referralUrl(appUrl, row.link_code) } : null,
+    invitation: invitationState(row),
     created_at: row.created_at.toISOString(),
   };
 }

@@ -255,6 +255,15 @@ export const Affiliate = z
       .object({ code: z.string(), url: z.string() })
       .nullable()
       .meta({ description: "The referral link of the affiliate's first campaign enrollment." }),
+    invitation: z
+      .object({
+        status: z.enum(["pending", "accepted"]),
+        sent_at: Timestamp.nullable(),
+      })
+      .meta({
+        description:
+          "A brand-created affiliate is an emailed invitation: pending until someone claims it through the link with that verified email. Self-joined affiliates are accepted with sent_at null.",
+      }),
     created_at: Timestamp,
   })
   .meta({ id: "Affiliate" });

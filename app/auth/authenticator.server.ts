@@ -9,17 +9,14 @@ import {
   loginSchema,
   type FieldErrors,
 } from "~/domain/accounts";
-import {
-  checkLoginThrottle,
-  recordLoginAttempt,
-  verifyCredentials,
-} from "~/services/accounts.server";
+import { checkPassword } from "~/services/login-throttle.server";
 
 /**
  * Password login through remix-auth's Authenticator + remix-auth-form's FormStrategy.
- * The verify callback validates the form, applies the per email+IP throttle (a locked-out attempt
- * is not even checked), verifies the password and records the attempt. Failures are thrown as
- * LoginError so the route can answer 400 / 429 with a message.
+ * The verify callback validates the form and checks the password through the one throttle
+ * (services/login-throttle.server.ts: recorded before comparing, per account+IP and per IP; a
+ * locked-out attempt is not even compared). Failures are thrown as LoginError so the route can
+ * answer 400 / 429 (with Retry-After) and a message that never tells whether the account exists.
  */
 export const PASSWORD_STRATEGY = "password";
 
@@ -58,19 +55,17 @@ export function createAuthenticator(ctx: Ctx): Authenticator<User> {
         );
       }
       const { email, password } = parsed.data;
-      const throttle = await checkLoginThrottle(ctx.db, { email, ip: ctx.clientIp });
-      if (throttle.locked)
+      const check = await checkPassword(ctx.db, { email, password, ip: ctx.clientIp });
+      if (check.ok) return check.user;
+      if (check.reason === "throttled")
         throw new LoginError(
           429,
-          lockoutMessage(throttle.retryAfterMinutes),
+          lockoutMessage(Math.ceil(check.retryAfterSeconds / 60)),
           {},
           email,
-          throttle.retryAfterMinutes * 60,
+          check.retryAfterSeconds,
         );
-      const user = await verifyCredentials(ctx.db, { email, password });
-      await recordLoginAttempt(ctx.db, { email, ip: ctx.clientIp, succeeded: user !== null });
-      if (!user) throw new LoginError(400, LOGIN_FAILED_MESSAGE, {}, email);
-      return user;
+      throw new LoginError(400, LOGIN_FAILED_MESSAGE, {}, email);
     }),
     PASSWORD_STRATEGY,
   );

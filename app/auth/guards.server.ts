@@ -70,7 +70,10 @@ export interface AffiliateUser {
   affiliates: Affiliate[];
 }
 
-/** Affiliate portal guard (`/a`). Brand users are sent to `/app`; others get a 404. */
+/**
+ * Affiliate portal guard (`/a`). Brand users are sent to `/app`. Anyone else signed in gets the
+ * portal, with no rows until they join a campaign or accept an invitation (its empty state says so).
+ */
 export async function requireAffiliateUser(request: Request, ctx: Ctx): Promise<AffiliateUser> {
   const user = await requireUser(request, ctx);
   const affiliates = await ctx.db
@@ -86,9 +89,36 @@ export async function requireAffiliateUser(request: Request, ctx: Ctx): Promise<
       .where("user_id", "=", user.id)
       .executeTakeFirst();
     if (member) throw redirect("/app");
-    throw notFound();
   }
   return { user, affiliates };
+}
+
+export function forbidden(message: string): Response {
+  return new Response(message, {
+    status: 403,
+    statusText: "Forbidden",
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });
+}
+
+export const OWNER_ONLY_MESSAGE =
+  "Only the brand's owners can do this (billing and plan, the Stripe connection, API keys and the team). Ask an owner.";
+export const VERIFY_FIRST_MESSAGE =
+  "Confirm your email address first: open the link we emailed you, or send it again from the banner.";
+
+/**
+ * Owner-only brand actions: billing/plan, the Stripe connection, API keys, team changes.
+ * `verified`: also require a verified address (connecting Stripe, creating API keys).
+ */
+export async function requireBrandOwner(
+  request: Request,
+  ctx: Ctx,
+  opts: { verified?: boolean } = {},
+): Promise<BrandUser> {
+  const brandUser = await requireBrandUser(request, ctx);
+  if (brandUser.role !== "owner") throw forbidden(OWNER_ONLY_MESSAGE);
+  if (opts.verified && !brandUser.user.email_verified_at) throw forbidden(VERIFY_FIRST_MESSAGE);
+  return brandUser;
 }
 
 /** Where a user lands after login. */

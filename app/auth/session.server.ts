@@ -131,3 +131,14 @@ export function safeRedirect(
   if (typeof to !== "string" || !SAFE_PATH.test(to)) return fallback;
   return to;
 }
+
+/** End every session of the user except `keepSessionId` (password reset and change). */
+export async function endOtherSessions(
+  db: DB,
+  userId: string,
+  keepSessionId?: string,
+): Promise<void> {
+  let q = db.deleteFrom("sessions").where("user_id", "=", userId);
+  if (keepSessionId) q = q.where("id", "!=", keepSessionId);
+  await q.execute();
+}

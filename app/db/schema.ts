@@ -21,6 +21,8 @@ export interface UsersTable {
   email: string;
   name: string;
   password_hash: string;
+  /** Set once the person proved they read this address (an emailed link); null until then. */
+  email_verified_at: Timestamp | null;
   created_at: CreatedAt;
 }
 
@@ -43,7 +45,8 @@ export interface LoginAttemptsTable {
   id: Generated<string>;
   email: string;
   ip: string;
-  succeeded: boolean;
+  /** Null while the password check of this attempt is still running. */
+  succeeded: boolean | null;
   created_at: CreatedAt;
 }
 
@@ -74,7 +77,55 @@ export interface AffiliatesTable {
   status: AffiliateStatus;
   parent_affiliate_id: string | null;
   recruit_code: string;
+  /** When the brand's invitation email was queued (brand-created affiliates); null otherwise. */
+  invited_at: Timestamp | null;
   created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type TokenPurpose =
+  | "verify_email"
+  | "reset_password"
+  | "change_email"
+  | "affiliate_invite"
+  | "team_invite";
+
+/** Single-use emailed links; only the SHA-256 of the token is stored. */
+export interface AccountTokensTable {
+  id: Generated<string>;
+  purpose: TokenPurpose;
+  token_hash: string;
+  /** The address the link was sent to. */
+  email: string;
+  user_id: string | null;
+  brand_id: string | null;
+  affiliate_id: string | null;
+  role: "owner" | "member" | null;
+  invited_by: string | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface EmailOutboxTable {
+  id: Generated<string>;
+  kind: string;
+  to_email: string;
+  subject: string;
+  text_body: string | null;
+  html_body: string | null;
+  user_id: string | null;
+  brand_id: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface NotificationPreferencesTable {
+  user_id: string;
+  kind: string;
+  enabled: boolean;
   updated_at: Timestamp;
 }
 
@@ -419,6 +470,9 @@ export interface Database {
   campaigns: CampaignsTable;
   affiliates: AffiliatesTable;
   enrollments: EnrollmentsTable;
+  account_tokens: AccountTokensTable;
+  email_outbox: EmailOutboxTable;
+  notification_preferences: NotificationPreferencesTable;
   api_keys: ApiKeysTable;
   stripe_connections: StripeConnectionsTable;
   stripe_events: StripeEventsTable;
@@ -449,6 +503,8 @@ export type NewCampaign = Insertable<CampaignsTable>;
 export type CampaignUpdate = Updateable<CampaignsTable>;
 export type Affiliate = Selectable<AffiliatesTable>;
 export type Enrollment = Selectable<EnrollmentsTable>;
+export type AccountToken = Selectable<AccountTokensTable>;
+export type OutboxEmail = Selectable<EmailOutboxTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type StripeConnectionRow = Selectable<StripeConnectionsTable>;
 export type StripeEventRow = Selectable<StripeEventsTable>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Plan } from "~/db/schema";
+import { PASSWORD_MIN, newPasswordSchema } from "./passwords";
 
 /** Account rules (pure; no I/O): trial length, plans, login rate limit, form schemas. */
 
@@ -11,7 +12,10 @@ export const PLAN_LABELS: Record<Plan, string> = {
   scale: "Scale",
 };
 
+/** Password checks per account (email) from one IP inside the window, before a 429. */
 export const LOGIN_MAX_FAILURES = 10;
+/** Password checks from one IP across all accounts inside the window, before a 429. */
+export const LOGIN_IP_MAX_FAILURES = 100;
 export const LOGIN_WINDOW_MINUTES = 10;
 export const LOGIN_FAILED_MESSAGE = "Email or password is incorrect.";
 
@@ -32,16 +36,17 @@ export function normalizeEmail(email: string): string {
 }
 
 /**
- * Login throttling: with `failures` = the failed attempts for one email+IP inside the window,
- * newest first, the caller is locked out while there are at least LOGIN_MAX_FAILURES of them.
- * The lock lifts when the LOGIN_MAX_FAILURES-th newest failure leaves the window.
+ * Login throttling: with `failures` = the failed attempts for one key inside the window, newest
+ * first, the caller is locked out while there are at least `max` of them. The lock lifts when the
+ * `max`-th newest failure leaves the window.
  */
 export function loginLockout(
   failuresNewestFirst: Date[],
   now: Date,
+  max = LOGIN_MAX_FAILURES,
 ): { locked: false } | { locked: true; retryAfterMinutes: number } {
-  if (failuresNewestFirst.length < LOGIN_MAX_FAILURES) return { locked: false };
-  const pivot = failuresNewestFirst[LOGIN_MAX_FAILURES - 1];
+  if (failuresNewestFirst.length < max) return { locked: false };
+  const pivot = failuresNewestFirst[max - 1];
   const unlockAt = pivot.getTime() + LOGIN_WINDOW_MINUTES * 60_000;
   const minutes = Math.max(1, Math.ceil((unlockAt - now.getTime()) / 60_000));
   return { locked: true, retryAfterMinutes: minutes };
@@ -68,13 +73,11 @@ export const brandNameSchema = z
   .min(1, "Enter your brand's name.")
   .max(100, "Keep the brand name under 100 characters.");
 
-/** Minimum password length for every account (brand users and affiliates). */
-export const PASSWORD_MIN = 10;
+/** Every new password (brand users and affiliates): length and strength, see ./passwords. */
+export const passwordSchema = newPasswordSchema;
+export { PASSWORD_MIN };
 
-export const passwordSchema = z
-  .string({ message: "Choose a password." })
-  .min(PASSWORD_MIN, `Use at least ${PASSWORD_MIN} characters.`)
-  .max(200, "Use at most 200 characters.");
+export const emailSchema = email;
 
 export const signupSchema = z
   .object({

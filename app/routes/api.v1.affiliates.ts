@@ -16,7 +16,7 @@ export const { loader, action } = apiRoute({
   },
   async POST(ctx) {
     const body = ctx.body(AffiliateCreate);
-    const result = await createAffiliate(ctx.db, ctx.brandId, {
+    const result = await createAffiliate(ctx.db, ctx.config, ctx.brandId, {
       email: body.email,
       name: body.name,
       campaignId: body.campaign_id,

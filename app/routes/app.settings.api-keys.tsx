@@ -7,7 +7,7 @@ import {
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useRef } from "react";
 import { requireCsrfForm } from "~/auth/csrf.server";
-import { notFound, requireBrandUser } from "~/auth/guards.server";
+import { notFound, requireBrandOwner } from "~/auth/guards.server";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, useFocusFirstInvalid } from "~/components/Field";
 import { createApiKeyFromForm, listApiKeys, revokeApiKey } from "~/services/api-keys.server";
@@ -24,7 +24,7 @@ interface ApiKeyRow {
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { brand } = await requireBrandUser(request, context);
+  const { brand } = await requireBrandOwner(request, context);
   const keys = await listApiKeys(context.db, brand.id);
   const rows: ApiKeyRow[] = keys.map((k) => ({
     id: k.id,
@@ -48,8 +48,9 @@ type ApiKeysActionData =
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await requireCsrfForm(request);
-  const { brand } = await requireBrandUser(request, context);
   const intent = form.get("intent");
+  // Members cannot touch this; an unverified owner cannot create keys yet.
+  const { brand } = await requireBrandOwner(request, context, { verified: intent === "create" });
   if (intent === "create") {
     const name = String(form.get("name") ?? "");
     const result = await createApiKeyFromForm(context.db, { brandId: brand.id, values: { name } });

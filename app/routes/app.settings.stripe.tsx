@@ -7,7 +7,7 @@ import {
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useRef } from "react";
 import { requireCsrfForm } from "~/auth/csrf.server";
-import { notFound, requireBrandUser } from "~/auth/guards.server";
+import { notFound, requireBrandOwner } from "~/auth/guards.server";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, useFocusFirstInvalid } from "~/components/Field";
 import type { StripeEventStatus } from "~/db/schema";
@@ -45,7 +45,7 @@ interface LoaderData {
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { brand } = await requireBrandUser(request, context);
+  const { brand } = await requireBrandOwner(request, context);
   const [connection, events] = await Promise.all([
     getStripeConnection(context.db, context.config, brand.id),
     listStripeEvents(context.db, brand.id, { limit: 50 }),
@@ -81,8 +81,9 @@ export type StripeSettingsActionData =
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await requireCsrfForm(request);
-  const { brand } = await requireBrandUser(request, context);
   const intent = form.get("intent");
+  // Members cannot touch this; an unverified owner cannot connect Stripe yet.
+  const { brand } = await requireBrandOwner(request, context, { verified: intent === "connect" });
 
   if (intent === "connect") {
     const result = await connectStripe(

@@ -3,6 +3,7 @@ import { Outlet, useLoaderData } from "@remix-run/react";
 import { requireBrandUser } from "~/auth/guards.server";
 import { AppShell, type NavItem } from "~/components/AppShell";
 import { PlanBadges } from "~/components/PlanBadges";
+import { VerifyBanner } from "~/components/VerifyBanner";
 import { trialDaysLeft } from "~/domain/accounts";
 import { simulatorEnabled } from "~/services/simulator.server";
 import type { Plan } from "~/db/schema";
@@ -13,7 +14,7 @@ import type { Plan } from "~/db/schema";
  */
 export interface BrandLayoutData {
   brand: { id: string; name: string; plan: Plan; trialEndsAt: string };
-  user: { id: string; name: string; email: string };
+  user: { id: string; name: string; email: string; verified: boolean };
   role: "owner" | "member";
   trialDaysLeft: number;
   /** Development with the Stripe emulator: show the "Simulate checkout" page. */
@@ -29,7 +30,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       plan: brand.plan,
       trialEndsAt: brand.trial_ends_at.toISOString(),
     },
-    user: { id: user.id, name: user.name, email: user.email },
+    user: {
+      id: user.id,
+      name: user.name,
+      email: user.email,
+      verified: user.email_verified_at !== null,
+    },
     role,
     trialDaysLeft: trialDaysLeft(brand.trial_ends_at, new Date()),
     simulator: simulatorEnabled(context.config),
@@ -56,6 +62,9 @@ export default function BrandPortal() {
       accountDetail={<PlanBadges plan={brand.plan} daysLeft={daysLeft} />}
       email={user.email}
     >
+      {user.verified ? null : (
+        <VerifyBanner email={user.email} blocks="you cannot connect Stripe or create API keys" />
+      )}
       <Outlet />
     </AppShell>
   );

@@ -1,5 +1,6 @@
 import {
   data,
+  redirect,
   type ActionFunctionArgs,
   type LoaderFunctionArgs,
   type MetaFunction,
@@ -8,7 +9,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { useRef } from "react";
 import { requireCsrfForm } from "~/auth/csrf.server";
 import { getUser, notFound } from "~/auth/guards.server";
-import { startUserSession } from "~/auth/session.server";
+import { CheckInbox } from "~/components/CheckInbox";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, FormError, useFocusFirstInvalid } from "~/components/Field";
 import type { AppContext } from "~/context.server";
@@ -16,7 +17,7 @@ import { describeCommission } from "~/domain/campaign";
 import type { FieldErrors } from "~/domain/forms";
 import { canRecruitFor, RECRUIT_PARAM } from "~/domain/recruiting";
 import { PASSWORD_MIN } from "~/domain/accounts";
-import { joinCampaign } from "~/services/affiliates.server";
+import { joinCampaign, joinCampaignAsUser } from "~/services/join.server";
 import { getCampaignBySlug } from "~/services/campaigns.server";
 import { findRecruiter } from "~/services/recruiting.server";
 
@@ -47,7 +48,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     campaign.brand_id,
     new URL(request.url).searchParams.get(RECRUIT_PARAM),
   );
+  const url = new URL(request.url);
   return {
+    signInTo: `/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`,
     recruiter: canRecruitFor(recruiter, campaign.brand_id)
       ? { name: recruiter.name, code: recruiter.recruitCode }
       : null,
@@ -65,12 +68,37 @@ interface JoinActionData {
   formError: string | null;
   fieldErrors: FieldErrors;
   values: { name: string; email: string };
+  /** After an anonymous submission: "check your inbox" (the same answer for every address). */
+  sentTo?: string;
+  /** A signed-in person's join that needs the emailed invitation instead. */
+  notice?: string;
 }
+
+const JOIN_AS_USER_MESSAGES = {
+  invited:
+    "This brand has already invited your email address. We sent you the invitation again: open the link in it to accept.",
+  taken:
+    "This brand already has an affiliate with your email address under another account. Contact the brand.",
+} as const;
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await requireCsrfForm(request);
   const values = { name: String(form.get("name") ?? ""), email: String(form.get("email") ?? "") };
-  const { isBrandUser } = await signedInBrandUser(request, context);
+  const { user, isBrandUser } = await signedInBrandUser(request, context);
+  if (user && !isBrandUser) {
+    // "Sign in to join": the signed-in person joins; no password is involved here.
+    const joined = await joinCampaignAsUser(context.db, context.config, {
+      slug: params.slug ?? "",
+      user,
+      parentRecruitCode: form.get(RECRUIT_PARAM),
+    });
+    if (!joined.ok) throw notFound("This join link does not exist.");
+    if (joined.kind === "joined") throw redirect("/a");
+    return data<JoinActionData>(
+      { formError: null, fieldErrors: {}, values, notice: JOIN_AS_USER_MESSAGES[joined.kind] },
+      { status: 409 },
+    );
+  }
   if (isBrandUser) {
     return data<JoinActionData>(
       {
@@ -81,7 +109,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       { status: 400 },
     );
   }
-  const result = await joinCampaign(context.db, {
+  const result = await joinCampaign(context.db, context.config, {
     slug: params.slug ?? "",
     name: form.get("name"),
     email: form.get("email"),
@@ -95,11 +123,18 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       { status: 400 },
     );
   }
-  return startUserSession(request, context, result.userId, "/a");
+  // No session here, whatever the outcome: the emailed link (verification or "sign in to join")
+  // is the only way on, so /join never logs anyone in and never tells who has an account.
+  return data<JoinActionData>({
+    formError: null,
+    fieldErrors: {},
+    values,
+    sentTo: values.email.trim().toLowerCase(),
+  });
 }
 
 export default function Join() {
-  const { campaign, signedIn, recruiter } = useLoaderData<typeof loader>();
+  const { campaign, signedIn, recruiter, signInTo } = useLoaderData<typeof loader>();
   const actionData = useActionData<JoinActionData>();
   const navigation = useNavigation();
   const formRef = useRef<HTMLFormElement>(null);
@@ -125,14 +160,37 @@ export default function Join() {
               <Link to="/app">Back to your dashboard</Link>
             </div>
           </div>
+        ) : actionData?.sentTo ? (
+          <CheckInbox email={actionData.sentTo}>
+            <p>The link confirms your address and opens your affiliate portal.</p>
+          </CheckInbox>
+        ) : signedIn ? (
+          <>
+            <FormError>{actionData?.notice}</FormError>
+            <Form method="post" noValidate>
+              <CsrfInput />
+              {recruiter ? (
+                <input type="hidden" name={RECRUIT_PARAM} value={recruiter.code} />
+              ) : null}
+              <p>
+                You are signed in as <strong>{signedIn.email}</strong>.
+              </p>
+              <button type="submit" className="primary" disabled={submitting}>
+                {submitting ? "Joining…" : `Join ${campaign.name}`}
+              </button>
+            </Form>
+          </>
         ) : (
           <>
             <p className="muted small">
               {campaign.autoApprove
-                ? "You get your referral link right after signing up."
+                ? "You get your referral link as soon as you confirm your email."
                 : `${campaign.brandName} reviews each application; your referral link works once you are approved.`}
             </p>
-            <FormError>{actionData?.formError}</FormError>
+            <div className="alert info" role="note">
+              Already have a Rekomi account? <Link to={signInTo}>Sign in to join</Link>
+            </div>
+            <h2>New to Rekomi? Create your account</h2>
             {Object.keys(errors).length > 0 ? (
               <FormError>Please fix the highlighted fields.</FormError>
             ) : null}
@@ -148,7 +206,7 @@ export default function Join() {
                 autoComplete="name"
                 required
                 maxLength={100}
-                defaultValue={actionData?.values.name ?? signedIn?.name}
+                defaultValue={actionData?.values.name}
                 error={errors.name}
               />
               <Field
@@ -157,26 +215,23 @@ export default function Join() {
                 type="email"
                 autoComplete="email"
                 required
-                defaultValue={actionData?.values.email ?? signedIn?.email}
+                defaultValue={actionData?.values.email}
                 error={errors.email}
               />
               <Field
                 label="Password"
                 name="password"
                 type="password"
-                autoComplete={signedIn ? "current-password" : "new-password"}
+                autoComplete="new-password"
                 required
                 minLength={PASSWORD_MIN}
-                hint={`At least ${PASSWORD_MIN} characters. Already have a Rekomi account? Use its email and password.`}
+                hint={`At least ${PASSWORD_MIN} characters, hard to guess: a few uncommon words work well.`}
                 error={errors.password}
               />
               <button type="submit" className="primary" disabled={submitting}>
                 {submitting ? "Joining…" : `Join ${campaign.name}`}
               </button>
             </Form>
-            <p className="muted small">
-              Already an affiliate? <Link to="/login">Log in</Link>
-            </p>
           </>
         )}
       </div>

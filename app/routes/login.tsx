@@ -97,6 +97,9 @@ export default function Login() {
             {submitting ? "Logging in…" : "Log in"}
           </button>
         </Form>
+        <p className="small">
+          <Link to="/forgot-password">Forgot your password?</Link>
+        </p>
         <p className="muted small">
           New brand? <Link to="/signup">Start a free trial</Link>. Affiliates join through their
           brand&apos;s link.

@@ -9,10 +9,10 @@ import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { useRef } from "react";
 import { requireCsrfForm } from "~/auth/csrf.server";
 import { getUser, homeFor } from "~/auth/guards.server";
-import { startUserSession } from "~/auth/session.server";
+import { CheckInbox } from "~/components/CheckInbox";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, FormError, useFocusFirstInvalid } from "~/components/Field";
-import { TRIAL_DAYS } from "~/domain/accounts";
+import { PASSWORD_MIN, TRIAL_DAYS } from "~/domain/accounts";
 import { signupBrand } from "~/services/accounts.server";
 
 export const meta: MetaFunction = () => [{ title: "Start your trial · Rekomi" }];
@@ -27,6 +27,8 @@ type SignupField = "brandName" | "name" | "email" | "password" | "confirmPasswor
 interface SignupActionData {
   fieldErrors: Partial<Record<SignupField, string>>;
   values: { brandName: string; name: string; email: string };
+  /** Set after a valid submission: "check your inbox" (the same answer for taken emails). */
+  sentTo?: string;
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -38,7 +40,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     password: String(form.get("password") ?? ""),
     confirmPassword: String(form.get("confirmPassword") ?? ""),
   };
-  const result = await signupBrand(context.db, values);
+  const result = await signupBrand(context.db, context.config, values);
   if (!result.ok) {
     const body: SignupActionData = {
       fieldErrors: result.fieldErrors,
@@ -46,7 +48,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
     };
     return data(body, { status: 400 });
   }
-  return startUserSession(request, context, result.userId, "/app");
+  const body: SignupActionData = {
+    fieldErrors: {},
+    values: { brandName: values.brandName, name: values.name, email: result.email },
+    sentTo: result.email,
+  };
+  return body;
 }
 
 export default function Signup() {
@@ -57,6 +64,18 @@ export default function Signup() {
   const errors = actionData?.fieldErrors ?? {};
   const values = actionData?.values;
   const submitting = navigation.state === "submitting";
+  if (actionData?.sentTo) {
+    return (
+      <main className="centered">
+        <div className="card narrow">
+          <h1>Confirm your email</h1>
+          <CheckInbox email={actionData.sentTo}>
+            <p>The link confirms your address and opens your brand&apos;s dashboard.</p>
+          </CheckInbox>
+        </div>
+      </main>
+    );
+  }
   return (
     <main className="centered">
       <div className="card narrow">
@@ -100,8 +119,8 @@ export default function Signup() {
             type="password"
             autoComplete="new-password"
             required
-            minLength={10}
-            hint="At least 10 characters."
+            minLength={PASSWORD_MIN}
+            hint={`At least ${PASSWORD_MIN} characters, hard to guess: a few uncommon words work well.`}
             error={errors.password}
           />
           <Field

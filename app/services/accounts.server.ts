@@ -1,19 +1,18 @@
-import { DUMMY_HASH, hashPassword, verifyPassword } from "~/auth/password.server";
+import { hashPassword } from "~/auth/password.server";
+import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import type { Transaction } from "kysely";
-import type { AffiliateStatus, Brand, Database, Plan, User } from "~/db/schema";
+import type { AffiliateStatus, Brand, Database, Plan } from "~/db/schema";
 import {
-  LOGIN_WINDOW_MINUTES,
-  LOGIN_MAX_FAILURES,
   brandSettingsSchema,
   fieldErrorsOf,
-  loginLockout,
   signupSchema,
   trialEndsAt,
   type FieldErrors,
 } from "~/domain/accounts";
+import { sendVerificationEmail, tellAlreadyRegistered } from "./email-verification.server";
 
-/** Brand accounts: signup, plan changes, brand settings, password login and its throttle. */
+/** Brand accounts: signup, plan changes, brand settings, the dashboard counts. */
 
 export class EmailTakenError extends Error {
   constructor(public readonly email: string) {
@@ -22,8 +21,6 @@ export class EmailTakenError extends Error {
   }
 }
 
-export const EMAIL_TAKEN_MESSAGE = "An account with this email already exists. Log in instead.";
-
 export interface CreateBrandWithOwnerInput {
   brandName: string;
   ownerName: string;
@@ -31,6 +28,13 @@ export interface CreateBrandWithOwnerInput {
   email: string;
   password: string;
   plan: Plan;
+  /** Trusted callers only (operator CLI, demo seed): the address counts as verified. */
+  verified?: boolean;
+  /** More writes in the same transaction (e.g. the verification email). */
+  afterCreate?: (
+    trx: Transaction<Database>,
+    created: { brandId: string; userId: string },
+  ) => Promise<void>;
   now?: Date;
 }
 
@@ -76,6 +80,7 @@ export async function createBrandWithOwner(
         email: input.email,
         name: input.ownerName,
         password_hash: passwordHash,
+        email_verified_at: input.verified ? now : null,
         created_at: now,
       })
       .returning("id")
@@ -84,6 +89,7 @@ export async function createBrandWithOwner(
       .insertInto("brand_members")
       .values({ brand_id: brand.id, user_id: user.id, role: "owner", created_at: now })
       .execute();
+    await input.afterCreate?.(trx, { brandId: brand.id, userId: user.id });
     return { brandId: brand.id, userId: user.id, trialEndsAt: trialEnd };
   };
   try {
@@ -98,15 +104,21 @@ export async function createBrandWithOwner(
 }
 
 export type SignupResult =
-  | { ok: true; brandId: string; userId: string }
+  | { ok: true; email: string }
   | {
       ok: false;
       fieldErrors: FieldErrors<"brandName" | "name" | "email" | "password" | "confirmPassword">;
     };
 
-/** Self-serve brand signup: validates the form values, then creates the brand on the Starter trial. */
+/**
+ * Self-serve brand signup: validates the form values, then creates the brand on the Starter trial
+ * with an unverified owner and emails the verification link. The answer is the same whether or
+ * not the address already has an account (that address gets an "already registered" email
+ * instead), so signup never reveals which emails have accounts.
+ */
 export async function signupBrand(
   db: DB,
+  config: Pick<Config, "appUrl">,
   input: Record<string, unknown>,
   now = new Date(),
 ): Promise<SignupResult> {
@@ -114,20 +126,25 @@ export async function signupBrand(
   if (!parsed.success) return { ok: false, fieldErrors: fieldErrorsOf(parsed.error) };
   const v = parsed.data;
   try {
-    const created = await createBrandWithOwner(db, {
+    await createBrandWithOwner(db, {
       brandName: v.brandName,
       ownerName: v.name,
       email: v.email,
       password: v.password,
       plan: "starter",
       now,
+      afterCreate: (trx, created) =>
+        sendVerificationEmail(trx, config, {
+          userId: created.userId,
+          email: v.email,
+          name: v.name,
+        }),
     });
-    return { ok: true, brandId: created.brandId, userId: created.userId };
   } catch (error) {
-    if (error instanceof EmailTakenError)
-      return { ok: false, fieldErrors: { email: EMAIL_TAKEN_MESSAGE } };
-    throw error;
+    if (!(error instanceof EmailTakenError)) throw error;
+    await tellAlreadyRegistered(db, config, { email: v.email, what: "start a Rekomi trial" });
   }
+  return { ok: true, email: v.email };
 }
 
 /** Operator action: move a brand to another plan. Returns null when the brand does not exist. */
@@ -167,79 +184,6 @@ export async function updateBrandSettings(
     .returningAll()
     .executeTakeFirstOrThrow();
   return { ok: true, brand };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Login
-
-export type LoginThrottle = { locked: false } | { locked: true; retryAfterMinutes: number };
-
-/**
- * Is this email+IP locked out? Counts failed attempts inside the window that came after the last
- * successful login of the same email+IP.
- */
-export async function checkLoginThrottle(
-  db: DB,
-  input: { email: string; ip: string; now?: Date },
-): Promise<LoginThrottle> {
-  const now = input.now ?? new Date();
-  const since = new Date(now.getTime() - LOGIN_WINDOW_MINUTES * 60_000);
-  const lastSuccess = await db
-    .selectFrom("login_attempts")
-    .select("created_at")
-    .where("email", "=", input.email)
-    .where("ip", "=", input.ip)
-    .where("succeeded", "=", true)
-    .where("created_at", ">", since)
-    .orderBy("created_at", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  const failures = await db
-    .selectFrom("login_attempts")
-    .select("created_at")
-    .where("email", "=", input.email)
-    .where("ip", "=", input.ip)
-    .where("succeeded", "=", false)
-    .where("created_at", ">", lastSuccess?.created_at ?? since)
-    .orderBy("created_at", "desc")
-    .limit(LOGIN_MAX_FAILURES)
-    .execute();
-  return loginLockout(
-    failures.map((f) => f.created_at),
-    now,
-  );
-}
-
-export async function recordLoginAttempt(
-  db: DB,
-  input: { email: string; ip: string; succeeded: boolean; now?: Date },
-): Promise<void> {
-  await db
-    .insertInto("login_attempts")
-    .values({
-      email: input.email,
-      ip: input.ip,
-      succeeded: input.succeeded,
-      created_at: input.now ?? new Date(),
-    })
-    .execute();
-}
-
-/**
- * Check an email (already normalised) and password. Unknown emails spend the same scrypt time
- * against DUMMY_HASH so response timing does not reveal which emails have accounts.
- */
-export async function verifyCredentials(
-  db: DB,
-  input: { email: string; password: string },
-): Promise<User | null> {
-  const user = await db
-    .selectFrom("users")
-    .selectAll()
-    .where("email", "=", input.email)
-    .executeTakeFirst();
-  const ok = await verifyPassword(input.password, user?.password_hash ?? DUMMY_HASH);
-  return user && ok ? user : null;
 }
 
 // ---------------------------------------------------------------------------------------------

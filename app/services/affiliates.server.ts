@@ -5,24 +5,19 @@
 import { randomBytes } from "node:crypto";
 import { type Transaction, sql } from "kysely";
 import { z } from "zod";
-import { hashPassword, verifyPassword } from "~/auth/password.server";
+import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import type { Affiliate, AffiliateStatus, Campaign, Database, Enrollment } from "~/db/schema";
-import { AFFILIATE_STATUSES, canTransition, statusOnJoin } from "~/domain/affiliate";
+import { AFFILIATE_STATUSES, canTransition } from "~/domain/affiliate";
 import { encodeReadableCode, LINK_CODE_LENGTH } from "~/domain/codes";
 import { type FieldErrors, fieldErrorsOf } from "~/domain/forms";
 import { isUuid } from "~/domain/ids";
-import { parentOnJoin } from "~/domain/recruiting";
-import { getCampaignBySlug, inTransaction } from "./campaigns.server";
-import { findRecruiter } from "./recruiting.server";
+import { inTransaction } from "./campaigns.server";
+import { sendAffiliateInvitation } from "./invitations.server";
 
 type Trx = Transaction<Database>;
 
-import { PASSWORD_MIN } from "~/domain/accounts";
-
-export { PASSWORD_MIN };
-
-const emailSchema = z
+export const emailSchema = z
   .string({ message: "Enter your email address." })
   .trim()
   .toLowerCase()
@@ -30,22 +25,11 @@ const emailSchema = z
   .max(254, "Use an email address of at most 254 characters.")
   .pipe(z.email("Enter a valid email address, such as you@example.com."));
 
-const personNameSchema = z
+export const personNameSchema = z
   .string({ message: "Enter your name." })
   .trim()
   .min(1, "Enter your name.")
   .max(100, "Use at most 100 characters.");
-
-/** The join form (also usable as a JSON body). */
-export const joinInputSchema = z.object({
-  name: personNameSchema,
-  email: emailSchema,
-  password: z
-    .string({ message: "Choose a password." })
-    .min(PASSWORD_MIN, `Use at least ${PASSWORD_MIN} characters.`)
-    .max(200, "Use at most 200 characters."),
-});
-export type JoinInput = z.infer<typeof joinInputSchema>;
 
 /** Creating an affiliate on a brand's behalf (REST API). */
 export const createAffiliateInputSchema = z.object({
@@ -227,7 +211,7 @@ function newCode(): string {
 }
 
 /** The brand's affiliate row for this email, created when missing (with a unique recruit code). */
-async function findOrCreateAffiliate(
+export async function findOrCreateAffiliate(
   trx: Trx,
   values: {
     brandId: string;
@@ -235,6 +219,7 @@ async function findOrCreateAffiliate(
     name: string;
     userId: string | null;
     status: AffiliateStatus;
+    invitedAt?: Date | null;
   },
 ): Promise<{ affiliate: Affiliate; created: boolean }> {
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -255,6 +240,7 @@ async function findOrCreateAffiliate(
         name: values.name,
         status: values.status,
         recruit_code: newCode(),
+        invited_at: values.invitedAt ?? null,
       })
       // Either a recruit-code collision (retry with a new code) or a concurrent insert of the same
       // brand+email (the next select finds it).
@@ -267,7 +253,7 @@ async function findOrCreateAffiliate(
 }
 
 /** The affiliate's enrollment in the campaign, created when missing with a unique link code. */
-async function findOrCreateEnrollment(
+export async function findOrCreateEnrollment(
   trx: Trx,
   values: { brandId: string; campaignId: string; affiliateId: string },
 ): Promise<{ enrollment: Enrollment; created: boolean }> {
@@ -295,139 +281,6 @@ async function findOrCreateEnrollment(
   throw new Error("Could not create the enrollment (code collisions)");
 }
 
-export type JoinResult =
-  | {
-      ok: true;
-      userId: string;
-      affiliate: Affiliate;
-      enrollment: Enrollment;
-      campaign: Campaign;
-      createdUser: boolean;
-    }
-  | { ok: false; reason: "not_found" }
-  | { ok: false; reason: "invalid"; fieldErrors: FieldErrors };
-
-/**
- * Public join through `/join/{slug}`: creates (or, with the right password, reuses) the user,
- * the brand's affiliate row (pending, or approved when the campaign auto-approves) and the
- * enrollment with its referral link code, all in one transaction. With `parentRecruitCode` (a
- * recruiting link's `via`), a new affiliate is recorded under that recruiter (`parentOnJoin`).
- */
-export async function joinCampaign(
-  db: DB,
-  input: {
-    slug: string;
-    name: unknown;
-    email: unknown;
-    password: unknown;
-    parentRecruitCode?: unknown;
-  },
-): Promise<JoinResult> {
-  const campaign = await getCampaignBySlug(db, input.slug);
-  if (!campaign) return { ok: false, reason: "not_found" };
-  const parsed = joinInputSchema.safeParse({
-    name: input.name,
-    email: input.email,
-    password: input.password,
-  });
-  if (!parsed.success)
-    return { ok: false, reason: "invalid", fieldErrors: fieldErrorsOf(parsed.error) };
-  const { name, email, password } = parsed.data;
-
-  const existingUser = await db
-    .selectFrom("users")
-    .select(["id", "password_hash"])
-    .where("email", "=", email)
-    .executeTakeFirst();
-  let newHash: string | undefined;
-  if (existingUser) {
-    if (!(await verifyPassword(password, existingUser.password_hash))) {
-      return {
-        ok: false,
-        reason: "invalid",
-        fieldErrors: {
-          password:
-            "This email already has a Rekomi account. Enter that account's password to join with it.",
-        },
-      };
-    }
-  } else {
-    newHash = await hashPassword(password);
-  }
-
-  const { brand_name: _brandName, ...campaignRow } = campaign;
-  return inTransaction(db, async (trx): Promise<JoinResult> => {
-    let userId = existingUser?.id;
-    if (!userId) {
-      const created = await trx
-        .insertInto("users")
-        .values({ email, name, password_hash: newHash! })
-        .onConflict((oc) => oc.column("email").doNothing())
-        .returning("id")
-        .executeTakeFirst();
-      if (!created) {
-        return {
-          ok: false,
-          reason: "invalid",
-          fieldErrors: {
-            email: "An account with this email was just created. Enter its password to join.",
-          },
-        };
-      }
-      userId = created.id;
-    }
-    const found = await findOrCreateAffiliate(trx, {
-      brandId: campaign.brand_id,
-      email,
-      name,
-      userId,
-      status: statusOnJoin(undefined, campaign.auto_approve),
-    });
-    let affiliate = found.affiliate;
-    if (!found.created) {
-      const status = statusOnJoin(affiliate.status, campaign.auto_approve);
-      if (status !== affiliate.status || affiliate.user_id !== userId) {
-        affiliate = await trx
-          .updateTable("affiliates")
-          .set({ status, user_id: userId, updated_at: sql<Date>`now()` })
-          .where("id", "=", affiliate.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-      }
-    }
-    if (found.created && input.parentRecruitCode != null) {
-      const recruiter = await findRecruiter(trx, campaign.brand_id, input.parentRecruitCode);
-      const parentId = parentOnJoin(recruiter, {
-        id: affiliate.id,
-        brandId: affiliate.brand_id,
-        isNew: true,
-        parentAffiliateId: affiliate.parent_affiliate_id,
-      });
-      if (parentId) {
-        affiliate = await trx
-          .updateTable("affiliates")
-          .set({ parent_affiliate_id: parentId, updated_at: sql<Date>`now()` })
-          .where("id", "=", affiliate.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-      }
-    }
-    const { enrollment } = await findOrCreateEnrollment(trx, {
-      brandId: campaign.brand_id,
-      campaignId: campaign.id,
-      affiliateId: affiliate.id,
-    });
-    return {
-      ok: true,
-      userId,
-      affiliate,
-      enrollment,
-      campaign: campaignRow,
-      createdUser: !existingUser,
-    };
-  });
-}
-
 export type CreateAffiliateResult =
   | { ok: true; affiliate: Affiliate; enrollment: Enrollment }
   | { ok: false; reason: "invalid"; fieldErrors: FieldErrors }
@@ -435,11 +288,14 @@ export type CreateAffiliateResult =
 
 /**
  * A brand adds an affiliate itself (REST API): the affiliate row (approved unless a status is
- * given) enrolled in one of the brand's campaigns. The person can later claim it by joining with
- * the same email. An email already used by one of the brand's affiliates is a conflict.
+ * given) enrolled in one of the brand's campaigns, and an emailed invitation. The row has no user
+ * until someone opens the invitation link and claims it with that verified email (invitations);
+ * it can already have codes and links and earn commission. An email already used by one of the
+ * brand's affiliates is a conflict.
  */
 export async function createAffiliate(
   db: DB,
+  config: Pick<Config, "appUrl">,
   brandId: string,
   input: CreateAffiliateInput,
 ): Promise<CreateAffiliateResult> {
@@ -450,23 +306,19 @@ export async function createAffiliate(
   return inTransaction(db, async (trx): Promise<CreateAffiliateResult> => {
     const campaign = await trx
       .selectFrom("campaigns")
-      .select("id")
+      .select(["id", "name"])
       .where("brand_id", "=", brandId)
       .where("id", "=", campaignId)
       .executeTakeFirst();
     if (!campaign)
       return { ok: false, reason: "invalid", fieldErrors: { campaignId: "Unknown campaign." } };
-    const user = await trx
-      .selectFrom("users")
-      .select("id")
-      .where("email", "=", email)
-      .executeTakeFirst();
     const { affiliate, created } = await findOrCreateAffiliate(trx, {
       brandId,
       email,
       name,
-      userId: user?.id ?? null,
+      userId: null,
       status: status ?? "approved",
+      invitedAt: new Date(),
     });
     if (!created) {
       return {
@@ -480,6 +332,7 @@ export async function createAffiliate(
       campaignId,
       affiliateId: affiliate.id,
     });
+    await sendAffiliateInvitation(trx, config, { affiliate, campaignName: campaign.name });
     return { ok: true, affiliate, enrollment };
   });
 }

@@ -6,7 +6,7 @@ import { sql } from "kysely";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import { createBrandWithOwner } from "./accounts.server";
-import { joinCampaign } from "./affiliates.server";
+import { joinCampaign } from "./join.server";
 import { createCampaign } from "./campaigns.server";
 
 export interface SeedResult {
@@ -27,7 +27,7 @@ export const DEMO_AFFILIATES = [
  * null. One transaction, serialised by an advisory lock so two processes starting together seed
  * once.
  */
-export async function seedDemoIfEmpty(db: DB, _config: Config): Promise<SeedResult | null> {
+export async function seedDemoIfEmpty(db: DB, config: Config): Promise<SeedResult | null> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('rekomi:demo-seed'))`.execute(trx);
     const anyBrand = await trx.selectFrom("brands").select("id").limit(1).executeTakeFirst();
@@ -46,6 +46,7 @@ export async function seedDemoIfEmpty(db: DB, _config: Config): Promise<SeedResu
       email: DEMO_OWNER.email,
       password: DEMO_PASSWORD,
       plan: "growth",
+      verified: true,
     });
 
     const campaign = await createCampaign(trx, brand.brandId, {
@@ -58,12 +59,13 @@ export async function seedDemoIfEmpty(db: DB, _config: Config): Promise<SeedResu
       autoApprove: true,
     });
     for (const person of DEMO_AFFILIATES) {
-      const joined = await joinCampaign(trx, {
+      const joined = await joinCampaign(trx, config, {
         slug: campaign.slug,
         ...person,
         password: DEMO_PASSWORD,
+        verified: true,
       });
-      if (!joined.ok || joined.affiliate.status !== "approved") {
+      if (!joined.ok || joined.outcome !== "joined" || joined.affiliate.status !== "approved") {
         throw new Error(`Demo seed: could not enroll ${person.email}`);
       }
     }

@@ -2,6 +2,7 @@ import type { TaskList } from "graphile-worker";
 import type { Config } from "../../app/config.server";
 import type { DB } from "../../app/db/db.server";
 import { couponTasks } from "./coupons";
+import { emailTasks } from "./email";
 import { stripeTasks } from "./stripe";
 import { webhookTasks } from "./webhooks";
 
@@ -19,5 +20,6 @@ export function makeTaskList(deps: JobDeps): TaskList {
     ...stripeTasks(deps),
     ...webhookTasks(deps),
     ...couponTasks(deps),
+    ...emailTasks(deps),
   };
 }

@@ -27,8 +27,8 @@ describe("account rules", () => {
       brandName: " Acme ",
       name: " Alex ",
       email: " Alex@Example.com",
-      password: "0123456789",
-      confirmPassword: "0123456789",
+      password: "correct-horse-battery",
+      confirmPassword: "correct-horse-battery",
     });
     expect(parsed).toMatchObject({ brandName: "Acme", name: "Alex", email: "alex@example.com" });
   });

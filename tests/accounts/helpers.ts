@@ -57,14 +57,17 @@ export function uniqueEmail(tag = "owner"): string {
 
 export const PASSWORD = "correct-horse-battery";
 
-/** Sign a brand up through the real signup action; returns the signed-in cookie jar. */
+/**
+ * Sign a brand up through the real signup action ("check your inbox", no session), confirm the
+ * address (as the emailed link would; `verified: false` leaves it unconfirmed), then log in
+ * through the real login action. Returns the signed-in cookie jar and the login response.
+ */
 export async function signUpBrand(
   db: DB,
-  opts: { brandName?: string; email?: string; ctx?: AppContext } = {},
-): Promise<{ jar: CookieJar; email: string; response: Response }> {
+  opts: { brandName?: string; email?: string; ctx?: AppContext; verified?: boolean } = {},
+): Promise<{ jar: CookieJar; email: string; response: Response; signup: unknown }> {
   const email = opts.email ?? uniqueEmail();
-  const jar = new CookieJar();
-  const result = await call(
+  const signup = await call(
     signupAction,
     postForm(
       "/signup",
@@ -75,15 +78,25 @@ export async function signUpBrand(
         password: PASSWORD,
         confirmPassword: PASSWORD,
       },
-      jar,
+      new CookieJar(),
     ),
     opts.ctx ?? testContext(db),
   );
-  if (!(result instanceof Response) || result.status !== 302) {
-    throw new Error(`signup failed: ${JSON.stringify(bodyOf(result))}`);
+  if (statusOf(signup) !== 200 || !bodyOf<{ sentTo?: string }>(signup).sentTo) {
+    throw new Error(`signup failed: ${JSON.stringify(bodyOf(signup))}`);
   }
-  jar.absorb(result);
-  return { jar, email, response: result };
+  const normalized = email.trim().toLowerCase();
+  if (opts.verified !== false)
+    await db
+      .updateTable("users")
+      .set({ email_verified_at: new Date() })
+      .where("email", "=", normalized)
+      .execute();
+  const { jar, result } = await logIn(db, normalized, PASSWORD, { ctx: opts.ctx });
+  if (!(result instanceof Response) || result.status !== 302) {
+    throw new Error(`login after signup failed: ${JSON.stringify(bodyOf(result))}`);
+  }
+  return { jar, email, response: result, signup };
 }
 
 /** Log in through the real login action with a fresh jar. */
@@ -91,7 +104,7 @@ export async function logIn(
   db: DB,
   email: string,
   password = PASSWORD,
-  opts: { ip?: string; jar?: CookieJar; redirectTo?: string } = {},
+  opts: { ip?: string; jar?: CookieJar; redirectTo?: string; ctx?: AppContext } = {},
 ): Promise<{ jar: CookieJar; result: unknown }> {
   const jar = opts.jar ?? new CookieJar();
   const fields: Record<string, string> = { email, password };
@@ -99,7 +112,7 @@ export async function logIn(
   const result = await call(
     loginAction,
     postForm("/login", fields, jar),
-    testContext(db, { clientIp: opts.ip ?? "127.0.0.1" }),
+    opts.ctx ?? testContext(db, { clientIp: opts.ip ?? "127.0.0.1" }),
   );
   if (result instanceof Response) jar.absorb(result);
   return { jar, result };

@@ -5,6 +5,7 @@ import type { ConversionsTable } from "../../app/db/schema";
 import { createAffiliate } from "../../app/services/affiliates.server";
 import { createCampaign } from "../../app/services/campaigns.server";
 import { createBrandWithKey } from "../api/helpers";
+import { testConfig } from "../helpers/context";
 
 export interface BrandWorld {
   brandId: string;
@@ -38,7 +39,7 @@ export async function affiliateFor(
   status: "approved" | "pending" = "approved",
 ): Promise<string> {
   n++;
-  const r = await createAffiliate(db, brandId, {
+  const r = await createAffiliate(db, testConfig(), brandId, {
     email: `aff${n}-${randomUUID().slice(0, 8)}@example.test`,
     name,
     campaignId,

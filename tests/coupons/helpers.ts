@@ -3,7 +3,7 @@ import Stripe from "stripe";
 import type { AppContext } from "../../app/context.server";
 import type { DB } from "../../app/db/db.server";
 import { createBrandWithOwner } from "../../app/services/accounts.server";
-import { joinCampaign } from "../../app/services/affiliates.server";
+import { joinCampaign } from "../../app/services/join.server";
 import { createCampaign } from "../../app/services/campaigns.server";
 import { connectStripe } from "../../app/services/stripe-connection.server";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";
@@ -100,13 +100,13 @@ export async function affiliateJoins(
     .select("slug")
     .where("id", "=", campaignId)
     .executeTakeFirstOrThrow();
-  const joined = await joinCampaign(db, {
+  const joined = await joinCampaign(db, testConfig(), {
     slug: campaign.slug,
     name,
     email: `${name.toLowerCase().replace(/\W+/g, ".")}-${randomUUID().slice(0, 8)}@affiliates.test`,
     password: "correct-horse-battery",
   });
-  if (!joined.ok) throw new Error("join failed");
+  if (!joined.ok || joined.outcome !== "joined") throw new Error("join failed");
   return {
     affiliateId: joined.affiliate.id,
     userId: joined.userId,

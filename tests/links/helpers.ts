@@ -5,7 +5,7 @@ import type { Campaign } from "../../app/db/schema";
 import { createAffiliate } from "../../app/services/affiliates.server";
 import { createCampaign } from "../../app/services/campaigns.server";
 import { brandWithOwner } from "../portal/fixtures";
-import { testContext } from "../helpers/context";
+import { testConfig, testContext } from "../helpers/context";
 
 export const BROWSER_UA =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36";
@@ -43,7 +43,7 @@ export async function enrolledAffiliate(
   status: "approved" | "pending" | "rejected" | "suspended" = "approved",
 ) {
   n++;
-  const r = await createAffiliate(db, campaign.brand_id, {
+  const r = await createAffiliate(db, testConfig(), campaign.brand_id, {
     email: `aff${n}-${Date.now()}@aff.test`,
     name: `Affiliate ${n}`,
     campaignId: campaign.id,

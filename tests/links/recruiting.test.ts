@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as portalHome from "../../app/routes/a._index";
 import * as join from "../../app/routes/join.$slug";
 import type { Affiliate, Campaign } from "../../app/db/schema";
-import { joinCampaign, setAffiliateStatus } from "../../app/services/affiliates.server";
+import { setAffiliateStatus } from "../../app/services/affiliates.server";
+import { joinCampaign } from "../../app/services/join.server";
 import { createCampaign } from "../../app/services/campaigns.server";
-import { CookieJar, getRequest, postForm } from "../helpers/context";
+import { CookieJar, getRequest, postForm, testConfig } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { body, run, signIn } from "../portal/fixtures";
 import { brandWithCampaign, campaignInput, enrolledAffiliate } from "./helpers";
@@ -54,6 +55,7 @@ describe("recruiting links and sub-affiliates", () => {
       .executeTakeFirstOrThrow();
   }
 
+  /** A new person joins anonymously; with `email` of an existing account, that person signed in. */
   async function joinVia(campaign: Campaign, via: string | null, email?: string) {
     n++;
     const fields: Record<string, string> = {
@@ -62,13 +64,14 @@ describe("recruiting links and sub-affiliates", () => {
       password: PASSWORD,
     };
     if (via !== null) fields.via = via;
-    const out = await run(
-      join.action,
-      t.db,
-      postForm(`/join/${campaign.slug}`, fields, new CookieJar()),
-      { slug: campaign.slug },
-    );
-    expect(out.status).toBe(302);
+    const user = email
+      ? await t.db.selectFrom("users").select("id").where("email", "=", email).executeTakeFirst()
+      : undefined;
+    const jar = user ? await signIn(t.db, user.id) : new CookieJar();
+    const out = await run(join.action, t.db, postForm(`/join/${campaign.slug}`, fields, jar), {
+      slug: campaign.slug,
+    });
+    expect(out.status).toBe(user ? 302 : 200);
     return affiliateByEmail(campaign.brand_id, fields.email);
   }
 
@@ -110,14 +113,14 @@ describe("recruiting links and sub-affiliates", () => {
     expect(sub.brand_id).toBe(campaignB.brand_id);
     expect(sub.parent_affiliate_id).toBeNull();
     // Also through the service directly.
-    const r = await joinCampaign(t.db, {
+    const r = await joinCampaign(t.db, testConfig(), {
       slug: campaignA.slug,
       name: "Direct",
       email: `direct-${Date.now()}@aff.test`,
       password: PASSWORD,
       parentRecruitCode: otherBrandRecruiter.recruit_code,
     });
-    expect(r.ok && r.affiliate.parent_affiliate_id).toBeNull();
+    expect(r.ok && r.outcome === "joined" && r.affiliate.parent_affiliate_id).toBeNull();
   });
 
   it("a pending recruiter's code (even posted by hand) records no parent", async () => {
@@ -127,7 +130,18 @@ describe("recruiting links and sub-affiliates", () => {
   });
 
   it("cannot make a self parent: the recruiter joining through their own link stays top-level", async () => {
-    // The recruiter claims their affiliate row by joining another campaign with their own code.
+    // The recruiter (whose invitation was accepted: the row has their user) joins another
+    // campaign through their own link.
+    const user = await t.db
+      .insertInto("users")
+      .values({ email: recruiter.email, name: recruiter.name, password_hash: "x" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await t.db
+      .updateTable("affiliates")
+      .set({ user_id: user.id })
+      .where("id", "=", recruiter.id)
+      .execute();
     const self = await joinVia(campaignA2, recruiter.recruit_code, recruiter.email);
     expect(self.id).toBe(recruiter.id);
     expect(self.parent_affiliate_id).toBeNull();

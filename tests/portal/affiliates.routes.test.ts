@@ -9,9 +9,10 @@ import * as campaignDetail from "../../app/routes/app.campaigns.$campaignId._ind
 import * as campaignDelete from "../../app/routes/app.campaigns.$campaignId_.delete";
 import * as join from "../../app/routes/join.$slug";
 import type { Campaign } from "../../app/db/schema";
-import { createAffiliate, getAffiliate, joinCampaign } from "../../app/services/affiliates.server";
+import { createAffiliate, getAffiliate } from "../../app/services/affiliates.server";
+import { joinCampaign } from "../../app/services/join.server";
 import { createCampaign, getCampaign } from "../../app/services/campaigns.server";
-import { CookieJar, getRequest, postForm } from "../helpers/context";
+import { CookieJar, getRequest, postForm, testConfig } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { body, brandWithOwner, run, signIn } from "./fixtures";
 
@@ -115,15 +116,30 @@ describe("affiliates, join flow, portal and tenancy", () => {
       ).toHaveLength(0);
     });
 
-    it("without auto-approve: creates a pending affiliate, signs in and lands on /a with the awaiting note", async () => {
-      const { out, jar } = await joinViaRoute(reviewed.slug, {
+    it("without auto-approve: creates a pending affiliate and an unverified account, answers 'check your inbox' without a session", async () => {
+      const { out, jar: anonJar } = await joinViaRoute(reviewed.slug, {
         name: "Pat Pending",
         email: "Pat@Aff.test",
         password: "pat-password-1",
       });
-      expect(out.status).toBe(302);
-      expect(out.location).toBe("/a");
-      expect(jar.get("__rekomi_session")).toBeTruthy();
+      expect(out.status).toBe(200);
+      expect(body<{ sentTo: string }>(out).sentTo).toBe("pat@aff.test");
+      expect(anonJar.get("__rekomi_session")).toBeUndefined();
+      const pat = await t.db
+        .selectFrom("users")
+        .select(["id", "email_verified_at"])
+        .where("email", "=", "pat@aff.test")
+        .executeTakeFirstOrThrow();
+      expect(pat.email_verified_at).toBeNull();
+      const outbox = await t.db
+        .selectFrom("email_outbox")
+        .select(["kind", "subject"])
+        .where("to_email", "=", "pat@aff.test")
+        .execute();
+      expect(outbox).toEqual([
+        { kind: "verify_email", subject: "Confirm your email address for Rekomi" },
+      ]);
+      const jar = await signIn(t.db, pat.id);
       const aff = await t.db
         .selectFrom("affiliates")
         .selectAll()
@@ -165,7 +181,7 @@ describe("affiliates, join flow, portal and tenancy", () => {
         email: "ana@aff.test",
         password: "ana-password-1",
       });
-      expect(out.status).toBe(302);
+      expect(out.status).toBe(200);
       const aff = await t.db
         .selectFrom("affiliates")
         .selectAll()
@@ -174,13 +190,18 @@ describe("affiliates, join flow, portal and tenancy", () => {
       expect(aff).toMatchObject({ brand_id: brandB.brandId, status: "approved" });
     });
 
-    it("joining again reuses the user, affiliate and enrollment; another campaign of the brand adds an enrollment", async () => {
+    it("joining again anonymously with an existing email changes nothing and gives the same answer; signed in, the person joins more campaigns of the brand", async () => {
       const fields = { name: "Pat Again", email: "pat@aff.test", password: "pat-password-1" };
       const again = await joinViaRoute(reviewed.slug, fields);
-      expect(again.out.status).toBe(302);
-      expect(
-        await t.db.selectFrom("users").select("id").where("email", "=", "pat@aff.test").execute(),
-      ).toHaveLength(1);
+      expect(again.out.status).toBe(200);
+      expect(body<{ sentTo: string }>(again.out).sentTo).toBe("pat@aff.test");
+      expect(again.jar.get("__rekomi_session")).toBeUndefined();
+      const pat = await t.db
+        .selectFrom("users")
+        .select("id")
+        .where("email", "=", "pat@aff.test")
+        .execute();
+      expect(pat).toHaveLength(1);
       const affs = await t.db
         .selectFrom("affiliates")
         .selectAll()
@@ -188,6 +209,22 @@ describe("affiliates, join flow, portal and tenancy", () => {
         .execute();
       expect(affs).toHaveLength(1);
       expect(affs[0].name).toBe("Pat Pending");
+      // The account's owner is told by email to sign in to join.
+      const told = await t.db
+        .selectFrom("email_outbox")
+        .select(["kind", "text_body"])
+        .where("to_email", "=", "pat@aff.test")
+        .where("kind", "=", "already_registered")
+        .executeTakeFirstOrThrow();
+      expect(told.text_body).toContain(
+        `Sign in: http://localhost:3000/login?redirectTo=${encodeURIComponent(`/join/${reviewed.slug}`)}`,
+      );
+
+      // Signed in ("Sign in to join"), the same campaign reuses the enrollment...
+      const jar = await signIn(t.db, pat[0].id);
+      const same = await joinViaRoute(reviewed.slug, {}, jar);
+      expect(same.out.status).toBe(302);
+      expect(same.out.location).toBe("/a");
       expect(
         await t.db
           .selectFrom("enrollments")
@@ -196,8 +233,8 @@ describe("affiliates, join flow, portal and tenancy", () => {
           .execute(),
       ).toHaveLength(1);
 
-      // The auto-approving campaign of the same brand approves the pending application.
-      await joinViaRoute(open.slug, fields);
+      // ...and the auto-approving campaign of the same brand approves the pending application.
+      await joinViaRoute(open.slug, {}, jar);
       const after = await t.db
         .selectFrom("affiliates")
         .selectAll()
@@ -214,30 +251,32 @@ describe("affiliates, join flow, portal and tenancy", () => {
       ).toHaveLength(2);
     });
 
-    it("an existing email with the wrong password is refused and nothing changes", async () => {
+    it("an existing email with any password (right or wrong) never signs in and changes nothing", async () => {
       const before = await t.db.selectFrom("affiliates").select("id").execute();
-      const { out, jar } = await joinViaRoute(otherBrand.slug, {
-        name: "Impostor",
-        email: "pat@aff.test",
-        password: "wrong-password-9",
-      });
-      expect(out.status).toBe(400);
-      expect(body<{ fieldErrors: Record<string, string> }>(out).fieldErrors.password).toMatch(
-        /already has a Rekomi account/,
-      );
-      expect(jar.get("__rekomi_session")).toBeUndefined();
+      for (const password of ["wrong-password-9", "pat-password-1"]) {
+        const { out, jar } = await joinViaRoute(otherBrand.slug, {
+          name: "Impostor",
+          email: "pat@aff.test",
+          password,
+        });
+        expect(out.status).toBe(200);
+        expect(body<{ sentTo: string }>(out).sentTo).toBe("pat@aff.test");
+        expect(jar.get("__rekomi_session")).toBeUndefined();
+      }
       expect(await t.db.selectFrom("affiliates").select("id").execute()).toHaveLength(
         before.length,
       );
     });
 
-    it("the same person can join a second brand with their password, and sees both", async () => {
-      const { out, jar } = await joinViaRoute(otherBrand.slug, {
-        name: "Pat",
-        email: "pat@aff.test",
-        password: "pat-password-1",
-      });
+    it("signed in, the same person joins a second brand without a password, and sees both", async () => {
+      const pat = await t.db
+        .selectFrom("users")
+        .select("id")
+        .where("email", "=", "pat@aff.test")
+        .executeTakeFirstOrThrow();
+      const { out, jar } = await joinViaRoute(otherBrand.slug, {}, await signIn(t.db, pat.id));
       expect(out.status).toBe(302);
+      expect(out.location).toBe("/a");
       const home = body<PortalData>(await run(portalHome.loader, t.db, getRequest("/a", jar)));
       expect(
         home.enrollments.map((e) => `${e.brandName}/${e.campaignName}/${e.status}`).sort(),
@@ -314,7 +353,7 @@ describe("affiliates, join flow, portal and tenancy", () => {
         ["Rae", "rae@aff.test"],
         ["Sol", "sol@aff.test"],
       ]) {
-        const r = await joinCampaign(t.db, {
+        const r = await joinCampaign(t.db, testConfig(), {
           slug: reviewed.slug,
           name,
           email,
@@ -364,7 +403,8 @@ describe("affiliates, join flow, portal and tenancy", () => {
       const b = body<ListData>(
         await run(affiliatesList.loader, t.db, getRequest("/app/affiliates", brandB.jar)),
       );
-      expect(b.affiliates.map((a) => a.name).sort()).toEqual(["Ana", "Pat"]);
+      // Signed-in joins use the account's name.
+      expect(b.affiliates.map((a) => a.name).sort()).toEqual(["Ana", "Pat Pending"]);
     });
 
     it("approves and rejects inline (CSRF-checked)", async () => {
@@ -553,7 +593,7 @@ describe("affiliates, join flow, portal and tenancy", () => {
 
   describe("createAffiliate (for the API)", () => {
     it("creates an approved affiliate enrolled in the brand's campaign; duplicates conflict; other brands' campaigns are unknown", async () => {
-      const created = await createAffiliate(t.db, brandA.brandId, {
+      const created = await createAffiliate(t.db, testConfig(), brandA.brandId, {
         email: "New@Aff.test",
         name: "Newbie",
         campaignId: open.id,
@@ -567,13 +607,13 @@ describe("affiliates, join flow, portal and tenancy", () => {
       });
       expect(created.enrollment.campaign_id).toBe(open.id);
 
-      const dup = await createAffiliate(t.db, brandA.brandId, {
+      const dup = await createAffiliate(t.db, testConfig(), brandA.brandId, {
         email: "new@aff.test",
         name: "Again",
         campaignId: open.id,
       });
       expect(dup).toMatchObject({ ok: false, reason: "conflict" });
-      const foreign = await createAffiliate(t.db, brandA.brandId, {
+      const foreign = await createAffiliate(t.db, testConfig(), brandA.brandId, {
         email: "x@aff.test",
         name: "X",
         campaignId: otherBrand.id,
@@ -583,7 +623,7 @@ describe("affiliates, join flow, portal and tenancy", () => {
         reason: "invalid",
         fieldErrors: { campaignId: "Unknown campaign." },
       });
-      const pendingOne = await createAffiliate(t.db, brandA.brandId, {
+      const pendingOne = await createAffiliate(t.db, testConfig(), brandA.brandId, {
         email: "p@aff.test",
         name: "P",
         campaignId: open.id,
@@ -591,16 +631,15 @@ describe("affiliates, join flow, portal and tenancy", () => {
       });
       expect(pendingOne.ok && pendingOne.affiliate.status).toBe("pending");
 
-      // The person claims the row by joining with that email.
-      const joined = await joinCampaign(t.db, {
+      // Joining with that email never claims the row: only the emailed invitation does.
+      const joined = await joinCampaign(t.db, testConfig(), {
         slug: open.slug,
         name: "Newbie",
         email: "new@aff.test",
         password: "newbie-password",
       });
-      expect(joined.ok && joined.affiliate.id).toBe(created.affiliate.id);
-      expect(joined.ok && joined.enrollment.id).toBe(created.enrollment.id);
-      expect(joined.ok && joined.affiliate.user_id).toBe(joined.ok && joined.userId);
+      expect(joined).toEqual({ ok: true, outcome: "check_email" });
+      expect((await getAffiliate(t.db, brandA.brandId, created.affiliate.id))!.user_id).toBeNull();
     });
   });
 });

@@ -4,8 +4,8 @@ import * as campaignNew from "../../app/routes/app.campaigns.new";
 import * as campaignDetail from "../../app/routes/app.campaigns.$campaignId._index";
 import * as campaignDelete from "../../app/routes/app.campaigns.$campaignId_.delete";
 import { createCampaign, getCampaign, listCampaigns } from "../../app/services/campaigns.server";
-import { joinCampaign } from "../../app/services/affiliates.server";
-import { getRequest, postForm } from "../helpers/context";
+import { joinCampaign } from "../../app/services/join.server";
+import { getRequest, postForm, testConfig } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { body, brandWithOwner, run } from "./fixtures";
 
@@ -117,7 +117,7 @@ describe("campaigns CRUD through the brand portal routes", () => {
     const [c] = (await listCampaigns(t.db, owner.brandId)).filter(
       (x) => x.slug === "acme-partners",
     );
-    await joinCampaign(t.db, {
+    await joinCampaign(t.db, testConfig(), {
       slug: c.slug,
       name: "Sam",
       email: "sam@aff.test",

@@ -1,0 +1,29 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { accountSettingsAction } from "~/auth/account-settings.server";
+import { requireAffiliateUser } from "~/auth/guards.server";
+import { AccountSettings } from "~/components/AccountSettings";
+
+export const meta: MetaFunction = () => [{ title: "Account · Rekomi" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await requireAffiliateUser(request, context);
+  return { email: user.email, verified: user.email_verified_at !== null };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireAffiliateUser(request, context);
+  return accountSettingsAction(request, context, user);
+}
+
+export default function AffiliateAccount() {
+  const { email, verified } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <div className="page-header">
+        <h1>Account</h1>
+      </div>
+      <AccountSettings email={email} verified={verified} />
+    </>
+  );
+}

@@ -1,0 +1,22 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { accountSettingsAction } from "~/auth/account-settings.server";
+import { requireBrandUser } from "~/auth/guards.server";
+import { AccountSettings } from "~/components/AccountSettings";
+
+export const meta: MetaFunction = () => [{ title: "Account · Settings · Rekomi" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await requireBrandUser(request, context);
+  return { email: user.email, verified: user.email_verified_at !== null };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireBrandUser(request, context);
+  return accountSettingsAction(request, context, user);
+}
+
+export default function BrandAccountSettings() {
+  const { email, verified } = useLoaderData<typeof loader>();
+  return <AccountSettings email={email} verified={verified} />;
+}

@@ -1,0 +1,81 @@
+import {
+  data,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { requireCsrfForm } from "~/auth/csrf.server";
+import { homeFor } from "~/auth/guards.server";
+import { startUserSession } from "~/auth/session.server";
+import { AuthCard } from "~/components/AuthCard";
+import { CsrfInput } from "~/components/CsrfInput";
+import { Field, FormError } from "~/components/Field";
+import { PASSWORD_MIN } from "~/domain/passwords";
+import { formFields } from "~/domain/forms";
+import { resetPasswordWithToken, resetTokenValid } from "~/services/passwords.server";
+
+export const meta: MetaFunction = () => [{ title: "Choose a new password · Rekomi" }];
+
+export async function loader({ params, context }: LoaderFunctionArgs) {
+  return { valid: await resetTokenValid(context.db, params.token) };
+}
+
+type ResetData =
+  { invalid: true } | { fieldErrors: { password?: string; confirmPassword?: string } };
+
+/** A new password from the emailed link: every session of the account ends; this one starts fresh. */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const form = formFields(await requireCsrfForm(request));
+  const result = await resetPasswordWithToken(context.db, params.token, form);
+  if (result.ok)
+    return startUserSession(request, context, result.userId, await homeFor(result.userId, context));
+  if (result.reason === "invalid") return data<ResetData>({ invalid: true }, { status: 400 });
+  return data<ResetData>({ fieldErrors: result.fieldErrors }, { status: 400 });
+}
+
+export default function ResetPassword() {
+  const { valid } = useLoaderData<typeof loader>();
+  const actionData = useActionData<ResetData>();
+  const submitting = useNavigation().state === "submitting";
+  if (!valid || (actionData && "invalid" in actionData)) {
+    return (
+      <AuthCard title="Link not valid">
+        <FormError>This reset link was already used or has expired.</FormError>
+        <p>
+          <Link to="/forgot-password">Ask for a new link</Link>
+        </p>
+      </AuthCard>
+    );
+  }
+  const errors = actionData && "fieldErrors" in actionData ? actionData.fieldErrors : {};
+  return (
+    <AuthCard title="Choose a new password">
+      <p className="muted">This signs you out everywhere else.</p>
+      <Form method="post" noValidate>
+        <CsrfInput />
+        <Field
+          label="New password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={PASSWORD_MIN}
+          hint={`At least ${PASSWORD_MIN} characters, hard to guess.`}
+          error={errors.password}
+        />
+        <Field
+          label="Confirm new password"
+          name="confirmPassword"
+          type="password"
+          autoComplete="new-password"
+          required
+          error={errors.confirmPassword}
+        />
+        <button type="submit" className="primary" disabled={submitting}>
+          {submitting ? "Saving…" : "Set new password"}
+        </button>
+      </Form>
+    </AuthCard>
+  );
+}

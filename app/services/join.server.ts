@@ -1,0 +1,210 @@
+/**
+ * Joining a campaign through `/join/{slug}` (recruiting links: `?via=`), without account takeover:
+ * - anonymously: creates a NEW account (unverified; a verification link is emailed) with its
+ *   affiliate row and enrollment. No session is started, and an address that already has an
+ *   account gets an email ("sign in to join") instead: the answer is the same either way, no
+ *   password is ever compared here, so /join neither logs anyone in nor reveals accounts.
+ * - signed in: joins the signed-in user (the "Sign in to join" path).
+ * Joining never attaches an existing affiliate row without a user (a brand's invitation) to
+ * anyone: that takes the emailed invitation link.
+ */
+import { sql, type Transaction } from "kysely";
+import { z } from "zod";
+import { hashPassword } from "~/auth/password.server";
+import type { Config } from "~/config.server";
+import type { DB } from "~/db/db.server";
+import type { Affiliate, Campaign, Database, Enrollment } from "~/db/schema";
+import { statusOnJoin } from "~/domain/affiliate";
+import { fieldErrorsOf, type FieldErrors } from "~/domain/forms";
+import { newPasswordSchema } from "~/domain/passwords";
+import { parentOnJoin } from "~/domain/recruiting";
+import {
+  emailSchema,
+  findOrCreateAffiliate,
+  findOrCreateEnrollment,
+  personNameSchema,
+} from "./affiliates.server";
+import { getCampaignBySlug, inTransaction } from "./campaigns.server";
+import { sendVerificationEmail, tellAlreadyRegistered } from "./email-verification.server";
+import { resendAffiliateInvitation } from "./invitations.server";
+import { findRecruiter } from "./recruiting.server";
+
+type Trx = Transaction<Database>;
+type AppUrl = Pick<Config, "appUrl">;
+
+/** The join form (also usable as a JSON body). */
+export const joinInputSchema = z.object({
+  name: personNameSchema,
+  email: emailSchema,
+  password: newPasswordSchema,
+});
+
+type CampaignWithBrand = NonNullable<Awaited<ReturnType<typeof getCampaignBySlug>>>;
+
+export type Enrolled =
+  | { kind: "joined"; affiliate: Affiliate; enrollment: Enrollment }
+  /** The brand already invited this address: the invitation link was emailed again. */
+  | { kind: "invited" }
+  /** The brand's affiliate with this address belongs to another account. */
+  | { kind: "taken" };
+
+/** The user's affiliate row in the campaign's brand (created or reused) and the enrollment. */
+async function enroll(
+  trx: Trx,
+  config: AppUrl,
+  campaign: CampaignWithBrand,
+  person: { userId: string; email: string; name: string; parentRecruitCode?: unknown },
+): Promise<Enrolled> {
+  const found = await findOrCreateAffiliate(trx, {
+    brandId: campaign.brand_id,
+    email: person.email,
+    name: person.name,
+    userId: person.userId,
+    status: statusOnJoin(undefined, campaign.auto_approve),
+  });
+  let affiliate = found.affiliate;
+  if (!found.created) {
+    if (affiliate.user_id === null) {
+      await resendAffiliateInvitation(trx, config, campaign.brand_id, affiliate.id);
+      return { kind: "invited" };
+    }
+    if (affiliate.user_id !== person.userId) return { kind: "taken" };
+    const status = statusOnJoin(affiliate.status, campaign.auto_approve);
+    if (status !== affiliate.status) {
+      affiliate = await trx
+        .updateTable("affiliates")
+        .set({ status, updated_at: sql<Date>`now()` })
+        .where("id", "=", affiliate.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    }
+  }
+  if (found.created && person.parentRecruitCode != null) {
+    const recruiter = await findRecruiter(trx, campaign.brand_id, person.parentRecruitCode);
+    const parentId = parentOnJoin(recruiter, {
+      id: affiliate.id,
+      brandId: affiliate.brand_id,
+      isNew: true,
+      parentAffiliateId: affiliate.parent_affiliate_id,
+    });
+    if (parentId) {
+      affiliate = await trx
+        .updateTable("affiliates")
+        .set({ parent_affiliate_id: parentId, updated_at: sql<Date>`now()` })
+        .where("id", "=", affiliate.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    }
+  }
+  const { enrollment } = await findOrCreateEnrollment(trx, {
+    brandId: campaign.brand_id,
+    campaignId: campaign.id,
+    affiliateId: affiliate.id,
+  });
+  return { kind: "joined", affiliate, enrollment };
+}
+
+export type JoinResult =
+  | {
+      ok: true;
+      outcome: "joined";
+      userId: string;
+      affiliate: Affiliate;
+      enrollment: Enrollment;
+      campaign: Campaign;
+    }
+  /** Generic answer: "check your inbox" (an existing account, or a brand invitation). */
+  | { ok: true; outcome: "check_email" }
+  | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "invalid"; fieldErrors: FieldErrors };
+
+/**
+ * Anonymous join: a new account + affiliate + enrollment in one transaction, with the
+ * verification email. `verified` is for trusted callers only (the demo seed).
+ */
+export async function joinCampaign(
+  db: DB,
+  config: AppUrl,
+  input: {
+    slug: string;
+    name: unknown;
+    email: unknown;
+    password: unknown;
+    parentRecruitCode?: unknown;
+    verified?: boolean;
+  },
+): Promise<JoinResult> {
+  const campaign = await getCampaignBySlug(db, input.slug);
+  if (!campaign) return { ok: false, reason: "not_found" };
+  const parsed = joinInputSchema.safeParse(input);
+  if (!parsed.success)
+    return { ok: false, reason: "invalid", fieldErrors: fieldErrorsOf(parsed.error) };
+  const { name, email, password } = parsed.data;
+  // Hashed whether or not the account exists: the same work, the same timing.
+  const passwordHash = await hashPassword(password);
+  const { brand_name: _brandName, ...campaignRow } = campaign;
+  return inTransaction(db, async (trx): Promise<JoinResult> => {
+    const created = await trx
+      .insertInto("users")
+      .values({
+        email,
+        name,
+        password_hash: passwordHash,
+        email_verified_at: input.verified ? new Date() : null,
+      })
+      .onConflict((oc) => oc.column("email").doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    if (!created) {
+      await tellAlreadyRegistered(trx, config, {
+        email,
+        what: `join ${campaign.brand_name}'s affiliate program`,
+        signInPath: `/login?redirectTo=${encodeURIComponent(`/join/${input.slug}`)}`,
+      });
+      return { ok: true, outcome: "check_email" };
+    }
+    if (!input.verified)
+      await sendVerificationEmail(trx, config, { userId: created.id, email, name });
+    const enrolled = await enroll(trx, config, campaign, {
+      userId: created.id,
+      email,
+      name,
+      parentRecruitCode: input.parentRecruitCode,
+    });
+    if (enrolled.kind !== "joined") return { ok: true, outcome: "check_email" };
+    return {
+      ok: true,
+      outcome: "joined",
+      userId: created.id,
+      affiliate: enrolled.affiliate,
+      enrollment: enrolled.enrollment,
+      campaign: campaignRow,
+    };
+  });
+}
+
+export type JoinAsUserResult =
+  { ok: true; kind: Enrolled["kind"] } | { ok: false; reason: "not_found" };
+
+/** The signed-in (non-brand) user joins the campaign. */
+export async function joinCampaignAsUser(
+  db: DB,
+  config: AppUrl,
+  input: {
+    slug: string;
+    user: { id: string; email: string; name: string };
+    parentRecruitCode?: unknown;
+  },
+): Promise<JoinAsUserResult> {
+  const campaign = await getCampaignBySlug(db, input.slug);
+  if (!campaign) return { ok: false, reason: "not_found" };
+  return inTransaction(db, async (trx) => {
+    const enrolled = await enroll(trx, config, campaign, {
+      userId: input.user.id,
+      email: input.user.email,
+      name: input.user.name,
+      parentRecruitCode: input.parentRecruitCode,
+    });
+    return { ok: true, kind: enrolled.kind } as const;
+  });
+}

@@ -1,0 +1,274 @@
+/**
+ * Issue 14 acceptance: no account takeover through /join, invitations instead of silent
+ * linking, and one atomic password throttle (per account+IP and per IP, 429 + Retry-After).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as portalHome from "../../app/routes/a._index";
+import * as invite from "../../app/routes/invite.$token";
+import * as join from "../../app/routes/join.$slug";
+import * as login from "../../app/routes/login";
+import type { Campaign } from "../../app/db/schema";
+import { createCampaign } from "../../app/services/campaigns.server";
+import { createApiKey } from "../../app/services/api-keys.server";
+import { CookieJar, getRequest, postForm, testConfig, testContext } from "../helpers/context";
+import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { deliverOutbox, linkPath, startTestSmtp, type TestSmtp } from "../helpers/smtp";
+import { startApiServer } from "../api/server";
+import { brandWithOwner } from "../portal/fixtures";
+import { bodyOf, call, locationOf, statusOf } from "./helpers";
+
+let t: TestDatabase;
+let smtp: TestSmtp;
+let api: { url: string; close(): Promise<void> };
+let campaign: Campaign;
+let apiKey: string;
+const config = () => testConfig({ SMTP_URL: smtp.url });
+const ctx = (ip = "127.0.0.1") => testContext(t.db, { config: config(), clientIp: ip });
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  smtp = await startTestSmtp();
+  const brand = await brandWithOwner(t.db, "Acme");
+  campaign = await createCampaign(t.db, brand.brandId, {
+    name: "Acme Partners",
+    destinationUrl: "https://acme.example.com",
+    commission: { type: "percent", bps: 2000 },
+    recurringMonths: 12,
+    subAffiliateOverrideBps: 0,
+    cookieWindowDays: 30,
+    autoApprove: true,
+  });
+  apiKey = (await createApiKey(t.db, { brandId: brand.brandId, name: "k" })).apiKey;
+  api = await startApiServer(ctx());
+});
+afterAll(async () => {
+  await api.close();
+  await smtp.close();
+  await t.drop();
+});
+
+async function postJoin(fields: Record<string, string>, jar = new CookieJar(), ip?: string) {
+  const out = await call(join.action, postForm(`/join/${campaign.slug}`, fields, jar), ctx(ip), {
+    slug: campaign.slug,
+  });
+  if (out instanceof Response) jar.absorb(out);
+  return { out, jar };
+}
+
+async function postLogin(email: string, password: string, ip: string) {
+  const jar = new CookieJar();
+  const out = await call(login.action, postForm("/login", { email, password }, jar), ctx(ip));
+  if (out instanceof Response) jar.absorb(out);
+  return { out, jar };
+}
+
+function retryAfter(out: unknown): string | null {
+  const init = (out as { init?: ResponseInit }).init;
+  return new Headers(init?.headers).get("Retry-After");
+}
+
+async function createAffiliateOverHttp(email: string, name: string) {
+  const response = await fetch(`${api.url}/api/v1/affiliates`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ email, name, campaign_id: campaign.id }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe("invitations instead of silent linking", () => {
+  it("a brand creates bob@x → invitation email; /join with bob@x and a new password does not grant Bob's portal; the emailed link does, after sign-up with that email", async () => {
+    const created = await createAffiliateOverHttp("bob@x.test", "Bob");
+    expect(created.status).toBe(201);
+    const invitation = created.body.invitation as { status: string; sent_at: string };
+    expect(invitation.status).toBe("pending");
+    expect(invitation.sent_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    const bobId = created.body.id as string;
+
+    await deliverOutbox(t.db, config());
+    const [mail] = smtp.to("bob@x.test");
+    expect(mail.subject).toBe("Acme invited you to its affiliate program");
+    expect(mail.text).toContain("Accept the invitation: http://localhost:3000/invite/");
+
+    // The attacker joins with Bob's email and a password of their own.
+    const attack = await postJoin({
+      name: "Mallory",
+      email: "bob@x.test",
+      password: "mallory-owns-this-1",
+    });
+    expect(statusOf(attack.out)).toBe(200);
+    expect(bodyOf<{ sentTo: string }>(attack.out).sentTo).toBe("bob@x.test");
+    expect(attack.jar.get("__rekomi_session")).toBeUndefined();
+    const row = await t.db
+      .selectFrom("affiliates")
+      .select("user_id")
+      .where("id", "=", bobId)
+      .executeTakeFirstOrThrow();
+    expect(row.user_id).toBeNull();
+    // Logging in with that password gives an empty portal, not Bob's.
+    const mallory = await postLogin("bob@x.test", "mallory-owns-this-1", "192.0.2.66");
+    expect(statusOf(mallory.out)).toBe(302);
+    const malloryHome = bodyOf<{ enrollments: unknown[] }>(
+      await call(portalHome.loader, getRequest("/a", mallory.jar), ctx()),
+    );
+    expect(malloryHome.enrollments).toEqual([]);
+
+    // Bob opens the invitation (it was emailed again by the join attempt; either link works).
+    await deliverOutbox(t.db, config());
+    const path = linkPath(smtp.to("bob@x.test")[0], "/invite/");
+    const token = path.split("/").pop()!;
+    const page = bodyOf<{ invitation: { email: string; account: string; brandName: string } }>(
+      await call(invite.loader, getRequest(path), ctx(), { token }),
+    );
+    expect(page.invitation).toMatchObject({
+      email: "bob@x.test",
+      brandName: "Acme",
+      account: "unverified",
+    });
+    const bob = new CookieJar();
+    const accepted = await call(
+      invite.action,
+      postForm(path, { name: "Bob", password: "bobs-own-secret-99" }, bob),
+      ctx(),
+      { token },
+    );
+    expect(statusOf(accepted)).toBe(302);
+    expect(locationOf(accepted)).toBe("/a");
+    bob.absorb(accepted as Response);
+    const bobHome = bodyOf<{ enrollments: { campaignName: string }[] }>(
+      await call(portalHome.loader, getRequest("/a", bob), ctx()),
+    );
+    expect(bobHome.enrollments.map((e) => e.campaignName)).toEqual(["Acme Partners"]);
+    // The attacker's session ended; their password no longer works.
+    expect(locationOf(await call(portalHome.loader, getRequest("/a", mallory.jar), ctx()))).toMatch(
+      /^\/login/,
+    );
+    expect(statusOf((await postLogin("bob@x.test", "mallory-owns-this-1", "192.0.2.67")).out)).toBe(
+      400,
+    );
+    const user = await t.db
+      .selectFrom("users")
+      .select(["id", "email_verified_at"])
+      .where("email", "=", "bob@x.test")
+      .executeTakeFirstOrThrow();
+    expect(user.email_verified_at).toBeInstanceOf(Date);
+
+    const fetched = await fetch(`${api.url}/api/v1/affiliates/${bobId}`, {
+      headers: { Authorization: `Bearer ${apiKey}` },
+    });
+    expect(((await fetched.json()) as { invitation: { status: string } }).invitation.status).toBe(
+      "accepted",
+    );
+    // Single use.
+    const reuse = await call(
+      invite.action,
+      postForm(path, { name: "Eve", password: "another-long-secret-1" }, new CookieJar()),
+      ctx(),
+      { token },
+    );
+    expect(statusOf(reuse)).toBe(400);
+  });
+
+  it("an account made by joining another brand is never linked to an affiliate a brand later creates for that email", async () => {
+    const first = await postJoin({
+      name: "Carol?",
+      email: "carol@victim.test",
+      password: "attacker-pass-123",
+    });
+    expect(statusOf(first.out)).toBe(200);
+    const created = await createAffiliateOverHttp("carol@victim.test", "Carol");
+    expect(created.status).toBe(409); // this brand already has the joined row for that email
+    const other = await createAffiliateOverHttp("carol2@victim.test", "Carol");
+    expect((other.body.invitation as { status: string }).status).toBe("pending");
+    const row = await t.db
+      .selectFrom("affiliates")
+      .select("user_id")
+      .where("id", "=", other.body.id as string)
+      .executeTakeFirstOrThrow();
+    expect(row.user_id).toBeNull();
+  });
+});
+
+describe("one atomic password throttle", () => {
+  const owner = { email: "owner@bravo.test", password: "bravo-owner-secret-1" };
+  beforeAll(async () => {
+    await t.db
+      .insertInto("users")
+      .values({
+        email: owner.email,
+        name: "Bravo Owner",
+        password_hash: await (
+          await import("../../app/auth/password.server")
+        ).hashPassword(owner.password),
+        email_verified_at: new Date(),
+      })
+      .execute();
+  });
+
+  it("/join never checks a password: 30 guesses and the right password answer the same, with no session and no attempt recorded", async () => {
+    for (let i = 0; i < 30; i++) {
+      const guess = i === 29 ? owner.password : `guess-number-${i}-xyz`;
+      const { out, jar } = await postJoin(
+        { name: "X", email: owner.email, password: guess },
+        undefined,
+        "198.51.100.9",
+      );
+      expect(statusOf(out)).toBe(200);
+      expect(bodyOf<{ sentTo: string }>(out).sentTo).toBe(owner.email);
+      expect(jar.get("__rekomi_session")).toBeUndefined();
+    }
+    const attempts = await t.db
+      .selectFrom("login_attempts")
+      .select("id")
+      .where("email", "=", owner.email)
+      .execute();
+    expect(attempts).toHaveLength(0);
+  });
+
+  it("/login: 10 wrong passwords, then 429 with Retry-After, even for the right password; the owner from another IP still gets in", async () => {
+    const ip = "203.0.113.50";
+    for (let i = 0; i < 10; i++) {
+      expect(statusOf((await postLogin(owner.email, `wrong-guess-${i}-abc`, ip)).out)).toBe(400);
+    }
+    for (const password of ["wrong-again-xyz-1", owner.password]) {
+      const { out, jar } = await postLogin(owner.email, password, ip);
+      expect(statusOf(out)).toBe(429);
+      expect(Number(retryAfter(out))).toBeGreaterThan(500);
+      expect(jar.get("__rekomi_session")).toBeUndefined();
+    }
+    const elsewhere = await postLogin(owner.email, owner.password, "198.51.100.77");
+    expect(statusOf(elsewhere.out)).toBe(302);
+  });
+
+  it("150 parallel wrong passwords for one account reach at most the limit (10) before 429 + Retry-After", async () => {
+    const ip = "203.0.113.99";
+    const results = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => postLogin(owner.email, `parallel-guess-${i}-q`, ip)),
+    );
+    const statuses = results.map((r) => statusOf(r.out));
+    const checked = statuses.filter((s) => s === 400).length;
+    const limited = results.filter((r) => statusOf(r.out) === 429);
+    expect(checked).toBeLessThanOrEqual(10);
+    expect(checked + limited.length).toBe(150);
+    for (const r of limited) expect(Number(retryAfter(r.out))).toBeGreaterThan(0);
+    // Only the checked attempts are kept.
+    const kept = await t.db
+      .selectFrom("login_attempts")
+      .select("id")
+      .where("ip", "=", ip)
+      .execute();
+    expect(kept).toHaveLength(checked);
+  });
+
+  it("per IP across accounts: an IP that fails for many accounts is stopped too", async () => {
+    const ip = "203.0.113.123";
+    const statuses: number[] = [];
+    for (let i = 0; i < 105; i++) {
+      statuses.push(
+        statusOf((await postLogin(`nobody-${i}@spray.test`, "spray-password-1", ip)).out),
+      );
+    }
+    expect(statuses.slice(0, 100).every((s) => s === 400)).toBe(true);
+    expect(statuses.slice(100)).toEqual([429, 429, 429, 429, 429]);
+  }, 60_000);
+});

@@ -1,0 +1,97 @@
+/**
+ * A real SMTP server for tests (the `smtp-server` package, on 127.0.0.1, random port) that keeps
+ * every message it receives, parsed with mailparser; and `deliverOutbox`, which runs the real
+ * `email__send` task (nodemailer over SMTP) for every unsent outbox row, as the worker would.
+ */
+import type { AddressInfo } from "node:net";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { SMTPServer } from "smtp-server";
+import type { Config } from "../../app/config.server";
+import type { DB } from "../../app/db/db.server";
+import { SEND_EMAIL_TASK } from "../../app/services/outbox.server";
+import { emailTasks } from "../../jobs/tasks/email";
+
+export interface CaughtMail {
+  to: string;
+  from: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Every http(s) link of the text part. */
+  links: string[];
+}
+
+export interface TestSmtp {
+  url: string;
+  port: number;
+  messages: CaughtMail[];
+  /** Messages to this address, oldest first. */
+  to(address: string): CaughtMail[];
+  close(): Promise<void>;
+}
+
+function caught(mail: ParsedMail): CaughtMail {
+  const text = mail.text ?? "";
+  return {
+    to: mail.to
+      ? [mail.to]
+          .flat()
+          .map((a) => a.text)
+          .join(", ")
+      : "",
+    from: mail.from?.text ?? "",
+    subject: mail.subject ?? "",
+    text,
+    html: typeof mail.html === "string" ? mail.html : "",
+    links: text.match(/https?:\/\/[^\s<>"]+/g) ?? [],
+  };
+}
+
+export async function startTestSmtp(port = 0): Promise<TestSmtp> {
+  const messages: CaughtMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream).then(
+        (mail) => {
+          messages.push(caught(mail));
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
+  const actual = (server.server.address() as AddressInfo).port;
+  return {
+    url: `smtp://127.0.0.1:${actual}`,
+    port: actual,
+    messages,
+    to: (address) => messages.filter((m) => m.to.includes(address)),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Run the real send task for every unsent outbox row; returns how many were sent. */
+export async function deliverOutbox(db: DB, config: Config): Promise<number> {
+  const task = emailTasks({ db, config })[SEND_EMAIL_TASK]!;
+  const rows = await db
+    .selectFrom("email_outbox")
+    .select("id")
+    .where("sent_at", "is", null)
+    .orderBy("created_at")
+    .execute();
+  const helpers = { logger: { error: () => {} } } as unknown as Parameters<typeof task>[1];
+  for (const row of rows) await task({ outboxId: row.id }, helpers);
+  return rows.length;
+}
+
+/** The path (with query) of the first link in the mail that goes to this app path prefix. */
+export function linkPath(mail: CaughtMail, prefix: string): string {
+  const link = mail.links.find((l) => new URL(l).pathname.startsWith(prefix));
+  if (!link) throw new Error(`no ${prefix} link in "${mail.subject}": ${mail.links.join(" ")}`);
+  const url = new URL(link);
+  return url.pathname + url.search;
+}
