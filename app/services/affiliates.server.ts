@@ -13,6 +13,7 @@ import { encodeReadableCode, LINK_CODE_LENGTH } from "~/domain/codes";
 import { type FieldErrors, fieldErrorsOf } from "~/domain/forms";
 import { isUuid } from "~/domain/ids";
 import { parentOnJoin } from "~/domain/recruiting";
+import { applyAffiliateStatusToCodes } from "./affiliate-code-stripe.server";
 import { getCampaignBySlug, inTransaction } from "./campaigns.server";
 import { findRecruiter } from "./recruiting.server";
 
@@ -218,6 +219,8 @@ export async function setAffiliateStatus(
       .where("id", "=", current.id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    // Suspension/rejection stops their codes in Stripe; approving again reactivates those (issue 15).
+    await applyAffiliateStatusToCodes(trx, brandId, current.id, status);
     return { ok: true, affiliate, changed: true };
   });
 }

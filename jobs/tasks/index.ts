@@ -3,6 +3,7 @@ import type { Config } from "../../app/config.server";
 import type { DB } from "../../app/db/db.server";
 import { couponTasks } from "./coupons";
 import { stripeTasks } from "./stripe";
+import { stripeWriteTasks } from "./stripe-writes";
 import { webhookTasks } from "./webhooks";
 
 export interface JobDeps {
@@ -19,5 +20,6 @@ export function makeTaskList(deps: JobDeps): TaskList {
     ...stripeTasks(deps),
     ...webhookTasks(deps),
     ...couponTasks(deps),
+    ...stripeWriteTasks(deps),
   };
 }
