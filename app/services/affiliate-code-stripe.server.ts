@@ -18,6 +18,7 @@ import {
   isStripeNotFound,
   queueSettle,
   settleJobKey,
+  settleSoon,
   type StripeOutcome,
 } from "./stripe-writes.server";
 import type { CouponDeps } from "./campaign-coupons.server";
@@ -84,6 +85,19 @@ const isLive = (r: Pick<AffiliateCoupon, "active" | "deleted_at">) => r.active &
  * a row that changed meanwhile is settled again from its new state.
  */
 export async function settleAffiliateCode(
+  db: DB,
+  deps: CouponDeps,
+  id: string,
+  opts: SettleOptions,
+): Promise<CodeSettleResult> {
+  const result = await settleCode(db, deps, id, opts);
+  // A request that could not settle hands over to the job at once (a job retries by itself).
+  if (result.state === "pending" && opts.interactive)
+    await settleSoon(db, result.code.brand_id, { kind: "affiliate_coupon", id });
+  return result;
+}
+
+async function settleCode(
   db: DB,
   deps: CouponDeps,
   id: string,
@@ -294,6 +308,6 @@ export async function applyAffiliateStatusToCodes(
           .execute()
       : [];
   for (const r of rows)
-    await queueSettle(trx, { kind: "affiliate_coupon", id: r.id }, { delayMs: 0 });
+    await queueSettle(trx, brandId, { kind: "affiliate_coupon", id: r.id }, { delayMs: 0 });
   return rows.length;
 }

@@ -448,7 +448,7 @@ function reserveCode(db: DB, v: Reservation): Promise<CouponResult<{ code: Affil
       .returningAll()
       .executeTakeFirst();
     if (!row) return fail(couponError("conflict", conflictMessage(code), "code"));
-    await queueSettle(trx, { kind: "affiliate_coupon", id: row.id });
+    await queueSettle(trx, v.brandId, { kind: "affiliate_coupon", id: row.id });
     return { ok: true as const, code: row };
   });
 }
@@ -553,7 +553,7 @@ export async function deactivateAffiliateCode(
       .where("id", "=", current.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    if (needsStripe) await queueSettle(trx, { kind: "affiliate_coupon", id: row.id });
+    if (needsStripe) await queueSettle(trx, brandId, { kind: "affiliate_coupon", id: row.id });
     return row;
   });
   if (!changed) return { ok: false, error: couponError("not_found", "Code not found.") };

@@ -11,7 +11,7 @@ import type { CampaignCoupon } from "~/db/schema";
 import type { Stripe } from "~/stripe/client.server";
 import { type CouponDeps, queueStripeCouponDeletion } from "./campaign-coupons.server";
 import { stripeForBrand } from "./stripe-connection.server";
-import { callStripe, settleJobKey } from "./stripe-writes.server";
+import { callStripe, settleJobKey, settleSoon } from "./stripe-writes.server";
 
 const MAX_SYNC_ERROR = 1000;
 
@@ -49,6 +49,19 @@ const truncate = (m: string) => (m || "Unknown error").slice(0, MAX_SYNC_ERROR);
  * is created with the same key (Stripe replays the first result) so the deletion job can delete it.
  */
 export async function settleCampaignCoupon(
+  db: DB,
+  deps: CouponDeps,
+  id: string,
+  opts: { interactive?: boolean; onRefusedCreate: "delete" | "mark" },
+): Promise<CouponSettleResult> {
+  const result = await settleCoupon(db, deps, id, opts);
+  // A request that could not settle hands over to the job at once (a job retries by itself).
+  if (result.state === "pending" && opts.interactive)
+    await settleSoon(db, result.coupon.brand_id, { kind: "campaign_coupon", id });
+  return result;
+}
+
+async function settleCoupon(
   db: DB,
   deps: CouponDeps,
   id: string,

@@ -271,7 +271,7 @@ export async function createCampaignCoupon(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await queueSettle(trx, { kind: "campaign_coupon", id: row.id });
+    await queueSettle(trx, brandId, { kind: "campaign_coupon", id: row.id });
     return row;
   });
   const settled = await settleCampaignCoupon(db, deps, reserved.id, {
@@ -341,7 +341,7 @@ export async function updateCampaignCoupon(
         .where("id", "=", current.id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      if (stripeRename) await queueSettle(trx, { kind: "campaign_coupon", id: row.id });
+      if (stripeRename) await queueSettle(trx, brandId, { kind: "campaign_coupon", id: row.id });
       return row;
     });
     if (!stripeRename) return { ok: true, coupon, stripePending: null };

@@ -38,9 +38,16 @@ export const SETTLE_SAFETY_DELAY_MS = 30_000;
 /** graphile-worker's backoff caps at ~6 h per attempt: this keeps retrying for weeks. */
 export const SETTLE_MAX_ATTEMPTS = 200;
 
+/**
+ * A brand's Stripe jobs share one graphile-worker queue, which runs its jobs one at a time: a brand
+ * whose Stripe hangs holds at most one worker slot, never the whole worker.
+ */
+export const brandStripeQueue = (brandId: string) => `stripe:${brandId}`;
+
 /** Enqueue (or move) the settle job of a reserved row, inside the reserving transaction. */
 export async function queueSettle(
   trx: Kysely<Database>,
+  brandId: string,
   target: SettleTarget,
   opts: { delayMs?: number } = {},
 ): Promise<void> {
@@ -49,12 +56,27 @@ export async function queueSettle(
     jobKey: settleJobKey(target),
     runAt: new Date(Date.now() + delayMs),
     maxAttempts: SETTLE_MAX_ATTEMPTS,
+    queueName: brandStripeQueue(brandId),
   });
+}
+
+/** Outside a transaction: run the settle job of a still-pending row soon (after an unclear outcome). */
+export function settleSoon(
+  db: Kysely<Database>,
+  brandId: string,
+  target: SettleTarget,
+): Promise<void> {
+  return queueSettle(db, brandId, target, { delayMs: SETTLE_RETRY_DELAY_MS });
 }
 
 /** Enqueue a reconciliation of one brand's Stripe objects (deduplicated per brand). */
 export async function queueReconcile(trx: Kysely<Database>, brandId: string): Promise<void> {
-  await addJob(trx, STRIPE_RECONCILE_TASK, { brandId }, { jobKey: reconcileJobKey(brandId) });
+  await addJob(
+    trx,
+    STRIPE_RECONCILE_TASK,
+    { brandId },
+    { jobKey: reconcileJobKey(brandId), queueName: brandStripeQueue(brandId) },
+  );
 }
 
 /**
@@ -68,7 +90,11 @@ export type StripeOutcome<T> =
   | { kind: "unclear"; error: unknown; message: string };
 
 /** Interactive calls wait less than jobs (the SDK client's own default is 20 s x 3 tries). */
-export const INTERACTIVE_REQUEST_OPTIONS = { timeout: 8_000, maxNetworkRetries: 1 } as const;
+export const INTERACTIVE_REQUEST_OPTIONS = { timeout: 5_000, maxNetworkRetries: 1 } as const;
+/** How long an interactive call waits for a free slot of its brand before leaving it to the job. */
+export const INTERACTIVE_SLOT_WAIT_MS = 1_000;
+/** After an unclear interactive outcome the settle job runs this soon (then with backoff). */
+export const SETTLE_RETRY_DELAY_MS = 5_000;
 
 export interface StripeCallOptions {
   /** Sent as Stripe's Idempotency-Key (required for creates; the Rekomi row id). */
@@ -90,7 +116,10 @@ export async function callStripe<T>(
     ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
   };
   try {
-    return { kind: "done", value: await brandLimiter.run(brandId, () => call(requestOptions)) };
+    const value = await brandLimiter.run(brandId, () => call(requestOptions), {
+      maxWaitMs: opts.interactive ? INTERACTIVE_SLOT_WAIT_MS : undefined,
+    });
+    return { kind: "done", value };
   } catch (error) {
     return { kind: isRefusal(error) ? "refused" : "unclear", error, message: describe(error) };
   }

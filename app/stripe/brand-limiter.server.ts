@@ -30,8 +30,15 @@ export class BrandLimiter {
     readonly queue = STRIPE_QUEUE_PER_BRAND,
   ) {}
 
-  /** Run `fn` in one of the brand's slots (waiting for one if needed); BrandBusyError when full. */
-  async run<T>(brandId: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Run `fn` in one of the brand's slots, waiting for one if needed (at most `maxWaitMs`);
+   * BrandBusyError when the queue is full or the wait runs out (`fn` is then not called).
+   */
+  async run<T>(
+    brandId: string,
+    fn: () => Promise<T>,
+    opts: { maxWaitMs?: number } = {},
+  ): Promise<T> {
     let lane = this.lanes.get(brandId);
     if (!lane) {
       lane = { active: 0, waiting: [] };
@@ -39,7 +46,21 @@ export class BrandLimiter {
     }
     if (lane.active >= this.perBrand) {
       if (lane.waiting.length >= this.queue) throw new BrandBusyError(brandId);
-      await new Promise<void>((resolve) => lane.waiting.push(resolve));
+      const l = lane;
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer =
+          opts.maxWaitMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                l.waiting.splice(l.waiting.indexOf(wake), 1);
+                reject(new BrandBusyError(brandId));
+              }, opts.maxWaitMs);
+        l.waiting.push(wake);
+      });
     } else {
       lane.active++;
     }
