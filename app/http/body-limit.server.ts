@@ -3,8 +3,9 @@
  * body (issue 15): forms and the session JSON routes 64 KB, the REST API 256 KB, Stripe intake 1 MB
  * (the intake's own hot path enforces that one while reading). Larger bodies get 413 without being
  * buffered: a declared Content-Length over the limit is answered at once (the rest of the body is
- * read and thrown away, and past 16 MB the connection is cut); a body without Content-Length
- * (chunked) is counted as it arrives and refused the moment it passes the limit.
+ * read and thrown away, and past 64 MB the connection is cut); a body without Content-Length
+ * (chunked) is counted as it arrives and refused the moment it passes the limit (unless the route
+ * already answered without reading it, e.g. 401: that answer stands, the rest is dropped).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
@@ -13,7 +14,7 @@ export const API_BODY_LIMIT = 256 * 1024;
 export const INTAKE_BODY_LIMIT = 1024 * 1024;
 
 /** After a refusal, at most this much of the rest is read (and dropped) before the socket is cut. */
-const DISCARD_LIMIT = 16 * 1024 * 1024;
+const DISCARD_LIMIT = 64 * 1024 * 1024;
 
 /** The limit for a request path (query string ignored). */
 export function bodyLimitFor(url: string): number {
@@ -45,16 +46,13 @@ function tooLarge(url: string, limit: number): { type: string; body: string } {
 }
 
 function send413(req: IncomingMessage, res: ServerResponse, limit: number): void {
-  if (res.headersSent) {
-    req.destroy();
-    return;
-  }
+  // The app already answered without reading the body (e.g. 401): that answer stands.
+  if (res.headersSent) return;
   const { type, body } = tooLarge(req.url ?? "/", limit);
   res.writeHead(413, {
     "Content-Type": type,
     "Content-Length": Buffer.byteLength(body),
     "Cache-Control": "no-store",
-    Connection: "close",
   });
   res.end(body);
 }
@@ -67,6 +65,15 @@ export function guardBody(req: IncomingMessage, res: ServerResponse): boolean {
   const method = req.method ?? "GET";
   if (method === "GET" || method === "HEAD" || method === "OPTIONS") return true;
   const limit = bodyLimitFor(req.url ?? "/");
+  // A route that answers without reading its body (401, a redirect) would leave the rest unread and
+  // stall the keep-alive connection behind it (the app's abandoned reader keeps the stream paused):
+  // once answered, the rest is read and dropped.
+  res.once("finish", () => {
+    if (req.complete || req.destroyed) return;
+    req.removeAllListeners("data");
+    req.on("data", () => {});
+    req.resume();
+  });
   const declared = req.headers["content-length"];
   if (declared !== undefined) {
     if (/^\d+$/.test(declared) && Number(declared) > limit) {
@@ -79,8 +86,10 @@ export function guardBody(req: IncomingMessage, res: ServerResponse): boolean {
   }
   if (req.headers["transfer-encoding"] === undefined) return true;
   // Chunked: count every chunk before it reaches the stream's buffer. Past the limit, chunks (and
-  // the end of the body) are dropped, so the app never sees a complete body; the 413 goes out and
-  // then the request is destroyed (the app's read fails instead of parsing a truncated body).
+  // the end of the body) are dropped, so the app never sees a complete body; the 413 goes out, the
+  // rest is read and dropped (closing with unread data would reset the connection and lose the
+  // 413), and the request is destroyed at its end or past 64 MB, so the app's read fails instead of
+  // parsing a truncated body.
   let seen = 0;
   let refused = false;
   const push = req.push.bind(req);
@@ -93,13 +102,12 @@ export function guardBody(req: IncomingMessage, res: ServerResponse): boolean {
           : Buffer.byteLength(String(chunk));
     seen += size;
     if (refused) {
-      if (seen > DISCARD_LIMIT) req.destroy();
+      if (chunk === null || seen > DISCARD_LIMIT) req.destroy();
       return true;
     }
     if (seen > limit) {
       refused = true;
       send413(req, res, limit);
-      res.once("finish", () => req.destroy());
       return true;
     }
     return push(chunk, encoding);
