@@ -71,7 +71,7 @@ export function ErrorBoundary() {
     ? typeof error.data === "string"
       ? error.data
       : error.statusText
-    : "An unexpected error occurred. Please try again.";
+    : "Rekomi could not load this page just now. This is on our side and usually brief: please try again in a few seconds.";
   return (
     <main className="centered">
       <div className="card narrow">

@@ -11,6 +11,7 @@ import * as m0009 from "./0009_conversion_reads";
 import * as m0010 from "./0010_attribution_state";
 import * as m0011 from "./0011_hot_path_writes";
 import * as m0012 from "./0012_accounts_email";
+import * as m0013 from "./0013_stripe_writes";
 
 /**
  * Every migration, in order. Forward-only: there are no `down` functions; fix forward with a new
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   "0010_attribution_state": m0010,
   "0011_hot_path_writes": m0011,
   "0012_accounts_email": m0012,
+  "0013_stripe_writes": m0013,
 };

@@ -6,7 +6,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
-import { loadConfigOrExit } from "../app/config.server";
+import { type Config, loadConfigOrExit } from "../app/config.server";
 import { PLANS, normalizeEmail, passwordSchema, planSchema } from "../app/domain/accounts";
 import { openRuntime, type Runtime } from "../app/runtime.server";
 import {
@@ -16,6 +16,7 @@ import {
   setBrandPlan,
 } from "../app/services/accounts.server";
 import { apiKeyNameSchema, createApiKey } from "../app/services/api-keys.server";
+import { reconcileBrandStripe } from "../app/services/stripe-reconcile.server";
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -26,6 +27,9 @@ Commands:
                   Move a brand to another plan.
   apikey:create   --brand BRAND_ID [--name NAME]
                   Create a REST API key for a brand. The key is shown only here.
+  stripe:reconcile --brand BRAND_ID
+                  Reconcile the brand's Stripe account now: adopt or deactivate promotion codes
+                  and coupons carrying Rekomi metadata without a live row, retry pending writes.
 
 Each command prints one JSON object on the last line of stdout.
 Exit codes: 0 ok, 1 failed, 2 bad arguments.`;
@@ -38,7 +42,11 @@ const brandId = z.uuid({ message: "--brand must be a brand id (a UUID)" });
 interface Command {
   options: NonNullable<ParseArgsConfig["options"]>;
   schema: z.ZodType;
-  run(runtime: Runtime, args: never, out: (line: string) => void): Promise<Record<string, unknown>>;
+  run(
+    runtime: Runtime & { config: Config },
+    args: never,
+    out: (line: string) => void,
+  ): Promise<Record<string, unknown>>;
 }
 
 const commands: Record<string, Command> = {
@@ -117,6 +125,19 @@ const commands: Record<string, Command> = {
       return { api_key: key.apiKey, id: key.id };
     },
   },
+  "stripe:reconcile": {
+    options: { brand: { type: "string" } },
+    schema: z.object({ brand: z.string({ message: "--brand is required" }).pipe(brandId) }),
+    async run(runtime, args: { brand: string }, out) {
+      const brand = await findBrand(runtime.db, args.brand);
+      if (!brand) throw new CommandError(`No brand with id ${args.brand}.`);
+      const r = await reconcileBrandStripe(runtime.db, { config: runtime.config }, brand.id);
+      out(
+        `Brand "${brand.name}": ${r.deactivated} deactivated, ${r.adopted} adopted, ${r.pending} still pending in Stripe.`,
+      );
+      return { deactivated: r.deactivated, adopted: r.adopted };
+    },
+  },
 };
 
 function parseCommand(argv: string[]): { name: string; command: Command; args: unknown } {
@@ -157,7 +178,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfigOrExit();
   const runtime = await openRuntime(config, { poolSize: 2, log: (line) => console.error(line) });
   try {
-    const result = await parsed.command.run(runtime, parsed.args as never, (line) =>
+    const result = await parsed.command.run({ ...runtime, config }, parsed.args as never, (line) =>
       console.log(line),
     );
     console.log(JSON.stringify(result));

@@ -13,6 +13,8 @@ export const API_ERROR_STATUS = {
   conflict: 409,
   rate_limited: 429,
   stripe_error: 502,
+  /** The database is unavailable (e.g. restarting): retry after `Retry-After` seconds. */
+  service_unavailable: 503,
   /** Not part of the contract's list: an unexpected server fault (a bug); details are logged. */
   api_error: 500,
 } as const;
@@ -34,22 +36,26 @@ export class ApiError extends Error {
   readonly type: ApiErrorType;
   readonly param: string | undefined;
   readonly headers: Record<string, string>;
+  /** A status other than the type's (413 for an oversized body, still `invalid_request`). */
+  readonly statusOverride: number | undefined;
 
   constructor(
     type: ApiErrorType,
     message: string,
     param?: string,
     headers: Record<string, string> = {},
+    statusOverride?: number,
   ) {
     super(message);
     this.name = "ApiError";
     this.type = type;
     this.param = param;
     this.headers = headers;
+    this.statusOverride = statusOverride;
   }
 
   get status(): number {
-    return API_ERROR_STATUS[this.type];
+    return this.statusOverride ?? API_ERROR_STATUS[this.type];
   }
 
   toJSON(): { error: ApiErrorBody } {

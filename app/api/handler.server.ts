@@ -5,7 +5,14 @@ import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import { verifyApiKeyAndTakeToken, type VerifiedApiKey } from "~/services/api-keys.server";
 import { BodyTooLargeError, readBodyWithLimit } from "~/stripe/raw-body.server";
-import { ApiError, fromZodError } from "./errors";
+import {
+  findTextProblem,
+  jsonTooDeep,
+  MAX_JSON_DEPTH,
+  textProblemMessage,
+} from "~/domain/text-hygiene";
+import { isDatabaseUnavailable } from "~/http/db-errors.server";
+import { ApiError, fromZodError, paramOf } from "./errors";
 import { claimIdempotencyKey, isReplayable } from "./idempotency.server";
 import type { RateDecision } from "./rate-limit.server";
 
@@ -17,6 +24,8 @@ import type { RateDecision } from "./rate-limit.server";
  * thrown ApiError (and 500 `api_error` for bugs). See app/api/README.md.
  */
 export const MAX_JSON_BODY_BYTES = 256 * 1024;
+/** Retry-After on a 503 while the database is unavailable. */
+export const DB_RETRY_AFTER_SECONDS = 5;
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -206,6 +215,19 @@ async function handle(
       }
       return withRate(response, rate);
     }
+    if (isDatabaseUnavailable(error)) {
+      console.error(
+        `[api] ${request.method} ${new URL(request.url).pathname}: database unavailable`,
+      );
+      return errorResponse(
+        new ApiError(
+          "service_unavailable",
+          "The service is briefly unavailable. Retry after a few seconds.",
+          undefined,
+          { "Retry-After": String(DB_RETRY_AFTER_SECONDS) },
+        ),
+      );
+    }
     console.error(`[api] ${request.method} ${new URL(request.url).pathname} failed:`, error);
     return errorResponse(
       new ApiError("api_error", "Something went wrong on our side. Try again later."),
@@ -293,6 +315,9 @@ async function readBody(request: Request): Promise<string> {
       throw new ApiError(
         "invalid_request",
         `The request body is larger than ${MAX_JSON_BODY_BYTES / 1024} KB.`,
+        undefined,
+        {},
+        413,
       );
     }
     throw error;
@@ -303,6 +328,12 @@ async function readBody(request: Request): Promise<string> {
 export function parseBody<S extends z.ZodType>(rawBody: string, schema: S): z.output<S> {
   let value: unknown = {};
   if (rawBody.trim() !== "") {
+    if (jsonTooDeep(rawBody)) {
+      throw new ApiError(
+        "invalid_request",
+        `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`,
+      );
+    }
     try {
       value = JSON.parse(rawBody);
     } catch {
@@ -312,6 +343,7 @@ export function parseBody<S extends z.ZodType>(rawBody: string, schema: S): z.ou
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new ApiError("invalid_request", "The request body must be a JSON object.");
   }
+  rejectBadText(value);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw fromZodError(parsed.error);
   return parsed.data;
@@ -320,7 +352,21 @@ export function parseBody<S extends z.ZodType>(rawBody: string, schema: S): z.ou
 export function parseQuery<S extends z.ZodType>(url: URL, schema: S): z.output<S> {
   const values: Record<string, string> = {};
   for (const [k, v] of url.searchParams) if (!(k in values)) values[k] = v;
+  rejectBadText(values);
   const parsed = schema.safeParse(values);
   if (!parsed.success) throw fromZodError(parsed.error);
   return parsed.data;
+}
+
+/** NUL or an unpaired surrogate anywhere in the input: invalid_request naming the param. */
+function rejectBadText(value: unknown): void {
+  const found = findTextProblem(value);
+  if (found) {
+    const param = paramOf(found.path);
+    throw new ApiError(
+      "invalid_request",
+      `${param ? `${param}: ` : ""}${textProblemMessage(found.problem)}`,
+      param,
+    );
+  }
 }

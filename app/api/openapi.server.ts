@@ -45,6 +45,8 @@ const errorDescriptions: Record<ApiErrorType, string> = {
     "Conflicts with the current state, or an Idempotency-Key reused with a different request.",
   rate_limited: "Too many requests for this API key; retry after `Retry-After` seconds.",
   stripe_error: "Stripe refused or failed the call; `message` carries Stripe's reason.",
+  service_unavailable:
+    "The database is briefly unavailable (e.g. restarting); retry after `Retry-After` seconds.",
   api_error: "Unexpected server error.",
 };
 

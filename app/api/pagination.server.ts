@@ -29,6 +29,17 @@ export interface Page<T> {
 
 const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
+/**
+ * A well-formed timestamp that names a real instant PostgreSQL can hold: no February 30th, no
+ * hour 25, no year 0000 (which PostgreSQL refuses). JS Date rolls impossible fields over, so the
+ * parsed value must print back to the same text.
+ */
+function isRealTimestamp(ts: string): boolean {
+  if (ts.startsWith("0000")) return false;
+  const d = new Date(ts.slice(0, 23) + "Z");
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 23) === ts.slice(0, 23);
+}
+
 export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify([c.createdAt, c.id]), "utf8").toString("base64url");
 }
@@ -40,6 +51,7 @@ export function decodeCursor(value: string): Cursor | null {
     if (!Array.isArray(parsed) || parsed.length !== 2) return null;
     const [createdAt, id] = parsed as unknown[];
     if (typeof createdAt !== "string" || !CURSOR_TS.test(createdAt) || !isUuid(id)) return null;
+    if (!isRealTimestamp(createdAt)) return null;
     return { createdAt, id };
   } catch {
     return null;

@@ -201,7 +201,9 @@ export const CampaignCoupon = z
     redeem_by: Timestamp.nullable(),
     overrides_click_attribution: z.boolean(),
     allow_affiliate_self_service: z.boolean(),
+    max_codes_per_affiliate: z.number().int(),
     stripe_coupon_id: z.string().nullable(),
+    stripe_status: z.enum(["pending_stripe", "synced"]),
     created_at: Timestamp,
   })
   .meta({ id: "CampaignCoupon" });
@@ -223,6 +225,15 @@ export const CampaignCouponCreate = z
     redeem_by: Timestamp.nullable().optional(),
     overrides_click_attribution: z.boolean().optional().meta({ description: "Default true." }),
     allow_affiliate_self_service: z.boolean().optional().meta({ description: "Default false." }),
+    max_codes_per_affiliate: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .meta({
+        description: "Self-service codes one affiliate may hold on this coupon. Default 5.",
+      }),
   })
   .meta({ id: "CampaignCouponCreate" });
 
@@ -231,6 +242,7 @@ export const CampaignCouponUpdate = z
     name: z.string().min(1).max(100).optional(),
     overrides_click_attribution: z.boolean().optional(),
     allow_affiliate_self_service: z.boolean().optional(),
+    max_codes_per_affiliate: z.number().int().min(1).max(1000).optional(),
   })
   .meta({
     id: "CampaignCouponUpdate",
@@ -292,6 +304,10 @@ export const AffiliateCoupon = z
     redemption_count: z.number().int(),
     active: z.boolean(),
     created_by: z.enum(["brand", "affiliate", "api"]),
+    stripe_status: z.enum(["pending_stripe", "synced"]).meta({
+      description:
+        "pending_stripe until Stripe confirmed the latest change (Rekomi retries until it does).",
+    }),
     created_at: Timestamp,
   })
   .meta({ id: "AffiliateCoupon" });

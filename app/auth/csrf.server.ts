@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { textProblem, textProblemMessage } from "~/domain/text-hygiene";
 
 /**
  * CSRF protection: double-submit token. The server sets a random token in an HttpOnly,
@@ -54,5 +55,25 @@ export async function requireCsrfForm(request: Request): Promise<FormData> {
       },
     );
   }
+  rejectBadFormText(form);
   return form;
+}
+
+/**
+ * Every form goes through requireCsrfForm, so this is the forms' input-hygiene layer (issue 15):
+ * a field holding NUL or an unpaired surrogate is a 400 naming the field, before any service runs.
+ */
+function rejectBadFormText(form: FormData): void {
+  for (const [name, value] of form.entries()) {
+    const problem = textProblem(name) ?? (typeof value === "string" ? textProblem(value) : null);
+    if (problem) {
+      const subject = textProblem(name) ? "A field name" : `The field “${name}”`;
+      const what = textProblemMessage(problem).replace(/^Contains/, "contains");
+      throw new Response(`${subject} ${what} Remove it and try again.`, {
+        status: 400,
+        statusText: "Bad Request",
+        headers: { "Content-Type": "text/plain; charset=utf-8" },
+      });
+    }
+  }
 }

@@ -17,6 +17,8 @@ export interface CodeListItem {
   inactiveLabel: string | null;
   /** The last Stripe sync failure for this code, if any. */
   syncError: string | null;
+  /** Stripe has not confirmed the latest change yet (Rekomi keeps retrying). */
+  stripePending?: boolean;
   createdBy: "brand" | "affiliate" | "api";
   expiresAt: string | null;
 }
@@ -109,6 +111,11 @@ export function CodeList({
                 ) : (
                   <span className="badge danger">{c.inactiveLabel ?? "Inactive"}</span>
                 )}
+                {c.stripePending ? (
+                  <div className="muted small" role="status">
+                    {c.active ? "Creating in Stripe…" : "Removing from Stripe…"}
+                  </div>
+                ) : null}
                 {c.syncError ? (
                   <div className="error small" role="note">
                     Stripe: {c.syncError}

@@ -206,9 +206,14 @@ export interface CampaignCouponsTable {
   deleted_at: Timestamp | null;
   stripe_deleted_at: Timestamp | null;
   stripe_sync_error: string | null;
+  stripe_status: Generated<StripeStatus>;
+  max_codes_per_affiliate: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
+
+/** `pending_stripe`: a Stripe write is reserved and not confirmed yet; `synced`: Stripe confirmed. */
+export type StripeStatus = "pending_stripe" | "synced";
 
 export interface AffiliateCouponsTable {
   id: Generated<string>;
@@ -227,6 +232,7 @@ export interface AffiliateCouponsTable {
   created_by: "brand" | "affiliate" | "api";
   deleted_at: Timestamp | null;
   stripe_sync_error: string | null;
+  stripe_status: Generated<StripeStatus>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -219,6 +219,15 @@ const toggle = (fallback: boolean) =>
   z.boolean({ message: "Use true or false." }).optional().default(fallback);
 
 /** Create a campaign coupon (the REST API body; the brand form is converted to this shape). */
+/** Self-service codes one affiliate may hold on one coupon (issue 15). */
+export const DEFAULT_MAX_CODES_PER_AFFILIATE = 5;
+export const MAX_CODES_PER_AFFILIATE_MAX = 1000;
+const maxCodesSchema = z
+  .number({ message: "Enter a whole number of codes." })
+  .int("Enter a whole number of codes.")
+  .min(1, "Allow at least 1 code.")
+  .max(MAX_CODES_PER_AFFILIATE_MAX, `Use at most ${MAX_CODES_PER_AFFILIATE_MAX}.`);
+
 export const campaignCouponCreateSchema = z
   .object({
     name: couponNameSchema,
@@ -241,6 +250,7 @@ export const campaignCouponCreateSchema = z
     redeem_by: redeemBySchema.nullish(),
     overrides_click_attribution: toggle(true),
     allow_affiliate_self_service: toggle(false),
+    max_codes_per_affiliate: maxCodesSchema.optional().default(DEFAULT_MAX_CODES_PER_AFFILIATE),
   })
   .superRefine((v, ctx) => {
     if (v.duration === "repeating" && (v.duration_in_months ?? null) === null) {
@@ -283,6 +293,7 @@ export const campaignCouponUpdateSchema = z.object({
   name: couponNameSchema.optional(),
   overrides_click_attribution: z.boolean({ message: "Use true or false." }).optional(),
   allow_affiliate_self_service: z.boolean({ message: "Use true or false." }).optional(),
+  max_codes_per_affiliate: maxCodesSchema.optional(),
 });
 export type CampaignCouponUpdateInput = z.input<typeof campaignCouponUpdateSchema>;
 
@@ -301,6 +312,7 @@ export function campaignCouponColumns(input: CampaignCouponCreate) {
     redeem_by: input.redeem_by ?? null,
     overrides_click_attribution: input.overrides_click_attribution,
     allow_affiliate_self_service: input.allow_affiliate_self_service,
+    max_codes_per_affiliate: input.max_codes_per_affiliate,
   };
 }
 
@@ -497,6 +509,10 @@ export const INACTIVE_REASON_LABELS: Record<string, string> = {
   deactivated_in_stripe: "Deactivated in Stripe",
   deleted_in_stripe: "Deleted in Stripe",
   coupon_deleted: "Coupon deleted",
+  affiliate_suspended: "Affiliate suspended",
+  affiliate_rejected: "Affiliate rejected",
+  stripe_refused: "Refused by Stripe",
+  reactivation_refused: "Stripe refused to reactivate",
 };
 
 export function inactiveLabel(reason: string | null): string {

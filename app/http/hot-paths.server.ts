@@ -11,7 +11,8 @@
  * then end). A 302 without body skips compression, which never touches a response without a
  * Content-Type.
  *
- * Everything else goes to express untouched: other paths and methods, Remix `.data` requests,
+ * Everything else goes to express (after the per-route body limit, app/http/body-limit.server.ts):
+ * other paths and methods, Remix `.data` requests,
  * paths in another letter case (Remix matches them, but the CSRF middleware treats them
  * differently), malformed escapes (express answers those), and a referral visit whose database
  * work failed (the Remix route then answers, with its own error handling).
@@ -20,6 +21,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import type { Request, RequestHandler, Response } from "express";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
+import { guardBody } from "./body-limit.server";
 import { referralReply } from "./referral.server";
 import type { HttpReply } from "./reply.server";
 import {
@@ -51,7 +53,8 @@ export function hotPathListener(app: RequestListener, deps: HotPathDeps): Reques
       const brandId = pathParam(req, "/webhooks/stripe/", WEBHOOK_PATH);
       if (brandId !== null) return serveStripeWebhook(deps, req, res, brandId);
     }
-    app(req, res);
+    // Every other route: its body limit before anything parses the body (body-limit.server.ts).
+    if (guardBody(req, res)) app(req, res);
   };
 }
 

@@ -40,5 +40,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     { createdBy: "brand" },
   );
   if (!result.ok) return couponErrorResponse(result.error);
-  return Response.json(affiliateCouponJson(result.code), { status: 201 });
+  return Response.json(affiliateCouponJson(result.code), {
+    status: result.stripePending ? 202 : 201,
+  });
 }

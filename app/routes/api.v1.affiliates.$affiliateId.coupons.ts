@@ -13,7 +13,8 @@ import { affiliateCouponsPage } from "~/services/coupon-pages.server";
 
 /**
  * `GET|POST /api/v1/affiliates/{affiliateId}/coupons`. Create makes a Stripe promotion code:
- * code taken 409 conflict, plan_required 403, Stripe refusing 502 stripe_error.
+ * code taken 409 conflict, plan_required 403, Stripe refusing 502 stripe_error; 202 with
+ * `stripe_status: "pending_stripe"` when Stripe did not answer in time (finished by a job).
  */
 export const { loader, action } = apiRoute({
   async GET(ctx) {
@@ -36,6 +37,11 @@ export const { loader, action } = apiRoute({
       { createdBy: "api" },
     );
     assertOk(result);
-    return respond(AffiliateCoupon, affiliateCouponJson(result.code), 201);
+    // 202: reserved, Stripe has not confirmed yet (the settle job finishes it).
+    return respond(
+      AffiliateCoupon,
+      affiliateCouponJson(result.code),
+      result.stripePending ? 202 : 201,
+    );
   },
 });

@@ -30,14 +30,19 @@ import { isUuid } from "~/domain/ids";
 import { formatPercent } from "~/domain/money";
 import { isStripeError, type Stripe, stripeErrorMessage } from "~/stripe/client.server";
 import {
+  findReservedWord,
+  type ReservedSources,
+  reservedWordMessage,
+} from "~/domain/reserved-words";
+import { settleAffiliateCode } from "./affiliate-code-stripe.server";
+import {
   checkCouponPlan,
   type CouponDeps,
-  isStripeNotFound,
+  isStripeConnected,
   NOT_CONNECTED_MESSAGE,
-  truncateSyncError,
 } from "./campaign-coupons.server";
 import { inTransaction } from "./campaigns.server";
-import { stripeForBrand } from "./stripe-connection.server";
+import { queueSettle } from "./stripe-writes.server";
 
 export { affiliateCouponCreateSchema, type AffiliateCouponCreateInput } from "~/domain/coupon";
 
@@ -56,6 +61,8 @@ export interface AffiliateCouponJson {
   redemption_count: number;
   active: boolean;
   created_by: CodeCreator;
+  /** `pending_stripe` until Stripe confirmed the latest change (Rekomi retries), then `synced`. */
+  stripe_status: "pending_stripe" | "synced";
   created_at: string;
 }
 
@@ -70,6 +77,7 @@ export function affiliateCouponJson(row: AffiliateCoupon): AffiliateCouponJson {
     redemption_count: row.redemption_count,
     active: row.active,
     created_by: row.created_by,
+    stripe_status: row.stripe_status,
     created_at: new Date(row.created_at).toISOString(),
   };
 }
@@ -104,7 +112,9 @@ function codesQuery(db: DB) {
       "cc.duration",
       "cc.duration_in_months",
     ])
-    .where("ac.deleted_at", "is", null);
+    .where((eb) =>
+      eb.or([eb("ac.deleted_at", "is", null), eb("ac.stripe_status", "=", "pending_stripe")]),
+    );
 }
 
 /** One of the brand's affiliates' codes (not deleted), newest first; optionally one campaign. */
@@ -192,13 +202,7 @@ export async function listCouponOptionsForAffiliate(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Create
-
-class Rollback extends Error {
-  constructor(readonly error: CouponError) {
-    super("rollback");
-  }
-}
+// Create (the Stripe-write pattern: reserve -> Stripe outside the transaction -> record)
 
 function stripeCodeError(error: unknown): CouponError {
   const message = stripeErrorMessage(error);
@@ -221,12 +225,23 @@ export interface CreateCodeOptions {
 }
 
 /**
+ * `stripePending`: Stripe did not confirm in time (timeout, outage, the brand's Stripe lane full):
+ * the code is reserved and live in Rekomi, and the settle job finishes it in Stripe.
+ */
+export type CreateCodeResult = CouponResult<{
+  code: AffiliateCoupon;
+  stripePending: string | null;
+}>;
+
+/**
  * Create an affiliate code and its Stripe promotion code (`promotion.coupon`, the code,
  * max_redemptions and expires_at inherited from the campaign coupon,
  * metadata.rekomi_affiliate_coupon_id = row id). A supplied code is upper-cased and checked
- * (regex, unique in the brand); without one a readable code is generated (SARAH20, SARAH20-2...).
- * Stripe refusing the code -> its reason on `code`, nothing written. If saving fails after Stripe
- * created the code, the Stripe code is deactivated again.
+ * (regex, unique in the brand; for self-service also the per-affiliate limit and reserved words);
+ * without one a readable code is generated (SARAH20, SARAH20-2...), picked under a per-brand lock
+ * so concurrent requests never collide. The row is reserved first (`pending_stripe`), Stripe is
+ * called outside any transaction with the row id as idempotency key, and the result recorded.
+ * Stripe refusing the code -> its reason on `code` and the reservation removed.
  */
 export async function createAffiliateCode(
   db: DB,
@@ -235,7 +250,7 @@ export async function createAffiliateCode(
   affiliateId: string,
   input: AffiliateCouponCreateInput,
   opts: CreateCodeOptions,
-): Promise<CouponResult<{ code: AffiliateCoupon }>> {
+): Promise<CreateCodeResult> {
   const fail = (error: CouponError) => ({ ok: false as const, error });
   if (!isUuid(affiliateId)) return fail(couponError("not_found", "Affiliate not found."));
   const affiliate = await db
@@ -261,11 +276,13 @@ export async function createAffiliateCode(
         .executeTakeFirst()
     : undefined;
   if (!coupon) return fail(couponError("not_found", "Coupon not found.", "campaign_coupon_id"));
-  if (!coupon.active || !coupon.stripe_coupon_id) {
+  if (!coupon.active || !coupon.stripe_coupon_id || coupon.stripe_status !== "synced") {
     return fail(
       couponError(
         "invalid_request",
-        "This coupon no longer works in Stripe, so it cannot get new codes.",
+        coupon.stripe_status !== "synced" && coupon.active
+          ? "This coupon is still being created in Stripe; try again in a moment."
+          : "This coupon no longer works in Stripe, so it cannot get new codes.",
         "campaign_coupon_id",
       ),
     );
@@ -303,50 +320,137 @@ export async function createAffiliateCode(
       ),
     );
   }
-  const stripe = await stripeForBrand(db, deps.config, brandId);
-  if (!stripe) return fail(couponError("invalid_request", NOT_CONNECTED_MESSAGE));
+  if (!(await isStripeConnected(db, brandId)))
+    return fail(couponError("invalid_request", NOT_CONNECTED_MESSAGE));
+  if (supplied && opts.createdBy === "affiliate") {
+    const hit = findReservedWord(supplied, await reservedSources(db, brandId, affiliate));
+    if (hit) return fail(couponError("invalid_request", reservedWordMessage(hit), "code"));
+  }
 
-  const attempt = (code: string) =>
-    insertWithStripe(db, stripe, {
-      brandId,
-      affiliateId: affiliate.id,
-      coupon,
-      code,
-      commissionRateBps:
-        commission_rate_percent == null ? null : Math.round(commission_rate_percent * 100),
-      createdBy: opts.createdBy,
+  const reservation: Reservation = {
+    brandId,
+    affiliateId: affiliate.id,
+    coupon,
+    supplied,
+    base: supplied ? null : generatedCodeBase(affiliate.name, coupon),
+    refused: new Set(),
+    commissionRateBps:
+      commission_rate_percent == null ? null : Math.round(commission_rate_percent * 100),
+    createdBy: opts.createdBy,
+  };
+  // A generated code Stripe refuses as taken elsewhere in the account moves to the next candidate.
+  for (let attempt = 0; attempt < 12; attempt++) {
+    const reserved = await reserveCode(db, reservation);
+    if (!reserved.ok) return reserved;
+    const settled = await settleAffiliateCode(db, deps, reserved.code.id, {
+      interactive: true,
+      onRefusedCreate: "delete",
     });
-
-  if (supplied) {
-    if (await codeTaken(db, brandId, supplied))
-      return fail(couponError("conflict", conflictMessage(supplied), "code"));
-    return attempt(supplied);
+    switch (settled.state) {
+      case "synced":
+        return { ok: true, code: settled.code, stripePending: null };
+      case "pending":
+        return { ok: true, code: settled.code, stripePending: settled.message };
+      case "gone":
+        return fail(couponError("not_found", "Code not found."));
+      case "refused": {
+        const error = stripeCodeError(settled.error);
+        if (supplied || error.type !== "conflict") return fail(error);
+        reservation.refused.add(reserved.code.code);
+      }
+    }
   }
+  return fail(couponError("conflict", "Could not find a free code; enter one yourself.", "code"));
+}
 
-  // Generated: skip codes the brand already uses; on a collision (here or elsewhere in the Stripe
-  // account) move to the next candidate.
-  const base = generatedCodeBase(affiliate.name, coupon);
-  const taken = new Set(
-    (
-      await db
+interface Reservation {
+  brandId: string;
+  affiliateId: string;
+  coupon: CampaignCoupon;
+  supplied: string | null;
+  base: string | null;
+  /** Generated candidates Stripe refused as taken in the account. */
+  refused: Set<string>;
+  commissionRateBps: number | null;
+  createdBy: CodeCreator;
+}
+
+/**
+ * The reservation transaction: under a per-brand advisory lock (so concurrent generated codes
+ * never pick the same text), the self-service limit, the code text, the `pending_stripe` row and
+ * its safety-net settle job.
+ */
+function reserveCode(db: DB, v: Reservation): Promise<CouponResult<{ code: AffiliateCoupon }>> {
+  const fail = (error: CouponError) => ({ ok: false as const, error });
+  return inTransaction(db, async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`rekomi.codes:${v.brandId}`}, 0))`.execute(
+      trx,
+    );
+    if (v.createdBy === "affiliate") {
+      const { n } = await trx
         .selectFrom("affiliate_coupons")
-        .select("code")
-        .where("brand_id", "=", brandId)
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .where("brand_id", "=", v.brandId)
+        .where("affiliate_id", "=", v.affiliateId)
+        .where("campaign_coupon_id", "=", v.coupon.id)
+        .where("created_by", "=", "affiliate")
         .where("deleted_at", "is", null)
-        .where("code", "like", `${base.replace(/[\\%_]/g, "\\$&")}%`)
-        .execute()
-    ).map((r) => r.code),
-  );
-  let n = nextFreeCandidate(base, taken);
-  let last: CouponResult<{ code: AffiliateCoupon }> | undefined;
-  for (let i = 0; i < 12; i++) {
-    const candidate = codeCandidate(base, n);
-    last = await attempt(candidate);
-    if (last.ok || last.error.type !== "conflict") return last;
-    taken.add(candidate);
-    n = nextFreeCandidate(base, taken, n + 1);
-  }
-  return last!;
+        .executeTakeFirstOrThrow();
+      const max = v.coupon.max_codes_per_affiliate;
+      if (Number(n) >= max) {
+        return fail(
+          couponError(
+            "invalid_request",
+            `You already have ${max} code${max === 1 ? "" : "s"} on this coupon, the most it allows. Delete one to make another.`,
+            "code",
+          ),
+        );
+      }
+    }
+    let code: string;
+    if (v.supplied) {
+      if (await codeTaken(trx, v.brandId, v.supplied))
+        return fail(couponError("conflict", conflictMessage(v.supplied), "code"));
+      code = v.supplied;
+    } else {
+      const base = v.base!;
+      const taken = new Set(
+        (
+          await trx
+            .selectFrom("affiliate_coupons")
+            .select("code")
+            .where("brand_id", "=", v.brandId)
+            .where("deleted_at", "is", null)
+            .where("code", "like", `${base.replace(/[\\%_]/g, "\\$&")}%`)
+            .execute()
+        ).map((r) => r.code),
+      );
+      for (const r of v.refused) taken.add(r);
+      code = codeCandidate(base, nextFreeCandidate(base, taken));
+    }
+    const row = await trx
+      .insertInto("affiliate_coupons")
+      .values({
+        brand_id: v.brandId,
+        affiliate_id: v.affiliateId,
+        campaign_coupon_id: v.coupon.id,
+        campaign_id: v.coupon.campaign_id,
+        code,
+        max_redemptions: v.coupon.max_redemptions,
+        expires_at: v.coupon.redeem_by ? new Date(v.coupon.redeem_by) : null,
+        commission_rate_bps: v.commissionRateBps,
+        created_by: v.createdBy,
+        stripe_status: "pending_stripe",
+      })
+      .onConflict((oc) =>
+        oc.columns(["brand_id", "code"]).where("deleted_at", "is", null).doNothing(),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return fail(couponError("conflict", conflictMessage(code), "code"));
+    await queueSettle(trx, v.brandId, { kind: "affiliate_coupon", id: row.id });
+    return { ok: true as const, code: row };
+  });
 }
 
 async function codeTaken(db: DB, brandId: string, code: string): Promise<boolean> {
@@ -360,77 +464,42 @@ async function codeTaken(db: DB, brandId: string, code: string): Promise<boolean
   return Boolean(row);
 }
 
-async function insertWithStripe(
+/** The brand's reserved words for a self-service code by `affiliate`. */
+async function reservedSources(
   db: DB,
-  stripe: Stripe,
-  v: {
-    brandId: string;
-    affiliateId: string;
-    coupon: CampaignCoupon;
-    code: string;
-    commissionRateBps: number | null;
-    createdBy: CodeCreator;
-  },
-): Promise<CouponResult<{ code: AffiliateCoupon }>> {
-  const expiresAt = v.coupon.redeem_by ? new Date(v.coupon.redeem_by) : null;
-  let createdPromo: string | undefined;
-  try {
-    const code = await inTransaction(db, async (trx) => {
-      const row = await trx
-        .insertInto("affiliate_coupons")
-        .values({
-          brand_id: v.brandId,
-          affiliate_id: v.affiliateId,
-          campaign_coupon_id: v.coupon.id,
-          campaign_id: v.coupon.campaign_id,
-          code: v.code,
-          max_redemptions: v.coupon.max_redemptions,
-          expires_at: expiresAt,
-          commission_rate_bps: v.commissionRateBps,
-          created_by: v.createdBy,
-        })
-        .onConflict((oc) =>
-          oc.columns(["brand_id", "code"]).where("deleted_at", "is", null).doNothing(),
-        )
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw new Rollback(couponError("conflict", conflictMessage(v.code), "code"));
-      const params: Stripe.PromotionCodeCreateParams = {
-        promotion: { type: "coupon", coupon: v.coupon.stripe_coupon_id! },
-        code: v.code,
-        metadata: {
-          rekomi_affiliate_coupon_id: row.id,
-          rekomi_affiliate_id: v.affiliateId,
-          rekomi_campaign_coupon_id: v.coupon.id,
-        },
-      };
-      if (v.coupon.max_redemptions !== null) params.max_redemptions = v.coupon.max_redemptions;
-      if (expiresAt) params.expires_at = Math.floor(expiresAt.getTime() / 1000);
-      let promo: Stripe.PromotionCode;
-      try {
-        promo = await stripe.promotionCodes.create(params, {
-          idempotencyKey: `rekomi-affiliate-coupon-${row.id}`,
-        });
-      } catch (error) {
-        throw new Rollback(stripeCodeError(error));
-      }
-      createdPromo = promo.id;
-      return trx
-        .updateTable("affiliate_coupons")
-        .set({ stripe_promotion_code_id: promo.id })
-        .where("id", "=", row.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    });
-    return { ok: true, code };
-  } catch (error) {
-    if (error instanceof Rollback) return { ok: false, error: error.error };
-    if (createdPromo) {
-      // Compensation: the row is gone, so the Stripe code must not stay redeemable.
-      await stripe.promotionCodes.update(createdPromo, { active: false }).catch(() => undefined);
-    }
-    throw error;
-  }
+  brandId: string,
+  affiliate: { id: string; name: string },
+): Promise<ReservedSources> {
+  const [brand, coupons, others, codes] = await Promise.all([
+    db.selectFrom("brands").select("name").where("id", "=", brandId).executeTakeFirst(),
+    db
+      .selectFrom("campaign_coupons")
+      .select("name")
+      .where("brand_id", "=", brandId)
+      .where("deleted_at", "is", null)
+      .execute(),
+    db
+      .selectFrom("affiliates")
+      .select("name")
+      .where("brand_id", "=", brandId)
+      .where("id", "!=", affiliate.id)
+      .execute(),
+    db
+      .selectFrom("affiliate_coupons")
+      .select("code")
+      .where("brand_id", "=", brandId)
+      .where("affiliate_id", "!=", affiliate.id)
+      .where("created_by", "!=", "affiliate")
+      .where("deleted_at", "is", null)
+      .execute(),
+  ]);
+  return {
+    brandName: brand?.name ?? "",
+    couponNames: coupons.map((c) => c.name),
+    otherAffiliateNames: others.map((a) => a.name),
+    otherAffiliateCodes: codes.map((c) => c.code),
+    ownName: affiliate.name,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,8 +512,9 @@ export type CodeChangeResult = CouponResult<{
 
 /**
  * Stop a code: inactive (`deactivated`) or soft-deleted (`deleted`, which frees the code text in
- * the brand). The Stripe code is deactivated best effort after the change commits; a Stripe
- * failure is stored in stripe_sync_error and returned as a warning, never blocking.
+ * the brand). The change commits first with the row `pending_stripe` and a settle job; Stripe is
+ * then asked once right away. If Stripe cannot confirm, the answer says "removing from Stripe…"
+ * with the reason, and the job retries until Stripe confirms. Never blocks on Stripe.
  */
 export async function deactivateAffiliateCode(
   db: DB,
@@ -464,6 +534,9 @@ export async function deactivateAffiliateCode(
     if (opts.affiliateId) q = q.where("affiliate_id", "=", opts.affiliateId);
     const current = await q.forUpdate().executeTakeFirst();
     if (!current) return undefined;
+    const needsStripe =
+      current.stripe_status === "pending_stripe" ||
+      (current.stripe_promotion_code_id !== null && current.active);
     const row = await trx
       .updateTable("affiliate_coupons")
       .set({
@@ -474,46 +547,30 @@ export async function deactivateAffiliateCode(
             ? "deactivated"
             : current.inactive_reason,
         ...(opts.delete ? { deleted_at: sql<Date>`now()` } : {}),
+        ...(needsStripe ? { stripe_status: "pending_stripe" as const } : {}),
         updated_at: sql<Date>`now()`,
       })
       .where("id", "=", current.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { before: current, row };
+    if (needsStripe) await queueSettle(trx, brandId, { kind: "affiliate_coupon", id: row.id });
+    return row;
   });
   if (!changed) return { ok: false, error: couponError("not_found", "Code not found.") };
-  const { before, row } = changed;
-  const needsStripe = row.stripe_promotion_code_id && (before.active || before.stripe_sync_error);
-  if (!needsStripe) return { ok: true, code: row, stripeWarning: null };
-
-  let warning: string | null = null;
-  try {
-    const stripe = await stripeForBrand(db, deps.config, brandId);
-    if (!stripe)
-      throw new Error("Stripe is not connected, so the code could not be deactivated there.");
-    await stripe.promotionCodes.update(row.stripe_promotion_code_id!, { active: false });
-  } catch (error) {
-    if (!isStripeNotFound(error)) {
-      warning = isStripeError(error)
-        ? stripeErrorMessage(error)
-        : error instanceof Error
-          ? error.message
-          : String(error);
-    }
+  if (changed.stripe_status === "synced") return { ok: true, code: changed, stripeWarning: null };
+  const settled = await settleAffiliateCode(db, deps, changed.id, {
+    interactive: true,
+    onRefusedCreate: "mark",
+  });
+  if (settled.state === "pending") {
+    return {
+      ok: true,
+      code: settled.code,
+      stripeWarning: `${changed.code} stopped working in Rekomi; removing it from Stripe… (${settled.message}) Rekomi keeps retrying until Stripe confirms.`,
+    };
   }
-  const code = await db
-    .updateTable("affiliate_coupons")
-    .set({ stripe_sync_error: warning ? truncateSyncError(warning) : null })
-    .where("id", "=", row.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return {
-    ok: true,
-    code,
-    stripeWarning: warning
-      ? `${row.code} stopped working in Rekomi, but Stripe could not deactivate it: ${warning} Deactivate it in your Stripe dashboard.`
-      : null,
-  };
+  const code = "code" in settled && settled.code ? settled.code : changed;
+  return { ok: true, code, stripeWarning: null };
 }
 
 export function deleteAffiliateCode(
@@ -729,6 +786,7 @@ export function codeListItem(row: AffiliateCodeRow) {
     active: row.active,
     inactiveLabel: row.active ? null : inactiveLabel(row.inactive_reason),
     syncError: row.stripe_sync_error,
+    stripePending: row.stripe_status === "pending_stripe",
     createdBy: row.created_by,
     expiresAt: row.expires_at ? new Date(row.expires_at).toISOString().slice(0, 10) : null,
   };

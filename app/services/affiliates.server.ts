@@ -12,6 +12,7 @@ import { AFFILIATE_STATUSES, canTransition } from "~/domain/affiliate";
 import { encodeReadableCode, LINK_CODE_LENGTH } from "~/domain/codes";
 import { type FieldErrors, fieldErrorsOf } from "~/domain/forms";
 import { isUuid } from "~/domain/ids";
+import { applyAffiliateStatusToCodes } from "./affiliate-code-stripe.server";
 import { inTransaction } from "./campaigns.server";
 import { sendAffiliateInvitation } from "./invitations.server";
 
@@ -202,6 +203,8 @@ export async function setAffiliateStatus(
       .where("id", "=", current.id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    // Suspension/rejection stops their codes in Stripe; approving again reactivates those (issue 15).
+    await applyAffiliateStatusToCodes(trx, brandId, current.id, status);
     return { ok: true, affiliate, changed: true };
   });
 }

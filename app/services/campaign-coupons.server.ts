@@ -3,11 +3,11 @@
  * UI, the session-auth resource routes, the REST API and jobs. Every query is scoped by brand;
  * another brand's id behaves exactly like an unknown id (`not_found`).
  */
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import { addJob } from "~/db/jobs.server";
-import type { CampaignCoupon } from "~/db/schema";
+import type { CampaignCoupon, Database } from "~/db/schema";
 import {
   campaignCouponColumns,
   campaignCouponCreateSchema,
@@ -23,7 +23,9 @@ import { isUuid } from "~/domain/ids";
 import { canCreateCoupons, PLAN_REQUIRED_MESSAGE } from "~/domain/plan";
 import { isStripeError, type Stripe, stripeErrorMessage } from "~/stripe/client.server";
 import { inTransaction } from "./campaigns.server";
+import { settleCampaignCoupon } from "./campaign-coupon-stripe.server";
 import { stripeForBrand } from "./stripe-connection.server";
+import { isStripeNotFound, queueSettle } from "./stripe-writes.server";
 
 export {
   campaignCouponCreateSchema,
@@ -60,7 +62,9 @@ export interface CampaignCouponJson {
   redeem_by: string | null;
   overrides_click_attribution: boolean;
   allow_affiliate_self_service: boolean;
+  max_codes_per_affiliate: number;
   stripe_coupon_id: string | null;
+  stripe_status: "pending_stripe" | "synced";
   created_at: string;
 }
 
@@ -81,7 +85,9 @@ export function campaignCouponJson(row: CampaignCoupon): CampaignCouponJson {
     redeem_by: row.redeem_by ? iso(row.redeem_by) : null,
     overrides_click_attribution: row.overrides_click_attribution,
     allow_affiliate_self_service: row.allow_affiliate_self_service,
+    max_codes_per_affiliate: row.max_codes_per_affiliate,
     stripe_coupon_id: row.stripe_coupon_id,
+    stripe_status: row.stripe_status,
     created_at: iso(row.created_at),
   };
 }
@@ -105,7 +111,10 @@ export async function brandCanCreateCoupons(db: DB, brandId: string): Promise<bo
   return (await checkCouponPlan(db, brandId)) === null;
 }
 
-export async function isStripeConnected(db: DB, brandId: string): Promise<boolean> {
+export async function isStripeConnected(
+  db: DB | Kysely<Database>,
+  brandId: string,
+): Promise<boolean> {
   const row = await db
     .selectFrom("stripe_connections")
     .select("brand_id")
@@ -114,10 +123,7 @@ export async function isStripeConnected(db: DB, brandId: string): Promise<boolea
   return Boolean(row);
 }
 
-export function isStripeNotFound(error: unknown): boolean {
-  const e = error as { statusCode?: number; code?: string };
-  return e?.statusCode === 404 || e?.code === "resource_missing";
-}
+export { isStripeNotFound };
 
 /** Coupon create params Stripe names -> this API's params. */
 const STRIPE_COUPON_PARAMS: Record<string, string> = {
@@ -137,6 +143,12 @@ function stripeCouponError(error: unknown): CouponError {
 export function truncateSyncError(message: string): string {
   return message.slice(0, MAX_SYNC_ERROR);
 }
+
+/** `stripePending`: Stripe has not confirmed yet (Rekomi finishes it in the background). */
+export type CouponWriteResult = CouponResult<{
+  coupon: CampaignCoupon;
+  stripePending: string | null;
+}>;
 
 /** Thrown inside a transaction to roll it back and hand a result to the caller. */
 class Rollback<T> extends Error {
@@ -230,7 +242,7 @@ export async function createCampaignCoupon(
   brandId: string,
   campaignId: string,
   input: CampaignCouponCreateInput,
-): Promise<CouponResult<{ coupon: CampaignCoupon }>> {
+): Promise<CouponWriteResult> {
   if (!isUuid(campaignId))
     return { ok: false, error: couponError("not_found", "Campaign not found.") };
   const campaign = await db
@@ -247,52 +259,34 @@ export async function createCampaignCoupon(
   const stripe = await stripeForBrand(db, deps.config, brandId);
   if (!stripe) return { ok: false, error: couponError("invalid_request", NOT_CONNECTED_MESSAGE) };
 
-  const values = campaignCouponColumns(parsed.data);
-  let createdStripeId: string | undefined;
-  try {
-    const coupon = await inTransaction(db, async (trx) => {
-      const row = await trx
-        .insertInto("campaign_coupons")
-        .values({ ...values, brand_id: brandId, campaign_id: campaignId })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const params: Stripe.CouponCreateParams = {
-        name: values.name,
-        duration: values.duration,
-        metadata: { rekomi_campaign_coupon_id: row.id, rekomi_campaign_id: campaignId },
-      };
-      if (values.discount_type === "percent")
-        params.percent_off = (values.percent_off_bps ?? 0) / 100;
-      else {
-        params.amount_off = values.amount_off ?? undefined;
-        params.currency = values.currency ?? undefined;
-      }
-      if (values.duration === "repeating")
-        params.duration_in_months = values.duration_in_months ?? 1;
-      if (values.max_redemptions !== null) params.max_redemptions = values.max_redemptions;
-      if (values.redeem_by) params.redeem_by = Math.floor(values.redeem_by.getTime() / 1000);
-      let stripeCoupon: Stripe.Coupon;
-      try {
-        stripeCoupon = await stripe.coupons.create(params, {
-          idempotencyKey: `rekomi-campaign-coupon-${row.id}`,
-        });
-      } catch (error) {
-        throw new Rollback(stripeCouponError(error));
-      }
-      createdStripeId = stripeCoupon.id;
-      return trx
-        .updateTable("campaign_coupons")
-        .set({ stripe_coupon_id: stripeCoupon.id })
-        .where("id", "=", row.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    });
-    return { ok: true, coupon };
-  } catch (error) {
-    if (error instanceof Rollback) return { ok: false, error: error.result as CouponError };
-    // Saving failed after Stripe created the coupon: remove it again (best effort).
-    if (createdStripeId) await stripe.coupons.del(createdStripeId).catch(() => undefined);
-    throw error;
+  // Reserve (pending_stripe + safety-net job) -> Stripe outside the transaction -> record.
+  const reserved = await inTransaction(db, async (trx) => {
+    const row = await trx
+      .insertInto("campaign_coupons")
+      .values({
+        ...campaignCouponColumns(parsed.data),
+        brand_id: brandId,
+        campaign_id: campaignId,
+        stripe_status: "pending_stripe",
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await queueSettle(trx, brandId, { kind: "campaign_coupon", id: row.id });
+    return row;
+  });
+  const settled = await settleCampaignCoupon(db, deps, reserved.id, {
+    interactive: true,
+    onRefusedCreate: "delete",
+  });
+  switch (settled.state) {
+    case "synced":
+      return { ok: true, coupon: settled.coupon, stripePending: null };
+    case "pending":
+      return { ok: true, coupon: settled.coupon, stripePending: settled.message };
+    case "refused":
+      return { ok: false, error: stripeCouponError(settled.error) };
+    case "gone":
+      return { ok: false, error: couponError("not_found", "Coupon not found.") };
   }
 }
 
@@ -306,11 +300,12 @@ export async function updateCampaignCoupon(
   brandId: string,
   id: string,
   input: CampaignCouponUpdateInput,
-): Promise<CouponResult<{ coupon: CampaignCoupon }>> {
+): Promise<CouponWriteResult> {
   const parsed = campaignCouponUpdateSchema.safeParse(input);
   if (!parsed.success) return { ok: false, error: zodCouponError(parsed.error) };
   const patch = parsed.data;
   if (!isUuid(id)) return { ok: false, error: couponError("not_found", "Coupon not found.") };
+  let stripeRename = false;
   try {
     const coupon = await inTransaction(db, async (trx) => {
       const current = await trx
@@ -324,16 +319,10 @@ export async function updateCampaignCoupon(
       if (!current) throw new Rollback(couponError("not_found", "Coupon not found."));
       const renamed = patch.name !== undefined && patch.name !== current.name;
       // A coupon deleted in Stripe cannot be renamed there; the Rekomi name still changes.
-      if (renamed && current.stripe_coupon_id && current.active) {
-        const stripe = await stripeForBrand(trx, deps.config, brandId);
-        if (!stripe) throw new Rollback(couponError("invalid_request", NOT_CONNECTED_MESSAGE));
-        try {
-          await stripe.coupons.update(current.stripe_coupon_id, { name: patch.name });
-        } catch (error) {
-          throw new Rollback(stripeCouponError(error));
-        }
-      }
-      return trx
+      stripeRename = renamed && current.stripe_coupon_id !== null && current.active;
+      if (stripeRename && !(await isStripeConnected(trx, brandId)))
+        throw new Rollback(couponError("invalid_request", NOT_CONNECTED_MESSAGE));
+      const row = await trx
         .updateTable("campaign_coupons")
         .set({
           ...(patch.name !== undefined ? { name: patch.name } : {}),
@@ -343,13 +332,32 @@ export async function updateCampaignCoupon(
           ...(patch.allow_affiliate_self_service !== undefined
             ? { allow_affiliate_self_service: patch.allow_affiliate_self_service }
             : {}),
+          ...(patch.max_codes_per_affiliate !== undefined
+            ? { max_codes_per_affiliate: patch.max_codes_per_affiliate }
+            : {}),
+          ...(stripeRename ? { stripe_status: "pending_stripe" as const } : {}),
           updated_at: sql<Date>`now()`,
         })
         .where("id", "=", current.id)
         .returningAll()
         .executeTakeFirstOrThrow();
+      if (stripeRename) await queueSettle(trx, brandId, { kind: "campaign_coupon", id: row.id });
+      return row;
     });
-    return { ok: true, coupon };
+    if (!stripeRename) return { ok: true, coupon, stripePending: null };
+    // The rename in Stripe, outside the transaction (the new name stands in Rekomi either way).
+    const settled = await settleCampaignCoupon(db, deps, coupon.id, {
+      interactive: true,
+      onRefusedCreate: "mark",
+    });
+    if (settled.state === "gone")
+      return { ok: false, error: couponError("not_found", "Coupon not found.") };
+    if (settled.state === "refused") return { ok: false, error: stripeCouponError(settled.error) };
+    return {
+      ok: true,
+      coupon: settled.coupon,
+      stripePending: settled.state === "pending" ? settled.message : null,
+    };
   } catch (error) {
     if (error instanceof Rollback) return { ok: false, error: error.result as CouponError };
     throw error;
@@ -402,6 +410,16 @@ export async function deleteCampaignCoupon(
     }
     return { ok: true, coupon };
   });
+}
+
+/** Queue the Stripe deletion job of a soft-deleted coupon (deduplicated per coupon). */
+export async function queueStripeCouponDeletion(db: DB, id: string): Promise<void> {
+  await addJob(
+    db,
+    DELETE_STRIPE_COUPON_TASK,
+    { campaignCouponId: id },
+    { jobKey: deleteCouponJobKey(id) },
+  );
 }
 
 /** Re-queue the Stripe deletion of a deleted coupon now (after a visible failure). */

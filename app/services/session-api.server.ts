@@ -7,6 +7,13 @@ import type { AppContext } from "~/context.server";
 import { csrfHeaderValid, CSRF_HEADER } from "~/auth/csrf-header.server";
 import { type BrandUser, requireBrandUser } from "~/auth/guards.server";
 import { COUPON_ERROR_STATUS, type CouponError } from "~/domain/coupon";
+import {
+  findTextProblem,
+  jsonTooDeep,
+  MAX_JSON_DEPTH,
+  textProblemMessage,
+} from "~/domain/text-hygiene";
+import { BodyTooLargeError, readBodyWithLimit } from "~/stripe/raw-body.server";
 
 export type JsonErrorType = CouponError["type"] | "authentication" | "permission";
 
@@ -55,13 +62,34 @@ export async function readJsonMutation(request: Request): Promise<unknown> {
   if (!/^application\/json\b/i.test(request.headers.get("Content-Type") ?? "")) {
     throw jsonError("invalid_request", "Send a JSON body with Content-Type: application/json.");
   }
-  const text = await request.text();
-  if (text.length > MAX_BODY) throw jsonError("invalid_request", "The request body is too large.");
+  let text: string;
   try {
-    return JSON.parse(text) as unknown;
+    text = await readBodyWithLimit(request, MAX_BODY);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError)
+      throw Response.json(
+        { error: { type: "invalid_request", message: "The request body is larger than 64 KB." } },
+        { status: 413 },
+      );
+    throw error;
+  }
+  if (jsonTooDeep(text))
+    throw jsonError(
+      "invalid_request",
+      `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`,
+    );
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
   } catch {
     throw jsonError("invalid_request", "The request body is not valid JSON.");
   }
+  const found = findTextProblem(value);
+  if (found) {
+    const param = found.path.map(String).join(".") || undefined;
+    throw jsonError("invalid_request", textProblemMessage(found.problem), param);
+  }
+  return value;
 }
 
 export function methodNotAllowed(allow: string): Response {

@@ -4,6 +4,7 @@ import type { DB } from "../../app/db/db.server";
 import { couponTasks } from "./coupons";
 import { emailTasks } from "./email";
 import { stripeTasks } from "./stripe";
+import { stripeWriteTasks } from "./stripe-writes";
 import { webhookTasks } from "./webhooks";
 
 export interface JobDeps {
@@ -21,5 +22,6 @@ export function makeTaskList(deps: JobDeps): TaskList {
     ...webhookTasks(deps),
     ...couponTasks(deps),
     ...emailTasks(deps),
+    ...stripeWriteTasks(deps),
   };
 }

@@ -140,11 +140,13 @@ describe("GET /api/v1/openapi.json", () => {
       "duration",
       "duration_in_months",
       "id",
+      "max_codes_per_affiliate",
       "max_redemptions",
       "name",
       "overrides_click_attribution",
       "redeem_by",
       "stripe_coupon_id",
+      "stripe_status",
     ]);
     expect(keys("AffiliateCoupon")).toEqual([
       "active",
@@ -157,6 +159,7 @@ describe("GET /api/v1/openapi.json", () => {
       "max_redemptions",
       "redemption_count",
       "stripe_promotion_code_id",
+      "stripe_status",
     ]);
     expect(keys("Conversion")).toEqual([
       "affiliate_id",

@@ -144,6 +144,16 @@ describe("list pagination", () => {
     ["?limit=2.5", "limit"],
     ["?cursor=garbage!", "cursor"],
     [`?cursor=${Buffer.from("[1,2]").toString("base64url")}`, "cursor"],
+    // Well-formed but impossible instants (issue 15: these were 500s from PostgreSQL).
+    ...[
+      "2026-02-30T00:00:00.000000Z",
+      "0000-01-01T00:00:00.000000Z",
+      "2026-01-01T25:00:00.000000Z",
+      "2026-13-01T00:00:00.000000Z",
+    ].map((ts) => [
+      `?cursor=${Buffer.from(JSON.stringify([ts, "7d3c1c4e-9a0e-4c3f-8e55-0d1f6f7e2b11"])).toString("base64url")}`,
+      "cursor",
+    ]),
   ])("%s is 400 invalid_request with param", async (qs, param) => {
     const res = await page(a.key, qs);
     expect(res.status).toBe(400);

@@ -114,7 +114,7 @@ describe("/api/v1 plumbing", () => {
       expect(res.json.error.message).toMatch(/Content-Type: application\/json/);
     });
 
-    it("a body over the size cap is 400, nothing written", async () => {
+    it("a body over the size cap is 413 (issue 15), nothing written", async () => {
       const before = await countCampaigns(a.brandId);
       const res = await apiCall(campaignsRoute, t.db, {
         method: "POST",
@@ -122,7 +122,7 @@ describe("/api/v1 plumbing", () => {
         key: a.key,
         body: { ...validCampaign, name: "x".repeat(300 * 1024) },
       });
-      expect(res.status).toBe(400);
+      expect(res.status).toBe(413);
       expect(res.json.error.message).toMatch(/larger than 256 KB/);
       expect(await countCampaigns(a.brandId)).toBe(before);
     });

@@ -14,6 +14,7 @@ import {
   updateCampaignCoupon,
 } from "../../app/services/campaign-coupons.server";
 import { setAffiliateStatus } from "../../app/services/affiliates.server";
+import { reconcileBrandStripe } from "../../app/services/stripe-reconcile.server";
 import { testConfig } from "../helpers/context";
 import {
   affiliateJoins,
@@ -102,6 +103,7 @@ describe("affiliate codes (service, through the emulator)", () => {
       redemption_count: 0,
       active: true,
       created_by: "brand",
+      stripe_status: "synced",
       created_at: row.created_at.toISOString(),
     });
   });
@@ -218,7 +220,7 @@ describe("affiliate codes (service, through the emulator)", () => {
     expect(await countCodes()).toBe(before);
   });
 
-  it("compensation: when saving fails after Stripe created the code, the Stripe code is deactivated", async () => {
+  it("recording fails after Stripe created the code: the reserved row stays pending_stripe and the reconciliation adopts it", async () => {
     await sql`create or replace function fail_boom() returns trigger language plpgsql as $$
       begin if new.code = 'BOOM1' and new.stripe_promotion_code_id is not null then raise exception 'disk full'; end if; return new; end $$`.execute(
       w.t.db,
@@ -226,16 +228,38 @@ describe("affiliate codes (service, through the emulator)", () => {
     await sql`create trigger fail_boom before update on affiliate_coupons for each row execute function fail_boom()`.execute(
       w.t.db,
     );
+    const before = await countCodes();
     try {
-      const before = await countCodes();
       await expect(create({ code: "boom1" })).rejects.toThrow(/disk full/);
-      expect(await countCodes()).toBe(before);
-      const list = await w.sdk(acme.key).promotionCodes.list({ code: "BOOM1" });
-      expect(list.data).toHaveLength(1);
-      expect(list.data[0].active).toBe(false);
     } finally {
       await sql`drop trigger fail_boom on affiliate_coupons`.execute(w.t.db);
     }
+    // The reservation stands (the code is live in Rekomi; attribution finds it by metadata).
+    expect(await countCodes()).toBe(before + 1);
+    const row = await w.t.db
+      .selectFrom("affiliate_coupons")
+      .selectAll()
+      .where("code", "=", "BOOM1")
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ stripe_status: "pending_stripe", stripe_promotion_code_id: null });
+    const list = await w.sdk(acme.key).promotionCodes.list({ code: "BOOM1" });
+    expect(list.data).toHaveLength(1);
+    expect(list.data[0].active).toBe(true);
+    expect(await reconcileBrandStripe(w.t.db, w.deps, acme.brandId)).toMatchObject({
+      adopted: 1,
+      deactivated: 0,
+      pending: 0,
+    });
+    const adopted = await w.t.db
+      .selectFrom("affiliate_coupons")
+      .selectAll()
+      .where("id", "=", row.id)
+      .executeTakeFirstOrThrow();
+    expect(adopted).toMatchObject({
+      stripe_status: "synced",
+      stripe_promotion_code_id: list.data[0].id,
+      active: true,
+    });
   });
 
   it("only for enrolled affiliates, live coupons and the caller's brand", async () => {
@@ -336,8 +360,9 @@ describe("affiliate codes (service, through the emulator)", () => {
     expect(off.code.active).toBe(false);
     expect(off.code.stripe_sync_error).toMatch(/Could not reach Stripe/);
     expect(off.stripeWarning).toMatch(
-      /FLAKY-1 stopped working in Rekomi, but Stripe could not deactivate it/,
+      /FLAKY-1 stopped working in Rekomi; removing it from Stripe… \(Could not reach Stripe.*\) Rekomi keeps retrying until Stripe confirms\./,
     );
+    expect(off.code.stripe_status).toBe("pending_stripe");
     // A later attempt (delete) retries Stripe and clears the error.
     const del = await deleteAffiliateCode(w.t.db, w.deps, acme.brandId, made.code.id);
     expect(del).toMatchObject({ ok: true, stripeWarning: null, code: { stripe_sync_error: null } });

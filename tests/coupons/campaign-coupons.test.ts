@@ -88,7 +88,9 @@ describe("campaign coupons (service, through the emulator)", () => {
       redeem_by: null,
       overrides_click_attribution: true,
       allow_affiliate_self_service: false,
+      max_codes_per_affiliate: 5,
       stripe_coupon_id: row.stripe_coupon_id,
+      stripe_status: "synced",
       created_at: row.created_at.toISOString(),
     });
   });

@@ -143,6 +143,34 @@ describe("POST /webhooks/stripe/:brandId", () => {
     expect(fresh.status).toBe(200);
   });
 
+  it("rejects a signature timestamp more than 300 seconds in the future (400), nothing stored", async () => {
+    const before = await counts(t.db);
+    const event = makeEvent();
+    const body = JSON.stringify(event);
+    const ahead = Math.floor(Date.now() / 1000) + 365 * 86_400;
+    const response = await expectRejected(signedRequest(body, { timestamp: ahead }), 400);
+    expect(await response.json()).toEqual({
+      error: "Signature timestamp is more than 300 seconds in the future",
+    });
+    expect(await counts(t.db)).toEqual(before);
+    // A little clock skew ahead is accepted.
+    const skewed = await callIntake(
+      ctx,
+      brandId,
+      signedRequest(body, { timestamp: Math.floor(Date.now() / 1000) + 60 }),
+    );
+    expect(skewed.status).toBe(200);
+  });
+
+  it("rejects a signed event nested 100,000 levels deep (400), nothing stored", async () => {
+    const before = await counts(t.db);
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    const body = JSON.stringify(makeEvent()).replace(/}$/, `,"deep":${deep}}`);
+    const response = await expectRejected(signedRequest(body), 400);
+    expect(await response.json()).toEqual({ error: "Body nests deeper than 32 levels" });
+    expect(await counts(t.db)).toEqual(before);
+  });
+
   it("rejects a correctly signed body that is not JSON, or not an event (400)", async () => {
     const notJson = await expectRejected(signedRequest("this is not json"), 400);
     expect(await notJson.json()).toEqual({ error: "Body is not valid JSON" });

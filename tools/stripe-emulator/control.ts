@@ -63,6 +63,8 @@ export const refundSchema = z
   }) satisfies z.ZodType<RefundSimInput>;
 
 const resetSchema = z.strictObject({ api_key: apiKey.optional() });
+const pauseSchema = z.strictObject({ mode: z.enum(["before", "after"]).optional() });
+const resumeSchema = z.strictObject({ drop: z.boolean().optional() });
 const flushSchema = z.strictObject({ duplicate_and_shuffle: z.boolean().optional() });
 const aliasSchema = z.strictObject({ api_key: apiKey, alias: apiKey });
 const configSchema = z.strictObject({
@@ -241,6 +243,18 @@ export async function handleControl(
         const account = emulator.accounts.alias(input.alias, input.api_key);
         return { status: 200, body: { ok: true, account: account.id } };
       }
+      case "POST /_emulator/pause": {
+        const input = parse(pauseSchema, body);
+        emulator.gate.pause(input.mode ?? "before");
+        return { status: 200, body: emulator.gate.state() };
+      }
+      case "POST /_emulator/resume": {
+        const input = parse(resumeSchema, body);
+        const released = emulator.gate.resume({ drop: input.drop });
+        return { status: 200, body: { ...emulator.gate.state(), released } };
+      }
+      case "GET /_emulator/pause":
+        return { status: 200, body: emulator.gate.state() };
       default:
         return {
           status: 404,

@@ -7,6 +7,7 @@ import {
   type RetryOptions,
 } from "./events.js";
 import type { FormObject } from "./form.js";
+import { PauseGate } from "./pause.js";
 import { AccountRegistry, isValidApiKey, maskKey, type Account } from "./state.js";
 import type { EventObject, JsonObject, JsonValue } from "./types.js";
 
@@ -21,6 +22,8 @@ export interface EmulatorOptions {
 /** The in-memory Stripe: accounts by key plus the webhook dispatcher. */
 export class Emulator {
   readonly accounts = new AccountRegistry();
+  /** Outage simulation: holds API requests while paused (pause.ts). */
+  readonly gate = new PauseGate();
   readonly dispatcher: WebhookDispatcher;
 
   constructor(opts: EmulatorOptions = {}) {

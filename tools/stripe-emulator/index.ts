@@ -17,6 +17,7 @@ import {
 } from "./control.js";
 import { Emulator, type EmulatorOptions } from "./emulator.js";
 import type { DeliveryRecord, RetryOptions } from "./events.js";
+import type { PauseMode } from "./pause.js";
 import { createEmulatorServer } from "./server.js";
 import {
   simulateCheckout,
@@ -81,6 +82,12 @@ export interface StripeEmulator {
   /** Resolves when no webhook delivery is in flight. */
   waitForDeliveries(): Promise<void>;
   setDeliver(deliver: boolean): void;
+  /** Hold every Stripe API request ("before" Stripe acts, or "after": only the answer). */
+  pause(mode?: PauseMode): void;
+  /** Release held requests (answers arrive late), or cut their connections (`drop`). */
+  resume(opts?: { drop?: boolean }): number;
+  /** Requests currently held by a pause. */
+  held(): number;
   configure(update: {
     deliver?: boolean;
     retry?: { max_attempts?: number; backoff_ms?: number[] };
@@ -112,6 +119,7 @@ export async function startStripeEmulator(
     emulator,
     stripeOptions: { host, port, protocol: "http", maxNetworkRetries: 0 },
     close() {
+      emulator.gate.resume({ drop: true });
       closed ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
@@ -132,6 +140,9 @@ export async function startStripeEmulator(
     setDeliver: (deliver) => {
       emulator.dispatcher.enabled = deliver;
     },
+    pause: (mode = "before") => emulator.gate.pause(mode),
+    resume: (o) => emulator.gate.resume(o),
+    held: () => emulator.gate.held,
     configure: (update) => setConfig(emulator, update),
   };
 }

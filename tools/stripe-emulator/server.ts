@@ -93,8 +93,12 @@ async function handleApi(
     "request-id": requestId,
     "stripe-version": typeof version === "string" ? version : API_VERSION,
   };
-  const account = emulator.account(bearer(req));
   const raw = await readBody(req);
+  if ((await emulator.gate.at("before")) === "drop") {
+    req.socket.destroy();
+    return;
+  }
+  const account = emulator.account(bearer(req));
   const contentType = req.headers["content-type"] ?? "";
   let body: FormObject = {};
   if (raw.length > 0) {
@@ -122,7 +126,26 @@ async function handleApi(
     const fingerprint = `${method} ${path} ${raw}`;
     if (typeof idemKey === "string" && idemKey.length > 0) {
       const cached = account.idempotency.get(idemKey);
+      if (!cached && account.idempotencyInFlight.has(idemKey)) {
+        // Stripe: 409 idempotency_error while the first request with this key is still running.
+        send(
+          res,
+          409,
+          {
+            error: {
+              type: "idempotency_error",
+              message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${idemKey}. Please try again later.`,
+            },
+          },
+          headers,
+        );
+        return;
+      }
       if (cached) {
+        if ((await emulator.gate.at("after")) === "drop") {
+          req.socket.destroy();
+          return;
+        }
         if (cached.fingerprint !== fingerprint) {
           send(
             res,
@@ -150,6 +173,8 @@ async function handleApi(
     const pathParams = m.slice(1).map((s) => decodeURIComponent(s));
     let status = 200;
     let result: unknown;
+    const keyed = typeof idemKey === "string" && idemKey.length > 0;
+    if (keyed) account.idempotencyInFlight.add(idemKey);
     try {
       const expand = new Params(params, null).expand();
       result = await route.handler({ emulator, account, method, path, pathParams, params, expand });
@@ -157,13 +182,20 @@ async function handleApi(
       if (!(err instanceof StripeApiError)) throw err;
       status = err.status;
       result = err.toJSON();
+    } finally {
+      if (keyed) account.idempotencyInFlight.delete(idemKey);
     }
-    if (typeof idemKey === "string" && idemKey.length > 0 && status < 500) {
+    if (keyed && status < 500) {
       account.idempotency.set(idemKey, {
         status,
         body: JSON.stringify(result, null, 2),
         fingerprint,
       });
+    }
+    // Paused "after": Stripe acted, the answer is held (or lost).
+    if ((await emulator.gate.at("after")) === "drop") {
+      req.socket.destroy();
+      return;
     }
     send(res, status, result, {
       ...headers,

@@ -74,6 +74,8 @@ export class Account {
   webhookEndpoints = new Map<string, WebhookEndpointObject>();
   events = new Map<string, EventObject>();
   idempotency = new Map<string, { status: number; body: string; fingerprint: string }>();
+  /** Keys whose first request is still running (a second one gets Stripe's 409). */
+  idempotencyInFlight = new Set<string>();
   invoiceNumberPrefix: string;
   invoiceSequence = 0;
 
