@@ -13,7 +13,7 @@ import { createRequestHandler } from "@remix-run/express";
 import { broadcastDevReady, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
-import { csrfSetCookie, newCsrfToken, readCsrfCookie } from "./app/auth/csrf.server";
+import { csrfResolver } from "./app/auth/csrf-cookie.server";
 import { loadConfigOrExit } from "./app/config.server";
 import { onShutdown, openRuntime } from "./app/runtime.server";
 import { securityHeaders } from "./app/security-headers.server";
@@ -103,23 +103,23 @@ app.use(security);
 app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
 app.use(express.static("public", { maxAge: "1h" }));
 
-// Every browser gets a CSRF token cookie on its first request; forms echo it back.
-// Paths that never render forms (referral redirects, Stripe intake, the bearer-token API) get none.
+// Every browser gets a CSRF token cookie bound to its session; forms echo it back
+// (app/auth/csrf-cookie.server.ts). Paths that never render forms (referral redirects, Stripe
+// intake, the bearer-token API) get none.
 const NO_CSRF = /^\/(r|webhooks|api\/v1)\//;
+const resolveCsrf = csrfResolver(config);
 app.use((req, res, next) => {
   if (NO_CSRF.test(req.path)) {
     res.locals.csrfToken = "";
     return next();
   }
-  let token = readCsrfCookie(req.headers.cookie);
-  if (!token) {
-    token = newCsrfToken();
-    res.append("Set-Cookie", csrfSetCookie(token, config.secureCookies));
-    // Make the new token visible to this very request's actions too.
-    req.headers.cookie = [req.headers.cookie, `__rekomi_csrf=${token}`].filter(Boolean).join("; ");
-  }
-  res.locals.csrfToken = token;
-  next();
+  resolveCsrf(req.headers.cookie).then((csrf) => {
+    if (csrf.setCookie) res.append("Set-Cookie", csrf.setCookie);
+    // This very request's actions see the checked token (and only it).
+    req.headers.cookie = csrf.cookieHeader;
+    res.locals.csrfToken = csrf.token;
+    next();
+  }, next);
 });
 
 const getLoadContext = (req: express.Request, res: express.Response): AppLoadContext => ({

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { textProblem, textProblemMessage } from "~/domain/text-hygiene";
 
 /**
@@ -7,18 +7,55 @@ import { textProblem, textProblemMessage } from "~/domain/text-hygiene";
  * every state-changing action checks the two match. Another site can neither read the cookie nor
  * guess the token, so it cannot forge the field.
  */
+/** The cookie name `requireCsrfForm` reads: server.ts puts the checked token there (see below). */
 export const CSRF_COOKIE = "__rekomi_csrf";
 export const CSRF_FIELD = "_csrf";
 
-export function newCsrfToken(): string {
-  return randomBytes(32).toString("base64url");
+/**
+ * The name the browser stores the token under. On https it carries the `__Host-` prefix, so the
+ * browser only accepts it from this host, with Secure, Path=/ and no Domain: a sibling subdomain
+ * cannot plant one.
+ */
+export function csrfCookieName(secure: boolean): string {
+  return secure ? "__Host-rekomi_csrf" : CSRF_COOKIE;
 }
 
-export function readCsrfCookie(cookieHeader: string | null | undefined): string | undefined {
+const NONCE_BYTES = 16;
+const MAC_BYTES = 16;
+
+function macFor(nonce: Buffer, sessionId: string, secret: string): Buffer {
+  return createHmac("sha256", secret)
+    .update(`rekomi-csrf|${sessionId}|`)
+    .update(nonce)
+    .digest()
+    .subarray(0, MAC_BYTES);
+}
+
+/**
+ * A token bound to one session (`""` before sign-in): a random nonce and an HMAC of it with the
+ * session id, 43 base64url characters. A token from another session, or one an attacker made up or
+ * planted, does not verify, so server.ts replaces it before any action sees it.
+ */
+export function mintCsrfToken(sessionId: string, secret: string): string {
+  const nonce = randomBytes(NONCE_BYTES);
+  return Buffer.concat([nonce, macFor(nonce, sessionId, secret)]).toString("base64url");
+}
+
+export function csrfTokenFitsSession(token: string, sessionId: string, secret: string): boolean {
+  const raw = Buffer.from(token, "base64url");
+  if (raw.length !== NONCE_BYTES + MAC_BYTES) return false;
+  const expected = macFor(raw.subarray(0, NONCE_BYTES), sessionId, secret);
+  return timingSafeEqual(raw.subarray(NONCE_BYTES), expected);
+}
+
+export function readCsrfCookie(
+  cookieHeader: string | null | undefined,
+  name: string = CSRF_COOKIE,
+): string | undefined {
   if (!cookieHeader) return undefined;
   for (const part of cookieHeader.split(";")) {
-    const [name, ...rest] = part.trim().split("=");
-    if (name === CSRF_COOKIE) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) {
       const value = rest.join("=");
       return /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
     }
@@ -27,7 +64,7 @@ export function readCsrfCookie(cookieHeader: string | null | undefined): string 
 }
 
 export function csrfSetCookie(token: string, secure: boolean): string {
-  return `${CSRF_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+  return `${csrfCookieName(secure)}=${token}; Path=/; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
 }
 
 function tokensMatch(a: string, b: string): boolean {

@@ -15,6 +15,11 @@ export interface SessionData {
 export type AppSession = Session<SessionData>;
 
 const SESSION_DAYS = 30;
+
+/** `__Host-` on https: only this host may set it, with Secure, Path=/ and no Domain. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? "__Host-rekomi_session" : "__rekomi_session";
+}
 // One storage per (database handle, config): the cookie's Secure flag and secret come from config.
 const storages = new WeakMap<DB, WeakMap<Config, SessionStorage<SessionData>>>();
 
@@ -28,7 +33,7 @@ export function sessionStorage(
   const { db, config } = ctx;
   storage = createSessionStorage<SessionData>({
     cookie: {
-      name: "__rekomi_session",
+      name: sessionCookieName(config.secureCookies),
       httpOnly: true,
       sameSite: "lax",
       secure: config.secureCookies,

@@ -126,8 +126,8 @@ describe("CSRF protection", () => {
 });
 
 describe("session cookie", () => {
-  function sessionCookie(response: Response): string {
-    const line = response.headers.getSetCookie().find((c) => c.startsWith("__rekomi_session="));
+  function sessionCookie(response: Response, name = "__rekomi_session"): string {
+    const line = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
     expect(line).toBeTruthy();
     return line!;
   }
@@ -148,7 +148,8 @@ describe("session cookie", () => {
     const ctx = testContext(db, { config: testConfig({ APP_URL: "https://rekomi.example.com" }) });
     const email = uniqueEmail();
     const { response } = await signUpBrand(db, { email, ctx });
-    const cookie = sessionCookie(response);
+    // On https the name carries the __Host- prefix (issue 15).
+    const cookie = sessionCookie(response, "__Host-rekomi_session");
     expect(cookie).toMatch(/;\s*Secure/i);
     expect(cookie).toMatch(/;\s*HttpOnly/i);
     expect(cookie).toMatch(/;\s*SameSite=Lax/i);

@@ -102,6 +102,20 @@ describe("security headers and inert XSS payloads", () => {
     expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
+    // Issue 15: on https the CSRF cookie carries the __Host- prefix (Secure, Path=/, no Domain),
+    // and a planted unprefixed token is neither kept nor rendered into the form.
+    const csrf = res.headers.getSetCookie().find((c) => c.startsWith("__Host-rekomi_csrf="));
+    expect(csrf).toMatch(
+      /^__Host-rekomi_csrf=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
+    );
+    const planted = "p".repeat(43);
+    const again = await fetch(`${baseUrl}/login`, {
+      headers: { Cookie: `__rekomi_csrf=${planted}` },
+    });
+    expect(await again.text()).not.toContain(planted);
+    expect(again.headers.getSetCookie().some((c) => c.startsWith("__Host-rekomi_csrf="))).toBe(
+      true,
+    );
     await proc.kill();
   });
 
