@@ -11,7 +11,7 @@ import { startUserSession } from "~/auth/session.server";
 import { AuthCard } from "~/components/AuthCard";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, FormError } from "~/components/Field";
-import { PASSWORD_MIN } from "~/domain/passwords";
+import { PASSWORD_MIN } from "~/domain/password-rules";
 import { formFields } from "~/domain/forms";
 import { resetPasswordWithToken, resetTokenValid } from "~/services/passwords.server";
 

@@ -14,6 +14,7 @@ import { type FieldErrors, fieldErrorsOf } from "~/domain/forms";
 import { isUuid } from "~/domain/ids";
 import { inTransaction } from "./campaigns.server";
 import { sendAffiliateInvitation } from "./invitations.server";
+import { queueNotification } from "./notification-events.server";
 
 type Trx = Transaction<Database>;
 
@@ -202,6 +203,8 @@ export async function setAffiliateStatus(
       .where("id", "=", current.id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    if (status === "approved" || status === "rejected")
+      await queueNotification(trx, { kind: "application_decided", affiliateId: affiliate.id });
     return { ok: true, affiliate, changed: true };
   });
 }

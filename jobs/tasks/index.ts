@@ -3,6 +3,7 @@ import type { Config } from "../../app/config.server";
 import type { DB } from "../../app/db/db.server";
 import { couponTasks } from "./coupons";
 import { emailTasks } from "./email";
+import { notificationTasks } from "./notifications";
 import { stripeTasks } from "./stripe";
 import { webhookTasks } from "./webhooks";
 
@@ -21,5 +22,6 @@ export function makeTaskList(deps: JobDeps): TaskList {
     ...webhookTasks(deps),
     ...couponTasks(deps),
     ...emailTasks(deps),
+    ...notificationTasks(deps),
   };
 }
