@@ -24,7 +24,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   await requireCsrfForm(request);
   const link = readUnsubscribe(context.config.sessionSecret, new URL(request.url).searchParams);
-  if (!link) return data({ done: false }, { status: 400 });
+  if (!link)
+    return data({ done: false, error: "This unsubscribe link is not valid." }, { status: 400 });
   await setPreference(context.db, { userId: link.userId, kind: link.kind, enabled: false });
   return data({ done: true });
 }
