@@ -7,7 +7,8 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
 import { type Config, loadConfigOrExit } from "../app/config.server";
-import { PLANS, normalizeEmail, passwordSchema, planSchema } from "../app/domain/accounts";
+import { PLANS, normalizeEmail, planSchema } from "../app/domain/accounts";
+import { passwordSchema } from "../app/domain/signup";
 import { openRuntime, type Runtime } from "../app/runtime.server";
 import {
   EmailTakenError,

@@ -1,17 +1,27 @@
 import { Form, useActionData, useNavigation } from "@remix-run/react";
 import type { AccountActionData } from "~/auth/account-settings.server";
+import { NOTIFICATION_KINDS, type NotificationKind } from "~/domain/notifications";
 import { CsrfInput } from "./CsrfInput";
 import { Field } from "./Field";
 
 /** Settings -> Account: change password, change email (each needs the current password). */
-export function AccountSettings({ email, verified }: { email: string; verified: boolean }) {
+export function AccountSettings({
+  email,
+  verified,
+  preferences,
+}: {
+  email: string;
+  verified: boolean;
+  preferences: { kind: NotificationKind; enabled: boolean }[];
+}) {
   const actionData = useActionData<AccountActionData>();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting" ? navigation.formData?.get("intent") : null;
-  const forIntent = (intent: "password" | "email") =>
+  const forIntent = (intent: AccountActionData["intent"]) =>
     actionData?.intent === intent ? actionData : undefined;
   const pw = forIntent("password");
   const em = forIntent("email");
+  const nt = forIntent("notifications");
   return (
     <div className="stack">
       <section className="card" aria-labelledby="password-heading">
@@ -91,6 +101,34 @@ export function AccountSettings({ email, verified }: { email: string; verified: 
           />
           <button type="submit" className="primary" disabled={busy === "email"}>
             {busy === "email" ? "Sending…" : "Change email"}
+          </button>
+        </Form>
+      </section>
+      <section className="card" aria-labelledby="notifications-heading">
+        <h2 id="notifications-heading" style={{ marginTop: 0 }}>
+          Email notifications
+        </h2>
+        {nt?.ok ? (
+          <div className="alert success" role="status">
+            {nt.message}
+          </div>
+        ) : null}
+        <Form method="post">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="notifications" />
+          <fieldset style={{ border: "none", padding: 0, margin: "0 0 1rem" }}>
+            <legend className="sr-only">Email me when</legend>
+            {preferences.map((p) => (
+              <div className="field" key={p.kind}>
+                <label>
+                  <input type="checkbox" name={p.kind} defaultChecked={p.enabled} />{" "}
+                  {NOTIFICATION_KINDS[p.kind].label}
+                </label>
+              </div>
+            ))}
+          </fieldset>
+          <button type="submit" disabled={busy === "notifications"}>
+            {busy === "notifications" ? "Saving…" : "Save notification settings"}
           </button>
         </Form>
       </section>

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import type { Plan } from "~/db/schema";
-import { PASSWORD_MIN, newPasswordSchema } from "./passwords";
 
 /** Account rules (pure; no I/O): trial length, plans, login rate limit, form schemas. */
 
@@ -73,34 +72,7 @@ export const brandNameSchema = z
   .min(1, "Enter your brand's name.")
   .max(100, "Keep the brand name under 100 characters.");
 
-/** Every new password (brand users and affiliates): length and strength, see ./passwords. */
-export const passwordSchema = newPasswordSchema;
-export { PASSWORD_MIN };
-
 export const emailSchema = email;
-
-export const signupSchema = z
-  .object({
-    brandName: brandNameSchema,
-    name: z
-      .string({ message: "Enter your name." })
-      .trim()
-      .min(1, "Enter your name.")
-      .max(100, "Keep your name under 100 characters."),
-    email,
-    password: passwordSchema,
-    confirmPassword: z.string({ message: "Repeat your password." }).min(1, "Repeat your password."),
-  })
-  .superRefine((v, ctx) => {
-    if (v.confirmPassword && v.password !== v.confirmPassword) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["confirmPassword"],
-        message: "The passwords do not match.",
-      });
-    }
-  });
-export type SignupInput = z.input<typeof signupSchema>;
 
 export const loginSchema = z.object({
   email,

@@ -7,11 +7,9 @@ import { ZxcvbnFactory } from "@zxcvbn-ts/core";
 import * as common from "@zxcvbn-ts/language-common";
 import * as en from "@zxcvbn-ts/language-en";
 import { z } from "zod";
+import { PASSWORD_MAX, PASSWORD_MIN, PASSWORD_MIN_SCORE } from "./password-rules";
 
-export const PASSWORD_MIN = 10;
-export const PASSWORD_MAX = 200;
-/** zxcvbn score 0..4; 3 = "safely unguessable: moderate protection from offline slow-hash attacks". */
-export const PASSWORD_MIN_SCORE = 3;
+export { PASSWORD_MAX, PASSWORD_MIN, PASSWORD_MIN_SCORE };
 
 let zxcvbn: ZxcvbnFactory | undefined;
 function checker(): ZxcvbnFactory {

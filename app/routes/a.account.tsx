@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { accountSettingsAction } from "~/auth/account-settings.server";
+import { accountSettingsAction, accountSettingsData } from "~/auth/account-settings.server";
 import { requireAffiliateUser } from "~/auth/guards.server";
 import { AccountSettings } from "~/components/AccountSettings";
 
@@ -8,22 +8,22 @@ export const meta: MetaFunction = () => [{ title: "Account · Rekomi" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireAffiliateUser(request, context);
-  return { email: user.email, verified: user.email_verified_at !== null };
+  return accountSettingsData(context, user, "affiliate");
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireAffiliateUser(request, context);
-  return accountSettingsAction(request, context, user);
+  return accountSettingsAction(request, context, user, "affiliate");
 }
 
 export default function AffiliateAccount() {
-  const { email, verified } = useLoaderData<typeof loader>();
+  const { email, verified, preferences } = useLoaderData<typeof loader>();
   return (
     <>
       <div className="page-header">
         <h1>Account</h1>
       </div>
-      <AccountSettings email={email} verified={verified} />
+      <AccountSettings email={email} verified={verified} preferences={preferences} />
     </>
   );
 }

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { accountSettingsAction } from "~/auth/account-settings.server";
+import { accountSettingsAction, accountSettingsData } from "~/auth/account-settings.server";
 import { requireBrandUser } from "~/auth/guards.server";
 import { AccountSettings } from "~/components/AccountSettings";
 
@@ -8,15 +8,15 @@ export const meta: MetaFunction = () => [{ title: "Account · Settings · Rekomi
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireBrandUser(request, context);
-  return { email: user.email, verified: user.email_verified_at !== null };
+  return accountSettingsData(context, user, "brand");
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireBrandUser(request, context);
-  return accountSettingsAction(request, context, user);
+  return accountSettingsAction(request, context, user, "brand");
 }
 
 export default function BrandAccountSettings() {
-  const { email, verified } = useLoaderData<typeof loader>();
-  return <AccountSettings email={email} verified={verified} />;
+  const { email, verified, preferences } = useLoaderData<typeof loader>();
+  return <AccountSettings email={email} verified={verified} preferences={preferences} />;
 }

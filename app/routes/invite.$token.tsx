@@ -13,7 +13,7 @@ import { AuthCard } from "~/components/AuthCard";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, FormError } from "~/components/Field";
 import { formFields, type FieldErrors } from "~/domain/forms";
-import { PASSWORD_MIN } from "~/domain/passwords";
+import { PASSWORD_MIN } from "~/domain/password-rules";
 import {
   acceptInvitation,
   acceptInvitationWithNewAccount,

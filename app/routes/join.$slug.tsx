@@ -16,7 +16,7 @@ import type { AppContext } from "~/context.server";
 import { describeCommission } from "~/domain/campaign";
 import type { FieldErrors } from "~/domain/forms";
 import { canRecruitFor, RECRUIT_PARAM } from "~/domain/recruiting";
-import { PASSWORD_MIN } from "~/domain/accounts";
+import { PASSWORD_MIN } from "~/domain/password-rules";
 import { joinCampaign, joinCampaignAsUser } from "~/services/join.server";
 import { getCampaignBySlug } from "~/services/campaigns.server";
 import { findRecruiter } from "~/services/recruiting.server";

@@ -11,18 +11,21 @@ import { startUserSession } from "~/auth/session.server";
 import { AuthCard } from "~/components/AuthCard";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, FormError } from "~/components/Field";
-import { PASSWORD_MIN } from "~/domain/passwords";
+import { PASSWORD_MIN } from "~/domain/password-rules";
 import { formFields } from "~/domain/forms";
 import { resetPasswordWithToken, resetTokenValid } from "~/services/passwords.server";
 
 export const meta: MetaFunction = () => [{ title: "Choose a new password · Rekomi" }];
+
+const INVALID_MESSAGE = "This reset link was already used or has expired.";
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   return { valid: await resetTokenValid(context.db, params.token) };
 }
 
 type ResetData =
-  { invalid: true } | { fieldErrors: { password?: string; confirmPassword?: string } };
+  | { invalid: true; error: string }
+  | { fieldErrors: { password?: string; confirmPassword?: string } };
 
 /** A new password from the emailed link: every session of the account ends; this one starts fresh. */
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -30,7 +33,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const result = await resetPasswordWithToken(context.db, params.token, form);
   if (result.ok)
     return startUserSession(request, context, result.userId, await homeFor(result.userId, context));
-  if (result.reason === "invalid") return data<ResetData>({ invalid: true }, { status: 400 });
+  if (result.reason === "invalid")
+    return data<ResetData>({ invalid: true, error: INVALID_MESSAGE }, { status: 400 });
   return data<ResetData>({ fieldErrors: result.fieldErrors }, { status: 400 });
 }
 
@@ -41,7 +45,7 @@ export default function ResetPassword() {
   if (!valid || (actionData && "invalid" in actionData)) {
     return (
       <AuthCard title="Link not valid">
-        <FormError>This reset link was already used or has expired.</FormError>
+        <FormError>{INVALID_MESSAGE}</FormError>
         <p>
           <Link to="/forgot-password">Ask for a new link</Link>
         </p>

@@ -12,7 +12,8 @@ import { getUser, homeFor } from "~/auth/guards.server";
 import { CheckInbox } from "~/components/CheckInbox";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, FormError, useFocusFirstInvalid } from "~/components/Field";
-import { PASSWORD_MIN, TRIAL_DAYS } from "~/domain/accounts";
+import { TRIAL_DAYS } from "~/domain/accounts";
+import { PASSWORD_MIN } from "~/domain/password-rules";
 import { signupBrand } from "~/services/accounts.server";
 
 export const meta: MetaFunction = () => [{ title: "Start your trial · Rekomi" }];

@@ -6,10 +6,10 @@ import type { AffiliateStatus, Brand, Database, Plan } from "~/db/schema";
 import {
   brandSettingsSchema,
   fieldErrorsOf,
-  signupSchema,
   trialEndsAt,
   type FieldErrors,
 } from "~/domain/accounts";
+import { signupSchema } from "~/domain/signup";
 import { sendVerificationEmail, tellAlreadyRegistered } from "./email-verification.server";
 
 /** Brand accounts: signup, plan changes, brand settings, the dashboard counts. */

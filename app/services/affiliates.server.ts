@@ -15,6 +15,7 @@ import { isUuid } from "~/domain/ids";
 import { applyAffiliateStatusToCodes } from "./affiliate-code-stripe.server";
 import { inTransaction } from "./campaigns.server";
 import { sendAffiliateInvitation } from "./invitations.server";
+import { queueNotification } from "./notification-events.server";
 
 type Trx = Transaction<Database>;
 
@@ -205,6 +206,8 @@ export async function setAffiliateStatus(
       .executeTakeFirstOrThrow();
     // Suspension/rejection stops their codes in Stripe; approving again reactivates those (issue 15).
     await applyAffiliateStatusToCodes(trx, brandId, current.id, status);
+    if (status === "approved" || status === "rejected")
+      await queueNotification(trx, { kind: "application_decided", affiliateId: affiliate.id });
     return { ok: true, affiliate, changed: true };
   });
 }

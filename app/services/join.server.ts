@@ -27,6 +27,7 @@ import {
 import { getCampaignBySlug, inTransaction } from "./campaigns.server";
 import { sendVerificationEmail, tellAlreadyRegistered } from "./email-verification.server";
 import { resendAffiliateInvitation } from "./invitations.server";
+import { queueNotification } from "./notification-events.server";
 import { findRecruiter } from "./recruiting.server";
 
 type Trx = Transaction<Database>;
@@ -101,6 +102,10 @@ async function enroll(
     campaignId: campaign.id,
     affiliateId: affiliate.id,
   });
+  if (found.created && affiliate.status === "pending") {
+    await queueNotification(trx, { kind: "application_received", affiliateId: affiliate.id });
+    await queueNotification(trx, { kind: "affiliate_pending", affiliateId: affiliate.id });
+  }
   return { kind: "joined", affiliate, enrollment };
 }
 

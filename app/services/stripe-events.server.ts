@@ -10,6 +10,7 @@ import { Stripe, stripeClient } from "~/stripe/client.server";
 import { handlePromotionCodeUpdated } from "./affiliate-codes.server";
 import { attributionHandlers } from "./attribution.server";
 import { handleCouponDeleted } from "./campaign-coupons.server";
+import { queueNotification } from "./notification-events.server";
 import {
   STRIPE_WEBHOOK_EVENTS,
   loadStripeCredentials,
@@ -414,6 +415,9 @@ export const stripeEventHandlers: Record<StripeWebhookEventType, StripeEventHand
   },
 };
 
+/** Failed attempts of one event after which the brand's owners are emailed. */
+export const STRIPE_FAILURE_NOTIFY_ATTEMPTS = 3;
+
 export type ProcessOutcome = "processed" | "ignored" | "skipped" | "missing";
 
 /**
@@ -507,16 +511,28 @@ export async function processStripeEvent(
       MAX_ERROR_LENGTH,
     );
     try {
-      await db
-        .updateTable("stripe_events")
-        .set({
-          status: "failed",
-          error: message || "Unknown error",
-          attempts: sql<number>`attempts + 1`,
-        })
-        .where("id", "=", eventRowId)
-        .where("status", "not in", ["processed", "ignored"])
-        .execute();
+      await db.transaction().execute(async (trx) => {
+        const failed = await trx
+          .updateTable("stripe_events")
+          .set({
+            status: "failed",
+            error: message || "Unknown error",
+            attempts: sql<number>`attempts + 1`,
+          })
+          .where("id", "=", eventRowId)
+          .where("status", "not in", ["processed", "ignored"])
+          .returning(["attempts", "brand_id"])
+          .executeTakeFirst();
+        // Tell the brand's owners once the event keeps failing (at most one email per brand a day).
+        if (failed?.attempts === STRIPE_FAILURE_NOTIFY_ATTEMPTS)
+          await queueNotification(
+            trx,
+            { kind: "stripe_events_failing", eventRowId },
+            {
+              jobKey: `notify:stripe_events_failing:${failed.brand_id}:${new Date().toISOString().slice(0, 10)}`,
+            },
+          );
+      });
     } catch {
       // The database itself is failing; the retry will record the outcome. Keep the original error.
     }

@@ -14,6 +14,7 @@ import {
 } from "~/webhooks/http.server";
 import { judgeAttempt, nextAttemptAt, shouldDisableEndpoint } from "~/webhooks/retry";
 import { webhookHeaders } from "~/webhooks/signing";
+import { queueNotification } from "./notification-events.server";
 import { activeSigningSecrets, cancelOpenDeliveries } from "./webhook-endpoints.server";
 
 /**
@@ -468,6 +469,7 @@ export async function deliverWebhook(
         .where("id", "=", ep.id)
         .execute();
       await cancelOpenDeliveries(trx, ep.id, now);
+      await queueNotification(trx, { kind: "webhook_disabled", endpointId: ep.id });
       await trx
         .updateTable("webhook_deliveries")
         .set({ ...base, status: "cancelled", next_attempt_at: null, last_error: reason })

@@ -3,6 +3,7 @@ import type { Config } from "../../app/config.server";
 import type { DB } from "../../app/db/db.server";
 import { couponTasks } from "./coupons";
 import { emailTasks } from "./email";
+import { notificationTasks } from "./notifications";
 import { stripeTasks } from "./stripe";
 import { stripeWriteTasks } from "./stripe-writes";
 import { webhookTasks } from "./webhooks";
@@ -23,5 +24,6 @@ export function makeTaskList(deps: JobDeps): TaskList {
     ...couponTasks(deps),
     ...emailTasks(deps),
     ...stripeWriteTasks(deps),
+    ...notificationTasks(deps),
   };
 }

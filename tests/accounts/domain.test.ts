@@ -4,10 +4,10 @@ import {
   lockoutMessage,
   loginLockout,
   normalizeEmail,
-  signupSchema,
   trialDaysLeft,
   trialEndsAt,
 } from "../../app/domain/accounts";
+import { signupSchema } from "../../app/domain/signup";
 
 describe("account rules", () => {
   const now = new Date("2030-01-01T12:00:00Z");

@@ -100,7 +100,10 @@ describe("password reset", () => {
       { token },
     );
     expect(statusOf(again)).toBe(400);
-    expect(bodyOf(again)).toEqual({ invalid: true });
+    expect(bodyOf(again)).toEqual({
+      invalid: true,
+      error: "This reset link was already used or has expired.",
+    });
   });
 
   it("answers the same for an unknown email, and sends nothing", async () => {

@@ -51,6 +51,7 @@ describe("/api/v1/affiliates", () => {
       "created_at",
       "email",
       "id",
+      "invitation",
       "link",
       "name",
       "parent_affiliate_id",
@@ -63,6 +64,7 @@ describe("/api/v1/affiliates", () => {
       status: "approved",
       parent_affiliate_id: null,
       link: { code: expect.any(String), url: `http://localhost:3000/r/${res.json.link.code}` },
+      invitation: { status: "pending", sent_at: expect.stringMatching(ISO_UTC) },
       created_at: expect.stringMatching(ISO_UTC),
     });
     const enrollment = await t.db

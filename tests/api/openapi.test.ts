@@ -127,6 +127,7 @@ describe("GET /api/v1/openapi.json", () => {
       "created_at",
       "email",
       "id",
+      "invitation",
       "link",
       "name",
       "parent_affiliate_id",

@@ -4,6 +4,7 @@
  * `email__send` task (nodemailer over SMTP) for every unsent outbox row, as the worker would.
  */
 import type { AddressInfo } from "node:net";
+import { sql } from "kysely";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import type { Config } from "../../app/config.server";
@@ -94,4 +95,22 @@ export function linkPath(mail: CaughtMail, prefix: string): string {
   if (!link) throw new Error(`no ${prefix} link in "${mail.subject}": ${mail.links.join(" ")}`);
   const url = new URL(link);
   return url.pathname + url.search;
+}
+
+/** Run the real `notifications__send` task for every such job queued so far (each once). */
+export async function runNotificationJobs(db: DB, config: Config, done = new Set<string>()) {
+  const { notificationTasks } = await import("../../jobs/tasks/notifications");
+  const { NOTIFY_TASK } = await import("../../app/services/notification-events.server");
+  const task = notificationTasks({ db, config })[NOTIFY_TASK]!;
+  const { rows: jobs } = await sql<{ id: string; payload: unknown }>`
+    select j.id::text as id, j.payload from graphile_worker._private_jobs j
+    join graphile_worker._private_tasks t on t.id = j.task_id
+    where t.identifier = ${NOTIFY_TASK} order by j.id`.execute(db);
+  const helpers = { logger: { error: () => {} } } as unknown as Parameters<typeof task>[1];
+  for (const job of jobs) {
+    if (done.has(String(job.id))) continue;
+    done.add(String(job.id));
+    await task(job.payload, helpers);
+  }
+  return done;
 }

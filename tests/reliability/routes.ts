@@ -27,6 +27,14 @@ export const PUBLIC_ROUTES: Record<string, string> = {
   signup: "brand sign-up form",
   logout: "ends the caller's own session",
   "join.$slug": "public campaign join page for prospective affiliates",
+  "forgot-password": "asks for a reset link; the same answer for every address",
+  "reset-password.$token": "sets a password with an emailed single-use link",
+  "verify-email.$token": "confirms an address with an emailed single-use link",
+  "verify-email._index": "resends the caller's own verification link (signed-in user)",
+  "invite.$token": "accepts an emailed invitation (only for its invited address)",
+  unsubscribe: "turns one notification kind off, authenticated by the link's HMAC",
+  "dev.mail._index": "development-only mailbox (404 in production)",
+  "dev.mail.$id": "development-only mailbox (404 in production)",
   "r.$code": "referral link redirect",
   "webhooks.stripe.$brandId": "Stripe intake, authenticated by the Stripe-Signature",
   "api.v1.openapi[.]json": "the public OpenAPI document",
@@ -128,12 +136,16 @@ export function paramValue(route: RouteInfo, name: string, t: Tenant): string {
       return t.campaignSlug;
     case "code":
       return t.linkCode;
+    case "token":
+      // Token-shaped but issued to nobody: every emailed-link page must treat it as invalid.
+      return "A".repeat(43);
     case "id":
       if (before === "coupons" && route.pattern.includes("/campaigns/")) return t.campaignCouponId;
       if (before === "coupons" && route.pattern.includes("/affiliates/"))
         return t.affiliateCouponId;
       if (before === "conversions") return t.conversionId;
       if (before === "webhook_endpoints") return t.endpointId;
+      if (before === "mail") return "000000000000000-00000000";
       break;
     case "*":
       return "no/such/path";

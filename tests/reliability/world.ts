@@ -89,6 +89,7 @@ async function tenant(aw: AttributionWorld, name: string, seed: number): Promise
     email: ownerEmail,
     password: "correct-horse-battery",
     plan: "growth",
+    verified: true,
   });
   const stripeKey = `rk_test_${name}${randomBytes(12).toString("hex")}`;
   const connected = await connectStripe(db, aw.config, created.brandId, stripeKey);

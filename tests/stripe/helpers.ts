@@ -24,7 +24,12 @@ export async function createBrand(db: DB, name = "Acme"): Promise<string> {
 export async function signedInOwner(ctx: AppContext, brandId: string): Promise<CookieJar> {
   const user = await ctx.db
     .insertInto("users")
-    .values({ email: `owner-${randomUUID()}@example.com`, name: "Owner", password_hash: "x" })
+    .values({
+      email: `owner-${randomUUID()}@example.com`,
+      name: "Owner",
+      password_hash: "x",
+      email_verified_at: new Date(),
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   await ctx.db

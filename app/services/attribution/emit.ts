@@ -1,6 +1,7 @@
 import type { DB } from "~/db/db.server";
 import type { ConversionRow } from "~/db/schema";
 import { conversionJson } from "~/services/conversions.server";
+import { queueNotification } from "~/services/notification-events.server";
 import { publishWebhookEvent } from "~/services/webhook-messages.server";
 
 export type ConversionEventType =
@@ -26,4 +27,11 @@ export async function emitConversionEvent(
     data: conversionJson(input.conversion) as unknown as Record<string, unknown>,
     occurredAt: input.occurredAt,
   });
+  // The affiliate's email (new commission / clawback), in the same transaction.
+  const c = input.conversion;
+  if (!c.affiliate_id) return;
+  if (input.type === "conversion.created" && c.commission_amount > 0)
+    await queueNotification(trx, { kind: "commission_earned", conversionId: c.id });
+  else if (input.type !== "conversion.created" && c.refunded_amount > 0)
+    await queueNotification(trx, { kind: "commission_clawed_back", conversionId: c.id });
 }

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as unsubscribe from "../../app/routes/unsubscribe";
+import * as affiliateAccount from "../../app/routes/a.account";
+import type { Campaign } from "../../app/db/schema";
+import { setAffiliateStatus } from "../../app/services/affiliates.server";
+import { createCampaign } from "../../app/services/campaigns.server";
+import { joinCampaign } from "../../app/services/join.server";
+import { queueNotification } from "../../app/services/notification-events.server";
+import { recordS2sConversion } from "../../app/services/s2s.server";
+import { getRequest, postForm, testConfig, testContext } from "../helpers/context";
+import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { deliverOutbox, runNotificationJobs, startTestSmtp, type TestSmtp } from "../helpers/smtp";
+import { brandWithOwner, signIn } from "../portal/fixtures";
+import { bodyOf, call, statusOf } from "./helpers";
+
+let t: TestDatabase;
+let smtp: TestSmtp;
+let campaign: Campaign;
+let owner: Awaited<ReturnType<typeof brandWithOwner>>;
+const done = new Set<string>();
+const config = () => testConfig({ SMTP_URL: smtp.url });
+const ctx = () => testContext(t.db, { config: config() });
+async function flush() {
+  await runNotificationJobs(t.db, config(), done);
+  await deliverOutbox(t.db, config());
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  smtp = await startTestSmtp();
+  owner = await brandWithOwner(t.db, "Notify Co");
+  campaign = await createCampaign(t.db, owner.brandId, {
+    name: "Notify Partners",
+    destinationUrl: "https://notify.example.com",
+    commission: { type: "percent", bps: 1000 },
+    recurringMonths: null,
+    subAffiliateOverrideBps: 0,
+    cookieWindowDays: 30,
+    autoApprove: false,
+  });
+});
+afterAll(async () => {
+  await smtp.close();
+  await t.drop();
+});
+
+describe("notifications", () => {
+  it("application received / pending approval / approved / new commission / clawed back, each with an unsubscribe link that works", async () => {
+    const joined = await joinCampaign(t.db, config(), {
+      slug: campaign.slug,
+      name: "Nora",
+      email: "nora@aff.test",
+      password: "nora-secret-pass-1",
+    });
+    if (!joined.ok || joined.outcome !== "joined") throw new Error("join failed");
+    await flush();
+    expect(smtp.to("nora@aff.test").map((m) => m.subject)).toEqual([
+      "Confirm your email address for Rekomi",
+      "Your application to Notify Co was received",
+    ]);
+    const ownerMail = smtp.to(owner.email);
+    expect(ownerMail.map((m) => m.subject)).toEqual(["Nora is waiting for approval"]);
+    expect(ownerMail[0].text).toContain("http://localhost:3000/app/affiliates?status=pending");
+    expect(ownerMail[0].text).toMatch(/Unsubscribe: http:\/\/localhost:3000\/unsubscribe\?u=/);
+
+    await setAffiliateStatus(t.db, owner.brandId, joined.affiliate.id, "approved");
+    await flush();
+    expect(smtp.to("nora@aff.test").at(-1)!.subject).toBe("Notify Co approved your application");
+
+    const s2s = await recordS2sConversion(t.db, owner.brandId, {
+      external_id: "order-n1",
+      amount: 10000,
+      currency: "usd",
+      affiliate_id: joined.affiliate.id,
+    });
+    expect(s2s.ok).toBe(true);
+    await flush();
+    const earned = smtp.to("nora@aff.test").at(-1)!;
+    expect(earned.subject).toBe("You earned $10.00 from Notify Co");
+
+    // Unsubscribe from commission emails through the link (GET changes nothing; POST does).
+    const link = new URL(earned.links.find((l) => l.includes("/unsubscribe?"))!);
+    const page = await call(unsubscribe.loader, getRequest(link.pathname + link.search), ctx());
+    expect(bodyOf(page)).toEqual({ label: "I earned a new commission" });
+    const forged = new URL(link);
+    forged.searchParams.set("k", "application_decided");
+    expect(
+      statusOf(
+        await call(unsubscribe.action, postForm(forged.pathname + forged.search, {}), ctx()),
+      ),
+    ).toBe(400);
+    const out = await call(unsubscribe.action, postForm(link.pathname + link.search, {}), ctx());
+    expect(bodyOf(out)).toEqual({ done: true });
+
+    await recordS2sConversion(t.db, owner.brandId, {
+      external_id: "order-n2",
+      amount: 5000,
+      currency: "usd",
+      affiliate_id: joined.affiliate.id,
+    });
+    const before = smtp.to("nora@aff.test").length;
+    await flush();
+    expect(smtp.to("nora@aff.test")).toHaveLength(before);
+
+    // A clawback (as the refund path records it) emails the clawed-back amount.
+    const conversion = await t.db
+      .selectFrom("conversions")
+      .select(["id", "currency"])
+      .where("external_id", "=", "order-n1")
+      .executeTakeFirstOrThrow();
+    await t.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("commission_entries")
+        .values({
+          brand_id: owner.brandId,
+          conversion_id: conversion.id,
+          affiliate_id: joined.affiliate.id,
+          kind: "clawback",
+          amount: -500,
+          currency: "usd",
+        })
+        .execute();
+      await queueNotification(trx, { kind: "commission_clawed_back", conversionId: conversion.id });
+    });
+    await flush();
+    expect(smtp.to("nora@aff.test").at(-1)!.subject).toBe(
+      "$5.00 commission from Notify Co was clawed back",
+    );
+
+    // The settings page shows the preference off, and can turn it on again.
+    const jar = await signIn(t.db, joined.userId);
+    const prefs = bodyOf<{ preferences: { kind: string; enabled: boolean }[] }>(
+      await call(affiliateAccount.loader, getRequest("/a/account", jar), ctx()),
+    ).preferences;
+    expect(prefs.find((p) => p.kind === "commission_earned")).toEqual({
+      kind: "commission_earned",
+      enabled: false,
+    });
+    expect(prefs.map((p) => p.kind)).toEqual([
+      "application_received",
+      "application_decided",
+      "commission_earned",
+      "commission_clawed_back",
+    ]);
+    const saved = await call(
+      affiliateAccount.action,
+      postForm(
+        "/a/account",
+        { intent: "notifications", commission_earned: "on", commission_clawed_back: "on" },
+        jar,
+      ),
+      ctx(),
+    );
+    expect(statusOf(saved)).toBe(200);
+    const after = bodyOf<{ preferences: { kind: string; enabled: boolean }[] }>(
+      await call(affiliateAccount.loader, getRequest("/a/account", jar), ctx()),
+    ).preferences;
+    expect(after.filter((p) => p.enabled).map((p) => p.kind)).toEqual([
+      "commission_earned",
+      "commission_clawed_back",
+    ]);
+  });
+});
