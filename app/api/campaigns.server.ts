@@ -50,6 +50,7 @@ const PARAM_OF: Record<string, string> = {
   subAffiliateOverrideBps: "sub_affiliate_override_percent",
   cookieWindowDays: "cookie_window_days",
   autoApprove: "auto_approve",
+  autoApproveRecruits: "auto_approve_recruits",
 };
 
 /** Validate with the domain's campaignInputSchema; errors name the API field. */
@@ -80,6 +81,7 @@ export function campaignCreateInput(body: z.output<typeof CampaignCreate>): Camp
     subAffiliateOverrideBps: toBps(body.sub_affiliate_override_percent ?? 0),
     cookieWindowDays: body.cookie_window_days ?? DEFAULT_COOKIE_WINDOW_DAYS,
     autoApprove: body.auto_approve ?? false,
+    autoApproveRecruits: body.auto_approve_recruits ?? false,
   });
 }
 
@@ -108,6 +110,7 @@ export function campaignUpdateInput(
         : row.sub_affiliate_override_bps,
     cookieWindowDays: body.cookie_window_days ?? row.cookie_window_days,
     autoApprove: body.auto_approve ?? row.auto_approve,
+    autoApproveRecruits: body.auto_approve_recruits ?? row.auto_approve_recruits,
   });
 }
 

@@ -135,6 +135,7 @@ const campaignFields = {
   sub_affiliate_override_percent: percent(0, "The override percent must be between 0 and 100."),
   cookie_window_days: z.number().int().min(1).max(365),
   auto_approve: z.boolean(),
+  auto_approve_recruits: z.boolean(),
 };
 
 export const CampaignCreate = z
@@ -152,6 +153,10 @@ export const CampaignCreate = z
       .optional()
       .meta({ description: "Default 30." }),
     auto_approve: campaignFields.auto_approve.optional().meta({ description: "Default false." }),
+    auto_approve_recruits: campaignFields.auto_approve_recruits.optional().meta({
+      description:
+        "Approve affiliates who join through another affiliate's recruiting link. Default false; flagged recruits always wait.",
+    }),
   })
   .meta({ id: "CampaignCreate" });
 
@@ -164,6 +169,7 @@ export const CampaignUpdate = z
     sub_affiliate_override_percent: campaignFields.sub_affiliate_override_percent.optional(),
     cookie_window_days: campaignFields.cookie_window_days.optional(),
     auto_approve: campaignFields.auto_approve.optional(),
+    auto_approve_recruits: campaignFields.auto_approve_recruits.optional(),
   })
   .meta({ id: "CampaignUpdate", description: "Only the fields sent are changed." });
 
@@ -225,15 +231,9 @@ export const CampaignCouponCreate = z
     redeem_by: Timestamp.nullable().optional(),
     overrides_click_attribution: z.boolean().optional().meta({ description: "Default true." }),
     allow_affiliate_self_service: z.boolean().optional().meta({ description: "Default false." }),
-    max_codes_per_affiliate: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .optional()
-      .meta({
-        description: "Self-service codes one affiliate may hold on this coupon. Default 5.",
-      }),
+    max_codes_per_affiliate: z.number().int().min(1).max(1000).optional().meta({
+      description: "Self-service codes one affiliate may hold on this coupon. Default 5.",
+    }),
   })
   .meta({ id: "CampaignCouponCreate" });
 

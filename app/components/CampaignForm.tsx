@@ -91,6 +91,21 @@ export function CampaignForm({
           Otherwise each sign-up waits for your approval under Affiliates.
         </span>
       </div>
+      <div className="field">
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            name="auto_approve_recruits"
+            defaultChecked={values.auto_approve_recruits === "on"}
+          />
+          Also approve recruits automatically
+        </label>
+        <span className="hint">
+          People who join through another affiliate&apos;s recruiting link wait for your approval
+          unless this is on. Recruits that look like their recruiter (same mailbox, company domain
+          or sign-up IP) always wait, and are flagged.
+        </span>
+      </div>
       <button type="submit" className="primary" name="intent" value="save" disabled={submitting}>
         {submitting ? submittingLabel : submitLabel}
       </button>

@@ -64,6 +64,7 @@ export interface CampaignsTable {
   sub_affiliate_override_bps: number;
   cookie_window_days: number;
   auto_approve: boolean;
+  auto_approve_recruits: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -79,16 +80,18 @@ export interface AffiliatesTable {
   recruit_code: string;
   /** When the brand's invitation email was queued (brand-created affiliates); null otherwise. */
   invited_at: Timestamp | null;
+  /** The client IP of the /join request that created the row (null for brand-created ones). */
+  signup_ip: string | null;
+  /** Why a recruit may be its parent under another name (app/domain/recruiting.ts). */
+  recruit_flags: Generated<string[]>;
+  /** The brand confirmed the recruit and its parent are different people. */
+  recruit_flags_cleared_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
 
 export type TokenPurpose =
-  | "verify_email"
-  | "reset_password"
-  | "change_email"
-  | "affiliate_invite"
-  | "team_invite";
+  "verify_email" | "reset_password" | "change_email" | "affiliate_invite" | "team_invite";
 
 /** Single-use emailed links; only the SHA-256 of the token is stored. */
 export interface AccountTokensTable {

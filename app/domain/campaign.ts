@@ -30,6 +30,8 @@ export interface CampaignInput {
   subAffiliateOverrideBps: number;
   cookieWindowDays: number;
   autoApprove: boolean;
+  /** Approve affiliates who join through another affiliate's recruiting link (default off). */
+  autoApproveRecruits?: boolean;
 }
 
 export const CAMPAIGN_NAME_MAX = 100;
@@ -103,6 +105,7 @@ export const campaignInputSchema = z.object({
     .max(MAX_BPS, "The override cannot exceed 100%."),
   cookieWindowDays: cookieWindowSchema,
   autoApprove: z.boolean(),
+  autoApproveRecruits: z.boolean().optional(),
 }) satisfies z.ZodType<CampaignInput>;
 
 /** The HTML form's field names. */
@@ -116,11 +119,17 @@ export type CampaignFormField =
   | "recurring_months"
   | "sub_affiliate_override_percent"
   | "cookie_window_days"
-  | "auto_approve";
+  | "auto_approve"
+  | "auto_approve_recruits";
 
 export type CampaignFormValues = Record<CampaignFormField, string>;
 
 const optionalString = z.string().optional().default("");
+
+/** An HTML checkbox (or a JSON-ish form value) that is ticked. */
+function checked(v: string): boolean {
+  return v === "on" || v === "true" || v === "1";
+}
 
 function wholeNumber(v: string): number | undefined {
   return /^\d{1,6}$/.test(v) ? Number(v) : undefined;
@@ -142,6 +151,7 @@ export const campaignFormSchema = z
     sub_affiliate_override_percent: optionalString,
     cookie_window_days: optionalString,
     auto_approve: optionalString,
+    auto_approve_recruits: optionalString,
   })
   .transform((raw, ctx): CampaignInput => {
     const fail = (field: CampaignFormField, message: string) =>
@@ -222,8 +232,8 @@ export const campaignFormSchema = z
       recurringMonths,
       subAffiliateOverrideBps,
       cookieWindowDays,
-      autoApprove:
-        raw.auto_approve === "on" || raw.auto_approve === "true" || raw.auto_approve === "1",
+      autoApprove: checked(raw.auto_approve),
+      autoApproveRecruits: checked(raw.auto_approve_recruits),
     };
   });
 
@@ -254,6 +264,7 @@ function formValuesFromFields(fields: Record<string, string>): CampaignFormValue
     sub_affiliate_override_percent: get("sub_affiliate_override_percent"),
     cookie_window_days: get("cookie_window_days"),
     auto_approve: get("auto_approve"),
+    auto_approve_recruits: get("auto_approve_recruits"),
   };
 }
 
@@ -268,6 +279,7 @@ export const NEW_CAMPAIGN_VALUES: CampaignFormValues = {
   sub_affiliate_override_percent: "0",
   cookie_window_days: String(DEFAULT_COOKIE_WINDOW_DAYS),
   auto_approve: "",
+  auto_approve_recruits: "",
 };
 
 /** The commission columns as stored on a campaign row. */
@@ -285,6 +297,7 @@ export interface StoredCampaign extends CommissionTerms {
   sub_affiliate_override_bps: number;
   cookie_window_days: number;
   auto_approve: boolean;
+  auto_approve_recruits: boolean;
 }
 
 /** A stored row -> the edit form's strings. */
@@ -304,6 +317,7 @@ export function campaignFormValues(c: StoredCampaign): CampaignFormValues {
     sub_affiliate_override_percent: bpsToPercent(c.sub_affiliate_override_bps),
     cookie_window_days: String(c.cookie_window_days),
     auto_approve: c.auto_approve ? "on" : "",
+    auto_approve_recruits: c.auto_approve_recruits ? "on" : "",
   };
 }
 
@@ -320,6 +334,7 @@ export function campaignColumns(input: CampaignInput) {
     sub_affiliate_override_bps: input.subAffiliateOverrideBps,
     cookie_window_days: input.cookieWindowDays,
     auto_approve: input.autoApprove,
+    auto_approve_recruits: input.autoApproveRecruits ?? false,
   };
 }
 

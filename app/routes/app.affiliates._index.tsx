@@ -17,7 +17,14 @@ import { AFFILIATE_ACTIONS, type AffiliateAction, isAffiliateAction } from "~/do
 import { joinUrl } from "~/domain/campaign";
 import { isUuid } from "~/domain/ids";
 import {
+  flaggedAsSamePerson,
+  RECRUIT_FLAGS,
+  type RecruitFlag,
+  recruitFlagText,
+} from "~/domain/recruiting";
+import {
   affiliateStatusFilterSchema,
+  confirmDifferentPeople,
   countAffiliatesByStatus,
   listAffiliates,
   setAffiliateStatus,
@@ -53,6 +60,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       status: a.status,
       campaignCount: a.campaign_count,
       joinedAt: a.created_at.toISOString().slice(0, 10),
+      // Why this recruit may be its recruiter under another name, until the brand says otherwise.
+      flags: flaggedAsSamePerson({
+        recruitFlags: a.recruit_flags,
+        recruitFlagsClearedAt: a.recruit_flags_cleared_at,
+      })
+        ? a.recruit_flags
+            .filter((f): f is RecruitFlag => (RECRUIT_FLAGS as readonly string[]).includes(f))
+            .map((f) => recruitFlagText(f, a.parent_name ?? "their recruiter"))
+        : [],
     })),
     joinLinks: campaigns.map((c) => ({
       id: c.id,
@@ -75,6 +91,17 @@ export interface StatusActionData {
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await requireCsrfForm(request);
   const { brand } = await requireBrandUser(request, context);
+  if (form.get("intent") === "confirm_different_people") {
+    const id = String(form.get("affiliateId") ?? "");
+    if (!(await confirmDifferentPeople(context.db, brand.id, id))) {
+      throw notFound("Affiliate not found");
+    }
+    const body: StatusActionData = {
+      error: null,
+      message: "Noted: different people. Their sales now earn the recruiter an override.",
+    };
+    return body;
+  }
   const parsed = statusActionSchema.safeParse({
     affiliateId: form.get("affiliateId"),
     intent: form.get("intent"),
@@ -95,6 +122,34 @@ export async function action({ request, context }: ActionFunctionArgs) {
     message: `${result.affiliate.name} is now ${result.affiliate.status}.`,
   };
   return body;
+}
+
+/** The sock-puppet warning on the approval screen, with the way to clear it. */
+function RecruitFlags({ affiliate }: { affiliate: { id: string; name: string; flags: string[] } }) {
+  return (
+    <div className="recruit-flags" role="note">
+      <strong>Check before approving:</strong>
+      <ul>
+        {affiliate.flags.map((text) => (
+          <li key={text}>{text}</li>
+        ))}
+      </ul>
+      <span className="small">Until you confirm, their sales pay the recruiter no override.</span>
+      <Form method="post" className="inline-form">
+        <CsrfInput />
+        <input type="hidden" name="affiliateId" value={affiliate.id} />
+        <button
+          type="submit"
+          name="intent"
+          value="confirm_different_people"
+          className="small"
+          aria-label={`${affiliate.name} and their recruiter are different people`}
+        >
+          They are different people
+        </button>
+      </Form>
+    </div>
+  );
 }
 
 function InlineAction({
@@ -215,6 +270,7 @@ export default function Affiliates() {
                   <td>
                     <Link to={`/app/affiliates/${a.id}`}>{a.name}</Link>
                     <div className="muted small">{a.email}</div>
+                    {a.flags.length > 0 ? <RecruitFlags affiliate={a} /> : null}
                   </td>
                   <td>
                     <StatusBadge status={a.status} />

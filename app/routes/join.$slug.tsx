@@ -91,6 +91,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       slug: params.slug ?? "",
       user,
       parentRecruitCode: form.get(RECRUIT_PARAM),
+      clientIp: context.clientIp,
     });
     if (!joined.ok) throw notFound("This join link does not exist.");
     if (joined.kind === "joined") throw redirect("/a");
@@ -115,6 +116,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     email: form.get("email"),
     password: form.get("password"),
     parentRecruitCode: form.get(RECRUIT_PARAM),
+    clientIp: context.clientIp,
   });
   if (!result.ok && result.reason === "not_found") throw notFound("This join link does not exist.");
   if (!result.ok) {

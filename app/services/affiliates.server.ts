@@ -44,7 +44,7 @@ export type CreateAffiliateInput = z.input<typeof createAffiliateInputSchema>;
 
 export const affiliateStatusFilterSchema = z.enum(AFFILIATE_STATUSES).optional().catch(undefined);
 
-export type AffiliateListRow = Affiliate & { campaign_count: number };
+export type AffiliateListRow = Affiliate & { campaign_count: number; parent_name: string | null };
 
 export async function listAffiliates(
   db: DB,
@@ -61,10 +61,22 @@ export async function listAffiliates(
         .whereRef("enrollments.affiliate_id", "=", "affiliates.id")
         .as("campaign_count"),
     )
+    .select((eb) =>
+      eb
+        .selectFrom("affiliates as p")
+        .select("p.name")
+        .whereRef("p.id", "=", "affiliates.parent_affiliate_id")
+        .where("p.brand_id", "=", brandId)
+        .as("parent_name"),
+    )
     .where("affiliates.brand_id", "=", brandId);
   if (opts.status) q = q.where("affiliates.status", "=", opts.status);
   const rows = await q.orderBy("affiliates.created_at", "desc").orderBy("affiliates.id").execute();
-  return rows.map((r) => ({ ...r, campaign_count: Number(r.campaign_count ?? 0) }));
+  return rows.map((r) => ({
+    ...r,
+    campaign_count: Number(r.campaign_count ?? 0),
+    parent_name: r.parent_name ?? null,
+  }));
 }
 
 /** Number of the brand's affiliates per status (for the filter tabs). */
@@ -364,4 +376,27 @@ export async function enrollAffiliate(
     if (!ok) return undefined;
     return (await findOrCreateEnrollment(trx, { brandId, campaignId, affiliateId })).enrollment;
   });
+}
+
+/**
+ * The brand looked at a flagged recruit and its recruiter and says they are different people:
+ * from now on the recruit's sales pay its parent the override (overrideEarner). False when the
+ * affiliate is not the brand's or has no flags.
+ */
+export async function confirmDifferentPeople(
+  db: DB,
+  brandId: string,
+  affiliateId: string,
+): Promise<boolean> {
+  if (!isUuid(affiliateId)) return false;
+  const row = await db
+    .updateTable("affiliates")
+    .set({ recruit_flags_cleared_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where("id", "=", affiliateId)
+    .where("brand_id", "=", brandId)
+    .where(sql<boolean>`cardinality(recruit_flags) > 0`)
+    .where("recruit_flags_cleared_at", "is", null)
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -17,7 +17,7 @@ import type { Affiliate, Campaign, Database, Enrollment } from "~/db/schema";
 import { statusOnJoin } from "~/domain/affiliate";
 import { fieldErrorsOf, type FieldErrors } from "~/domain/forms";
 import { newPasswordSchema } from "~/domain/passwords";
-import { parentOnJoin } from "~/domain/recruiting";
+import { parentOnJoin, recruitFlags, recruitStatus } from "~/domain/recruiting";
 import {
   emailSchema,
   findOrCreateAffiliate,
@@ -49,12 +49,64 @@ export type Enrolled =
   /** The brand's affiliate with this address belongs to another account. */
   | { kind: "taken" };
 
+interface JoinPerson {
+  userId: string;
+  email: string;
+  name: string;
+  parentRecruitCode?: unknown;
+  /** The /join request's client IP, compared with the recruiter's (recruitFlags). */
+  clientIp?: string;
+}
+
+/**
+ * A new affiliate row from /join: its signup IP, and for a recruit the parent, the flags that say
+ * it may be that parent under another name, and the status recruits get (recruitStatus).
+ */
+async function recordNewJoiner(
+  trx: Trx,
+  campaign: CampaignWithBrand,
+  affiliate: Affiliate,
+  person: JoinPerson,
+): Promise<Affiliate> {
+  const signupIp = person.clientIp ?? null;
+  const recruiter =
+    person.parentRecruitCode != null
+      ? await findRecruiter(trx, campaign.brand_id, person.parentRecruitCode)
+      : undefined;
+  const parentId = parentOnJoin(recruiter, {
+    id: affiliate.id,
+    brandId: affiliate.brand_id,
+    isNew: true,
+    parentAffiliateId: affiliate.parent_affiliate_id,
+  });
+  const recruit =
+    parentId && recruiter
+      ? (() => {
+          const flags = recruitFlags(recruiter, { email: person.email, signupIp });
+          return {
+            parent_affiliate_id: parentId,
+            recruit_flags: flags,
+            status: recruitStatus({
+              autoApproveRecruits: campaign.auto_approve_recruits,
+              flags,
+            }),
+          };
+        })()
+      : {};
+  return trx
+    .updateTable("affiliates")
+    .set({ signup_ip: signupIp, ...recruit, updated_at: sql<Date>`now()` })
+    .where("id", "=", affiliate.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
 /** The user's affiliate row in the campaign's brand (created or reused) and the enrollment. */
 async function enroll(
   trx: Trx,
   config: AppUrl,
   campaign: CampaignWithBrand,
-  person: { userId: string; email: string; name: string; parentRecruitCode?: unknown },
+  person: JoinPerson,
 ): Promise<Enrolled> {
   const found = await findOrCreateAffiliate(trx, {
     brandId: campaign.brand_id,
@@ -80,23 +132,7 @@ async function enroll(
         .executeTakeFirstOrThrow();
     }
   }
-  if (found.created && person.parentRecruitCode != null) {
-    const recruiter = await findRecruiter(trx, campaign.brand_id, person.parentRecruitCode);
-    const parentId = parentOnJoin(recruiter, {
-      id: affiliate.id,
-      brandId: affiliate.brand_id,
-      isNew: true,
-      parentAffiliateId: affiliate.parent_affiliate_id,
-    });
-    if (parentId) {
-      affiliate = await trx
-        .updateTable("affiliates")
-        .set({ parent_affiliate_id: parentId, updated_at: sql<Date>`now()` })
-        .where("id", "=", affiliate.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    }
-  }
+  if (found.created) affiliate = await recordNewJoiner(trx, campaign, affiliate, person);
   const { enrollment } = await findOrCreateEnrollment(trx, {
     brandId: campaign.brand_id,
     campaignId: campaign.id,
@@ -136,6 +172,7 @@ export async function joinCampaign(
     email: unknown;
     password: unknown;
     parentRecruitCode?: unknown;
+    clientIp?: string;
     verified?: boolean;
   },
 ): Promise<JoinResult> {
@@ -175,6 +212,7 @@ export async function joinCampaign(
       email,
       name,
       parentRecruitCode: input.parentRecruitCode,
+      clientIp: input.clientIp,
     });
     if (enrolled.kind !== "joined") return { ok: true, outcome: "check_email" };
     return {
@@ -199,6 +237,7 @@ export async function joinCampaignAsUser(
     slug: string;
     user: { id: string; email: string; name: string };
     parentRecruitCode?: unknown;
+    clientIp?: string;
   },
 ): Promise<JoinAsUserResult> {
   const campaign = await getCampaignBySlug(db, input.slug);
@@ -209,6 +248,7 @@ export async function joinCampaignAsUser(
       email: input.user.email,
       name: input.user.name,
       parentRecruitCode: input.parentRecruitCode,
+      clientIp: input.clientIp,
     });
     return { ok: true, kind: enrolled.kind } as const;
   });

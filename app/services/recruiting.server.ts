@@ -5,7 +5,12 @@
 import type { DB } from "~/db/db.server";
 import { parseRecruitCode, type Recruiter } from "~/domain/recruiting";
 
-export type RecruiterRow = Recruiter & { name: string; recruitCode: string };
+export type RecruiterRow = Recruiter & {
+  name: string;
+  recruitCode: string;
+  email: string;
+  signupIp: string | null;
+};
 
 /** The brand's affiliate with this recruit code, or undefined (unknown, malformed, other brand). */
 export async function findRecruiter(
@@ -17,7 +22,15 @@ export async function findRecruiter(
   if (!recruitCode) return undefined;
   return db
     .selectFrom("affiliates")
-    .select(["id", "brand_id as brandId", "status", "name", "recruit_code as recruitCode"])
+    .select([
+      "id",
+      "brand_id as brandId",
+      "status",
+      "name",
+      "recruit_code as recruitCode",
+      "email",
+      "signup_ip as signupIp",
+    ])
     .where("brand_id", "=", brandId)
     .where("recruit_code", "=", recruitCode)
     .executeTakeFirst();

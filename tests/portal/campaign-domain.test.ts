@@ -97,6 +97,8 @@ describe("parseCampaignForm", () => {
         subAffiliateOverrideBps: 1000,
         cookieWindowDays: 30,
         autoApprove: true,
+        // Not in the form: recruits wait for approval by default (issue 15).
+        autoApproveRecruits: false,
       },
     });
   });

@@ -5,6 +5,7 @@
 import type { ClickCandidate, CouponCandidate, ExistingReferral } from "~/domain/attribution";
 import { isClickWithinWindow } from "~/domain/attribution";
 import type { CampaignCommission } from "~/domain/commission";
+import { overrideEarner } from "~/domain/recruiting";
 import type { DB } from "~/db/db.server";
 import type { AffiliateStatus, ReferralRow } from "~/db/schema";
 import type { PaymentRecord } from "./history";
@@ -382,6 +383,8 @@ export async function commissionContext(
       "c.recurring_months",
       "p.id as parent_id",
       "p.status as parent_status",
+      "a.recruit_flags",
+      "a.recruit_flags_cleared_at",
     ])
     .where("c.id", "=", campaignId)
     .where("c.brand_id", "=", brandId)
@@ -395,10 +398,14 @@ export async function commissionContext(
           amount: c.commission_amount ?? 0,
           currency: c.commission_currency ?? "usd",
         };
-  const parentAffiliateId =
-    c.parent_id && c.parent_status === "approved" && c.parent_id !== affiliateId
-      ? c.parent_id
-      : null;
+  const parentAffiliateId = overrideEarner(
+    {
+      id: affiliateId,
+      recruitFlags: c.recruit_flags ?? [],
+      recruitFlagsClearedAt: c.recruit_flags_cleared_at,
+    },
+    { id: c.parent_id, status: c.parent_status },
+  );
   return {
     terms: {
       commission,
@@ -409,7 +416,7 @@ export async function commissionContext(
   };
 }
 
-/** The credited affiliate's parent if it may earn an override now (approved), else null. */
+/** The credited affiliate's parent if it may earn an override now (overrideEarner), else null. */
 export async function earningParent(
   q: DB,
   brandId: string,
@@ -418,10 +425,18 @@ export async function earningParent(
   const row = await q
     .selectFrom("affiliates as a")
     .innerJoin("affiliates as p", "p.id", "a.parent_affiliate_id")
-    .select(["p.id", "p.status"])
+    .select(["p.id", "p.status", "a.recruit_flags", "a.recruit_flags_cleared_at"])
     .where("a.id", "=", affiliateId)
     .where("a.brand_id", "=", brandId)
     .where("p.brand_id", "=", brandId)
     .executeTakeFirst();
-  return row && row.status === "approved" && row.id !== affiliateId ? row.id : null;
+  if (!row) return null;
+  return overrideEarner(
+    {
+      id: affiliateId,
+      recruitFlags: row.recruit_flags,
+      recruitFlagsClearedAt: row.recruit_flags_cleared_at,
+    },
+    { id: row.id, status: row.status },
+  );
 }
