@@ -141,6 +141,32 @@ describe("Stripe writes for codes", () => {
     });
   });
 
+  it("reconciliation deletes the brand's stray webhook endpoints (a connect whose answer was lost), never the live one", async () => {
+    const stray = await stripe().webhookEndpoints.create({
+      url: "https://rekomi.example/webhooks/stripe/stray",
+      enabled_events: ["invoice.paid"],
+      metadata: { rekomi_brand_id: acme.brandId },
+    });
+    const foreign = await stripe().webhookEndpoints.create({
+      url: "https://elsewhere.example/hook",
+      enabled_events: ["invoice.paid"],
+    });
+    expect(await reconcileBrandStripe(w.t.db, w.deps, acme.brandId)).toEqual({
+      deactivated: 1,
+      adopted: 0,
+      pending: 0,
+    });
+    const left = (await stripe().webhookEndpoints.list({ limit: 100 })).data.map((e) => e.id);
+    expect(left).not.toContain(stray.id);
+    expect(left).toContain(foreign.id);
+    const own = await w.t.db
+      .selectFrom("stripe_connections")
+      .select("webhook_endpoint_id")
+      .where("brand_id", "=", acme.brandId)
+      .executeTakeFirstOrThrow();
+    expect(left).toContain(own.webhook_endpoint_id);
+  });
+
   it("deleting while Stripe is unreachable leaves a pending row and a settle job; the job deactivates it once Stripe is back", async () => {
     const made = await create("DOWN-1");
     if (!made.ok) throw new Error("setup");
