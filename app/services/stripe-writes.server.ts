@@ -14,7 +14,7 @@
  * The resource-specific settle routines live beside their services (affiliate-code-stripe.server.ts,
  * campaign-coupon-stripe.server.ts); this module holds what they share.
  */
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { addJob } from "~/db/jobs.server";
 import type { Database } from "~/db/schema";
 import { BrandBusyError, brandLimiter } from "~/stripe/brand-limiter.server";
@@ -141,6 +141,37 @@ export function describe(error: unknown): string {
 export function isStripeNotFound(error: unknown): boolean {
   const e = error as { statusCode?: number; code?: string };
   return e?.statusCode === 404 || e?.code === "resource_missing";
+}
+
+/**
+ * Stripe refused a create outright (it made nothing): drop the reservation and its safety-net job
+ * in one transaction, only while the row still has no Stripe object.
+ */
+export async function dropReservation(db: Kysely<Database>, brandId: string, target: SettleTarget) {
+  await db.transaction().execute(async (trx) => {
+    if (target.kind === "affiliate_coupon")
+      await trx
+        .deleteFrom("affiliate_coupons")
+        .where("id", "=", target.id)
+        .where("brand_id", "=", brandId)
+        .where("stripe_promotion_code_id", "is", null)
+        .execute();
+    else
+      await trx
+        .deleteFrom("campaign_coupons")
+        .where("id", "=", target.id)
+        .where("brand_id", "=", brandId)
+        .where("stripe_coupon_id", "is", null)
+        .execute();
+    await sql`select graphile_worker.remove_job(${settleJobKey(target)})`.execute(trx);
+  });
+}
+
+const MAX_SYNC_ERROR = 1000;
+
+/** A Stripe failure as stored in `stripe_sync_error` (shown in the UI). */
+export function truncateSyncError(message: string): string {
+  return (message || "Unknown error").slice(0, MAX_SYNC_ERROR);
 }
 
 /** Thrown by a settle job to make graphile-worker retry it with backoff. */
