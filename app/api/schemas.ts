@@ -225,15 +225,9 @@ export const CampaignCouponCreate = z
     redeem_by: Timestamp.nullable().optional(),
     overrides_click_attribution: z.boolean().optional().meta({ description: "Default true." }),
     allow_affiliate_self_service: z.boolean().optional().meta({ description: "Default false." }),
-    max_codes_per_affiliate: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .optional()
-      .meta({
-        description: "Self-service codes one affiliate may hold on this coupon. Default 5.",
-      }),
+    max_codes_per_affiliate: z.number().int().min(1).max(1000).optional().meta({
+      description: "Self-service codes one affiliate may hold on this coupon. Default 5.",
+    }),
   })
   .meta({ id: "CampaignCouponCreate" });
 
