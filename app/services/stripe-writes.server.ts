@@ -60,22 +60,42 @@ export async function queueSettle(
   });
 }
 
-/** Outside a transaction: run the settle job of a still-pending row soon (after an unclear outcome). */
-export function settleSoon(
+/**
+ * Outside a transaction, after an unclear outcome: run the row's settle job soon, and the brand's
+ * reconciliation a minute later (it finds what Stripe did with answers that were lost).
+ */
+export async function settleSoon(
   db: Kysely<Database>,
   brandId: string,
   target: SettleTarget,
 ): Promise<void> {
-  return queueSettle(db, brandId, target, { delayMs: SETTLE_RETRY_DELAY_MS });
+  await queueSettle(db, brandId, target, { delayMs: SETTLE_RETRY_DELAY_MS });
+  await queueReconcile(db, brandId);
 }
 
-/** Enqueue a reconciliation of one brand's Stripe objects (deduplicated per brand). */
-export async function queueReconcile(trx: Kysely<Database>, brandId: string): Promise<void> {
+/** After an unclear outcome the brand's reconciliation runs this long after (then with backoff). */
+export const RECONCILE_DELAY_MS = 60_000;
+
+/**
+ * Enqueue a reconciliation of one brand's Stripe objects, deduplicated per brand; an already
+ * scheduled one keeps its time (a stream of failures cannot push it back for ever).
+ */
+export async function queueReconcile(
+  db: Kysely<Database>,
+  brandId: string,
+  opts: { delayMs?: number } = {},
+): Promise<void> {
   await addJob(
-    trx,
+    db,
     STRIPE_RECONCILE_TASK,
     { brandId },
-    { jobKey: reconcileJobKey(brandId), queueName: brandStripeQueue(brandId) },
+    {
+      jobKey: reconcileJobKey(brandId),
+      jobKeyMode: "preserve_run_at",
+      runAt: new Date(Date.now() + (opts.delayMs ?? RECONCILE_DELAY_MS)),
+      queueName: brandStripeQueue(brandId),
+      maxAttempts: SETTLE_MAX_ATTEMPTS,
+    },
   );
 }
 

@@ -20,7 +20,12 @@ import {
   updateCampaignCoupon,
 } from "../../app/services/campaign-coupons.server";
 import { reconcileBrandStripe } from "../../app/services/stripe-reconcile.server";
-import { settleJobKey, STRIPE_SETTLE_TASK } from "../../app/services/stripe-writes.server";
+import {
+  reconcileJobKey,
+  settleJobKey,
+  STRIPE_RECONCILE_TASK,
+  STRIPE_SETTLE_TASK,
+} from "../../app/services/stripe-writes.server";
 import { BrandBusyError, BrandLimiter } from "../../app/stripe/brand-limiter.server";
 import { findReservedWord } from "../../app/domain/reserved-words";
 import {
@@ -179,6 +184,13 @@ describe("Stripe writes for codes", () => {
       where task_identifier = ${STRIPE_SETTLE_TASK}
         and key = ${settleJobKey({ kind: "affiliate_coupon", id: made.code.id })}`.execute(w.t.db);
     expect(Number(rows[0].n)).toBe(1);
+    // ... and the brand's reconciliation is scheduled (a minute out, in the brand's Stripe queue).
+    const { rows: rec } = await sql<{ queue_name: string; later: boolean }>`
+      select queue_name, run_at > now() + interval '30 seconds' as later from graphile_worker.jobs
+      where task_identifier = ${STRIPE_RECONCILE_TASK} and key = ${reconcileJobKey(acme.brandId)}`.execute(
+      w.t.db,
+    );
+    expect(rec).toEqual([{ queue_name: `stripe:${acme.brandId}`, later: true }]);
     // Still down: the job throws so graphile-worker retries it.
     const tasks = makeTaskList({ db: w.t.db, config: offline.config as typeof w.deps.config });
     const helpers = { logger: { error: () => {} } } as never;
