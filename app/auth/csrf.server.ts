@@ -1,5 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { textProblem, textProblemMessage } from "~/domain/text-hygiene";
+import { FORM_BODY_LIMIT } from "~/http/body-limit.server";
+import { BodyTooLargeError, readBodyWithLimit } from "~/stripe/raw-body.server";
 
 /**
  * CSRF protection: double-submit token. The server sets a random token in an HttpOnly,
@@ -79,7 +81,25 @@ export class CsrfError extends Response {}
 export async function requireCsrfForm(request: Request): Promise<FormData> {
   // A body that is not a form (missing or other Content-Type, malformed multipart) carries no
   // token: the same 403, not an exception (a 500).
-  const form = await request.formData().catch(() => new FormData());
+  // Read at most the forms' limit (app/http/body-limit.server.ts enforces it in front of Remix too).
+  let raw: string;
+  try {
+    raw = await readBodyWithLimit(request, FORM_BODY_LIMIT);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    throw new Response(`The request body is larger than ${FORM_BODY_LIMIT / 1024} KB.`, {
+      status: 413,
+      statusText: "Payload Too Large",
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
+  }
+  const form = await new Request(request.url, {
+    method: "POST",
+    headers: request.headers,
+    body: raw,
+  })
+    .formData()
+    .catch(() => new FormData());
   const cookieToken = readCsrfCookie(request.headers.get("Cookie"));
   const fieldToken = form.get(CSRF_FIELD);
   if (!cookieToken || typeof fieldToken !== "string" || !tokensMatch(cookieToken, fieldToken)) {

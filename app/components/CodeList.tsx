@@ -19,6 +19,8 @@ export interface CodeListItem {
   syncError: string | null;
   /** Stripe has not confirmed the latest change yet (Rekomi keeps retrying). */
   stripePending?: boolean;
+  /** Deleted, still listed while Stripe has not confirmed its removal (no actions). */
+  deleted?: boolean;
   createdBy: "brand" | "affiliate" | "api";
   expiresAt: string | null;
 }

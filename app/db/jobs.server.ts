@@ -7,6 +7,8 @@ export interface AddJobOptions {
   runAt?: Date;
   maxAttempts?: number;
   queueName?: string;
+  /** graphile-worker's job_key_mode: `replace` (default), `preserve_run_at` or `unsafe_dedupe`. */
+  jobKeyMode?: "replace" | "preserve_run_at" | "unsafe_dedupe";
 }
 
 /**
@@ -25,6 +27,7 @@ export async function addJob(
     queue_name => ${opts.queueName ?? null}::text,
     run_at => ${opts.runAt ?? null}::timestamptz,
     max_attempts => ${opts.maxAttempts ?? null}::int,
-    job_key => ${opts.jobKey ?? null}::text
+    job_key => ${opts.jobKey ?? null}::text,
+    job_key_mode => ${opts.jobKeyMode ?? "replace"}::text
   )`.execute(db);
 }

@@ -179,7 +179,7 @@ export default function AffiliateCoupons() {
           </EmptyState>
         }
         actions={(c) =>
-          c.active ? (
+          c.deleted ? null : c.active ? (
             <Form method="post" className="row">
               <CsrfInput />
               <input type="hidden" name="code_id" value={c.id} />

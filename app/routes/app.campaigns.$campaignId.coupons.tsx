@@ -68,6 +68,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     active: c.active,
     inactiveLabel: c.active ? null : inactiveLabel(c.inactive_reason),
     stripeSyncError: c.stripe_sync_error,
+    stripePending: c.stripe_status === "pending_stripe",
     codeCount: c.code_count,
     activeCodeCount: c.active_code_count,
   }));
@@ -228,6 +229,12 @@ export default function CampaignCoupons() {
                   )}
                 </div>
                 <p className="discount-headline">{c.discount}</p>
+                {c.stripePending ? (
+                  <div className="muted small" role="status">
+                    {c.stripeCouponId ? "Updating in Stripe…" : "Creating in Stripe…"}
+                    {c.stripeSyncError ? ` (${c.stripeSyncError}) Rekomi keeps retrying.` : null}
+                  </div>
+                ) : null}
                 {!c.active ? (
                   <div className="alert warning" role="note">
                     This coupon was deleted in your Stripe dashboard, so it and its codes no longer

@@ -16,14 +16,13 @@ import { stripeForBrand } from "./stripe-connection.server";
 import {
   callStripe,
   isStripeNotFound,
+  dropReservation,
   queueSettle,
-  settleJobKey,
   settleSoon,
+  truncateSyncError as truncate,
   type StripeOutcome,
 } from "./stripe-writes.server";
 import type { CouponDeps } from "./campaign-coupons.server";
-
-const MAX_SYNC_ERROR = 1000;
 
 export const codeIdempotencyKey = (id: string) => `rekomi-affiliate-coupon-${id}`;
 
@@ -216,18 +215,7 @@ async function refusedCreate(
   opts: SettleOptions,
 ): Promise<CodeSettleResult> {
   if (opts.onRefusedCreate === "delete") {
-    // Stripe created nothing: the reservation goes, with its safety-net job.
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom("affiliate_coupons")
-        .where("id", "=", row.id)
-        .where("brand_id", "=", row.brand_id)
-        .where("stripe_promotion_code_id", "is", null)
-        .execute();
-      await sql`select graphile_worker.remove_job(${settleJobKey({ kind: "affiliate_coupon", id: row.id })})`.execute(
-        trx,
-      );
-    });
+    await dropReservation(db, row.brand_id, { kind: "affiliate_coupon", id: row.id });
     return { state: "refused", error: refused.error, message: refused.message };
   }
   const code = await db
@@ -250,10 +238,6 @@ async function refusedCreate(
 function strip(row: CodeWithCoupon): AffiliateCoupon {
   const { stripe_coupon_id: _coupon, ...code } = row;
   return code;
-}
-
-function truncate(message: string): string {
-  return (message || "Unknown error").slice(0, MAX_SYNC_ERROR);
 }
 
 // ---------------------------------------------------------------------------------------------

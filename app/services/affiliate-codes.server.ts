@@ -787,6 +787,7 @@ export function codeListItem(row: AffiliateCodeRow) {
     inactiveLabel: row.active ? null : inactiveLabel(row.inactive_reason),
     syncError: row.stripe_sync_error,
     stripePending: row.stripe_status === "pending_stripe",
+    deleted: row.deleted_at !== null,
     createdBy: row.created_by,
     expiresAt: row.expires_at ? new Date(row.expires_at).toISOString().slice(0, 10) : null,
   };

@@ -11,9 +11,12 @@ import type { CampaignCoupon } from "~/db/schema";
 import type { Stripe } from "~/stripe/client.server";
 import { type CouponDeps, queueStripeCouponDeletion } from "./campaign-coupons.server";
 import { stripeForBrand } from "./stripe-connection.server";
-import { callStripe, settleJobKey, settleSoon } from "./stripe-writes.server";
-
-const MAX_SYNC_ERROR = 1000;
+import {
+  callStripe,
+  dropReservation,
+  settleSoon,
+  truncateSyncError as truncate,
+} from "./stripe-writes.server";
 
 export const couponIdempotencyKey = (id: string) => `rekomi-campaign-coupon-${id}`;
 
@@ -40,8 +43,6 @@ export type CouponSettleResult =
   | { state: "pending"; coupon: CampaignCoupon; message: string }
   | { state: "refused"; error: unknown; message: string; coupon?: CampaignCoupon }
   | { state: "gone" };
-
-const truncate = (m: string) => (m || "Unknown error").slice(0, MAX_SYNC_ERROR);
 
 /**
  * Make Stripe hold the row's coupon (create, or rename) and record `synced`; an unclear outcome
@@ -173,16 +174,7 @@ async function refusedCreate(
   mode: "delete" | "mark",
 ): Promise<CouponSettleResult> {
   if (mode === "delete") {
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom("campaign_coupons")
-        .where("id", "=", row.id)
-        .where("stripe_coupon_id", "is", null)
-        .execute();
-      await sql`select graphile_worker.remove_job(${settleJobKey({ kind: "campaign_coupon", id: row.id })})`.execute(
-        trx,
-      );
-    });
+    await dropReservation(db, row.brand_id, { kind: "campaign_coupon", id: row.id });
     return { state: "refused", error: refused.error, message: refused.message };
   }
   const coupon = await db

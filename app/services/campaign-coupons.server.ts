@@ -25,7 +25,7 @@ import { isStripeError, type Stripe, stripeErrorMessage } from "~/stripe/client.
 import { inTransaction } from "./campaigns.server";
 import { settleCampaignCoupon } from "./campaign-coupon-stripe.server";
 import { stripeForBrand } from "./stripe-connection.server";
-import { isStripeNotFound, queueSettle } from "./stripe-writes.server";
+import { isStripeNotFound, queueSettle, truncateSyncError } from "./stripe-writes.server";
 
 export {
   campaignCouponCreateSchema,
@@ -40,8 +40,6 @@ export const deleteCouponJobKey = (id: string) => `coupons:delete_stripe_coupon:
 export interface CouponDeps {
   config: Pick<Config, "encryptionKey" | "stripeApiBase" | "isProduction">;
 }
-
-const MAX_SYNC_ERROR = 1000;
 
 export const NOT_CONNECTED_MESSAGE =
   "Connect your Stripe account (Settings → Stripe) before creating coupons and codes.";
@@ -140,9 +138,7 @@ function stripeCouponError(error: unknown): CouponError {
   return couponError("stripe_error", message);
 }
 
-export function truncateSyncError(message: string): string {
-  return message.slice(0, MAX_SYNC_ERROR);
-}
+export { truncateSyncError };
 
 /** `stripePending`: Stripe has not confirmed yet (Rekomi finishes it in the background). */
 export type CouponWriteResult = CouponResult<{

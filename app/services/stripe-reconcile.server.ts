@@ -7,7 +7,10 @@
  *    code recorded yet (the create's answer was lost) adopts it; any other (no live row, or the row
  *    already has another promotion code) is deactivated.
  * 2. Coupons: the same with `metadata.rekomi_campaign_coupon_id` (an orphan coupon is deleted).
- * 3. Every row of the brand still `pending_stripe` is settled (retry with the same key, deactivate).
+ * 3. Webhook endpoints (the Stripe connection): an endpoint tagged `metadata.rekomi_brand_id` of
+ *    this brand that is not the connection's current one (a connect whose answer was lost, a
+ *    reconnect whose cleanup failed) is deleted, so Stripe does not deliver to it for ever.
+ * 4. Every row of the brand still `pending_stripe` is settled (retry with the same key, deactivate).
  *
  * Rows of another brand that shares the Stripe account are left alone (a metadata id that names a
  * row of another brand is not ours to judge).
@@ -133,7 +136,26 @@ export async function reconcileBrandStripe(
       result.deactivated++;
   }
 
-  // 3. Whatever is still pending.
+  // 3. Webhook endpoints of this brand other than the connection's own.
+  const connection = await db
+    .selectFrom("stripe_connections")
+    .select("webhook_endpoint_id")
+    .where("brand_id", "=", brandId)
+    .executeTakeFirst();
+  const endpoints = await callStripe(brandId, (ro) =>
+    listAll((after) => stripe.webhookEndpoints.list({ limit: PAGE, starting_after: after }, ro)),
+  );
+  if (endpoints.kind !== "done")
+    throw new Error(`Listing webhook endpoints failed: ${endpoints.message}`);
+  for (const endpoint of endpoints.value) {
+    if (endpoint.metadata?.rekomi_brand_id !== brandId) continue;
+    if (!connection || endpoint.id === connection.webhook_endpoint_id) continue;
+    const del = await callStripe(brandId, (ro) => stripe.webhookEndpoints.del(endpoint.id, {}, ro));
+    if (del.kind === "done" || (del.kind === "refused" && isStripeNotFound(del.error)))
+      result.deactivated++;
+  }
+
+  // 4. Whatever is still pending.
   const pendingCodes = await db
     .selectFrom("affiliate_coupons")
     .select("id")

@@ -1,5 +1,5 @@
 /**
- * Writes that need Stripe: the one pattern (DESIGN.md section 4, docs/decisions/0005-stripe-writes.md).
+ * Writes that need Stripe: the one pattern (DESIGN.md section 4, docs/decisions/0006-stripe-writes.md).
  *
  * 1. Reserve: in a short transaction the row is written as `stripe_status = 'pending_stripe'`
  *    together with a `stripe__settle` job (run a little later: the safety net if this process dies).
@@ -14,7 +14,7 @@
  * The resource-specific settle routines live beside their services (affiliate-code-stripe.server.ts,
  * campaign-coupon-stripe.server.ts); this module holds what they share.
  */
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { addJob } from "~/db/jobs.server";
 import type { Database } from "~/db/schema";
 import { BrandBusyError, brandLimiter } from "~/stripe/brand-limiter.server";
@@ -60,22 +60,42 @@ export async function queueSettle(
   });
 }
 
-/** Outside a transaction: run the settle job of a still-pending row soon (after an unclear outcome). */
-export function settleSoon(
+/**
+ * Outside a transaction, after an unclear outcome: run the row's settle job soon, and the brand's
+ * reconciliation a minute later (it finds what Stripe did with answers that were lost).
+ */
+export async function settleSoon(
   db: Kysely<Database>,
   brandId: string,
   target: SettleTarget,
 ): Promise<void> {
-  return queueSettle(db, brandId, target, { delayMs: SETTLE_RETRY_DELAY_MS });
+  await queueSettle(db, brandId, target, { delayMs: SETTLE_RETRY_DELAY_MS });
+  await queueReconcile(db, brandId);
 }
 
-/** Enqueue a reconciliation of one brand's Stripe objects (deduplicated per brand). */
-export async function queueReconcile(trx: Kysely<Database>, brandId: string): Promise<void> {
+/** After an unclear outcome the brand's reconciliation runs this long after (then with backoff). */
+export const RECONCILE_DELAY_MS = 60_000;
+
+/**
+ * Enqueue a reconciliation of one brand's Stripe objects, deduplicated per brand; an already
+ * scheduled one keeps its time (a stream of failures cannot push it back for ever).
+ */
+export async function queueReconcile(
+  db: Kysely<Database>,
+  brandId: string,
+  opts: { delayMs?: number } = {},
+): Promise<void> {
   await addJob(
-    trx,
+    db,
     STRIPE_RECONCILE_TASK,
     { brandId },
-    { jobKey: reconcileJobKey(brandId), queueName: brandStripeQueue(brandId) },
+    {
+      jobKey: reconcileJobKey(brandId),
+      jobKeyMode: "preserve_run_at",
+      runAt: new Date(Date.now() + (opts.delayMs ?? RECONCILE_DELAY_MS)),
+      queueName: brandStripeQueue(brandId),
+      maxAttempts: SETTLE_MAX_ATTEMPTS,
+    },
   );
 }
 
@@ -141,6 +161,37 @@ export function describe(error: unknown): string {
 export function isStripeNotFound(error: unknown): boolean {
   const e = error as { statusCode?: number; code?: string };
   return e?.statusCode === 404 || e?.code === "resource_missing";
+}
+
+/**
+ * Stripe refused a create outright (it made nothing): drop the reservation and its safety-net job
+ * in one transaction, only while the row still has no Stripe object.
+ */
+export async function dropReservation(db: Kysely<Database>, brandId: string, target: SettleTarget) {
+  await db.transaction().execute(async (trx) => {
+    if (target.kind === "affiliate_coupon")
+      await trx
+        .deleteFrom("affiliate_coupons")
+        .where("id", "=", target.id)
+        .where("brand_id", "=", brandId)
+        .where("stripe_promotion_code_id", "is", null)
+        .execute();
+    else
+      await trx
+        .deleteFrom("campaign_coupons")
+        .where("id", "=", target.id)
+        .where("brand_id", "=", brandId)
+        .where("stripe_coupon_id", "is", null)
+        .execute();
+    await sql`select graphile_worker.remove_job(${settleJobKey(target)})`.execute(trx);
+  });
+}
+
+const MAX_SYNC_ERROR = 1000;
+
+/** A Stripe failure as stored in `stripe_sync_error` (shown in the UI). */
+export function truncateSyncError(message: string): string {
+  return (message || "Unknown error").slice(0, MAX_SYNC_ERROR);
 }
 
 /** Thrown by a settle job to make graphile-worker retry it with backoff. */

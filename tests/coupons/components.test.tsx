@@ -167,6 +167,34 @@ describe("CodeForm", () => {
 });
 
 describe("CodeList", () => {
+  it("says what Stripe has not confirmed yet: creating, or removing (with the reason)", () => {
+    render(
+      <CodeList
+        codes={[
+          code({ stripePending: true }),
+          code({
+            id: "c2",
+            code: "GONE-1",
+            active: false,
+            inactiveLabel: "Deleted",
+            deleted: true,
+            stripePending: true,
+            syncError: "Could not reach Stripe.",
+          }),
+        ]}
+        caption="Codes"
+        empty={<p>No codes</p>}
+        actions={(c) => (c.deleted ? null : <button type="button">Delete {c.code}</button>)}
+      />,
+    );
+    const rows = screen.getAllByRole("row");
+    expect(within(rows[1]).getByText("Creating in Stripe…")).toBeTruthy();
+    expect(within(rows[2]).getByText("Removing from Stripe…")).toBeTruthy();
+    expect(within(rows[1]).queryByText("Removing from Stripe…")).toBeNull();
+    expect(within(rows[2]).getByText("Stripe: Could not reach Stripe.")).toBeTruthy();
+    expect(screen.queryByText("Delete GONE-1")).toBeNull();
+  });
+
   it("shows the code, the discount in words, counters and status; empty state when none", () => {
     render(
       <CodeList

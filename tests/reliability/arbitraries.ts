@@ -46,8 +46,66 @@ export const hostileStrings = [
   "12.345",
 ];
 
+// ---- issue 15: the generators that found 5xx in the attack run, so they can never come back.
+
+/** Text PostgreSQL cannot store: NUL anywhere in otherwise plausible text. */
+export const nulString = fc
+  .tuple(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }))
+  .map(([a, b]) => `${a}\u0000${b}`);
+
+/** Unpaired UTF-16 surrogates (high or low, alone or in text) that would collapse to U+FFFD. */
+export const surrogateString = fc
+  .tuple(
+    fc.string({ maxLength: 8 }),
+    fc.integer({ min: 0xd800, max: 0xdfff }),
+    fc.string({ maxLength: 8 }),
+  )
+  .map(([a, cp, b]) => `${a}${String.fromCharCode(cp)}${b}`);
+
+/** Well-formed but impossible instants (Feb 30, hour 25, year 0000, month 13). */
+export const impossibleDate = fc.constantFrom(
+  "2026-02-30T00:00:00.000000Z",
+  "0000-01-01T00:00:00.000000Z",
+  "2026-01-01T25:00:00.000000Z",
+  "2026-13-01T00:00:00.000000Z",
+  "2026-02-30",
+  "0000-01-01",
+  "2026-02-29T24:60:60Z",
+);
+
+/** Keyset cursors (base64url of [timestamp, uuid]) that decode to impossible instants. */
+export const impossibleCursor = fc
+  .tuple(impossibleDate, fc.uuid())
+  .map(([ts, id]) => Buffer.from(JSON.stringify([ts, id])).toString("base64url"));
+
+/** JSON text nested far deeper than anything real (arrays or objects, up to 100,000 levels). */
+export const deepJsonText = fc
+  .tuple(fc.constantFrom(64, 1_000, 100_000), fc.boolean())
+  .map(([depth, arrays]) =>
+    arrays
+      ? "[".repeat(depth) + "]".repeat(depth)
+      : '{"a":'.repeat(depth) + "1" + "}".repeat(depth),
+  );
+
+/** A 50 MB body as a stream of 1 MB chunks (never built in memory at once). */
+export const HUGE_BODY_BYTES = 50 * 1024 * 1024;
+export function hugeBodyStream(byte = "a"): ReadableStream<Uint8Array> {
+  const chunk = new TextEncoder().encode(byte.repeat(1024 * 1024));
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent >= HUGE_BODY_BYTES) return controller.close();
+      sent += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+}
+
 export const hostileString = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...hostileStrings) },
+  { weight: 1, arbitrary: nulString },
+  { weight: 1, arbitrary: surrogateString },
+  { weight: 1, arbitrary: impossibleDate },
   { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 20 }) },
   { weight: 1, arbitrary: fc.integer().map(String) },
@@ -154,11 +212,21 @@ export function validish(
   }
 }
 
-/** A schema-derived body, then maybe bent: keys dropped or added, values replaced. */
+/**
+ * A schema-derived body, then maybe bent: keys dropped or added, values replaced, or (issue 15) one
+ * string value of an otherwise valid body poisoned with NUL or an unpaired surrogate, so the
+ * poison reaches the service and the database instead of failing validation elsewhere.
+ */
 export function bodyFor(schema: z.ZodType, ids: readonly string[]): fc.Arbitrary<unknown> {
   return fc
-    .tuple(validish(schema, ids), fc.nat({ max: 9 }), fc.string({ maxLength: 12 }), hostileJson)
-    .map(([value, mode, key, junk]) => {
+    .tuple(
+      validish(schema, ids),
+      fc.nat({ max: 11 }),
+      fc.string({ maxLength: 12 }),
+      hostileJson,
+      fc.oneof(nulString, surrogateString),
+    )
+    .map(([value, mode, key, junk, poison]) => {
       if (!value || typeof value !== "object" || Array.isArray(value)) return value;
       const obj = { ...(value as Record<string, unknown>) };
       const keys = Object.keys(obj);
@@ -166,6 +234,13 @@ export function bodyFor(schema: z.ZodType, ids: readonly string[]): fc.Arbitrary
       if (mode === 2) obj[key || "extra"] = junk;
       if (mode === 3 && keys.length > 0) obj[keys[key.length % keys.length]] = junk;
       if (mode === 4) return junk;
+      if (mode >= 10) {
+        const strings = keys.filter((k) => typeof obj[k] === "string");
+        if (strings.length > 0) {
+          const k = strings[key.length % strings.length];
+          obj[k] = `${String(obj[k])}${poison}`;
+        }
+      }
       return obj;
     });
 }

@@ -17,6 +17,10 @@
  *   form 4xx = a plain-text message or `{fieldErrors|formError|error|message|<x>Error ...}`; never a
  *   stack trace.
  *
+ * Issue 15 generators (arbitraries.ts): NUL and unpaired surrogates in every text, impossible dates
+ * and cursors, JSON nested up to 100,000 levels, signatures from the future, and 50 MB bodies
+ * (streamed) to the API, the forms and the intake.
+ *
  * Knobs: RELIABILITY_FUZZ_RUNS (total requests, default 10000), RELIABILITY_SEED.
  */
 import { randomBytes } from "node:crypto";
@@ -28,7 +32,14 @@ import * as schemas from "../../app/api/schemas";
 import { loadWebhookSecret } from "../../app/services/stripe-connection.server";
 import { CookieJar, TEST_CSRF } from "../helpers/context";
 import { sign } from "../stripe/helpers";
-import { bodyFor, hostileJson, hostileString } from "./arbitraries";
+import {
+  bodyFor,
+  deepJsonText,
+  hostileJson,
+  hostileString,
+  hugeBodyStream,
+  impossibleCursor,
+} from "./arbitraries";
 import { recordFigures } from "./procs";
 import {
   callRoute,
@@ -44,6 +55,10 @@ const TOTAL = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.RELIABILITY_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const BASE = "http://localhost:3000";
 const EXEMPT = new Set(["login_attempts", "api_rate_limits", "api_idempotency_keys"]);
+/** A body arbitrary's value that stands for a streamed 50 MB body. */
+const HUGE = "\u0001HUGE\u0001";
+const bodyInit = (body: string): { body: BodyInit; duplex?: "half" } =>
+  body === HUGE ? { body: hugeBodyStream(), duplex: "half" } : { body };
 
 let w: RelWorld;
 let routes: RouteInfo[];
@@ -242,7 +257,7 @@ const queryArb = fc
       "code",
       fc.string({ maxLength: 6 }) as never,
     ),
-    hostileString,
+    fc.oneof({ weight: 5, arbitrary: hostileString }, { weight: 1, arbitrary: impossibleCursor }),
     { maxKeys: 4 },
   )
   .map((d) => new URLSearchParams(d as Record<string, string>).toString());
@@ -305,13 +320,21 @@ describe("fuzzing (fast-check)", () => {
               { weight: 5, arbitrary: eventArb.map((e) => JSON.stringify(e)) },
               { weight: 2, arbitrary: hostileString },
               { weight: 1, arbitrary: fc.constant("{".repeat(1024 * 1024 + 10)) },
+              {
+                weight: 2,
+                arbitrary: fc
+                  .tuple(eventArb, deepJsonText)
+                  .map(([e, deep]) => JSON.stringify(e).replace(/}$/, `,"deep":${deep}}`)),
+              },
+              { weight: 1, arbitrary: fc.constant(HUGE) },
             ),
-            fc.constantFrom<"good" | "bad" | "old" | "none" | "garbage">(
+            fc.constantFrom<"good" | "bad" | "old" | "future" | "none" | "garbage">(
               "good",
               "good",
               "good",
               "bad",
               "old",
+              "future",
               "none",
               "garbage",
             ),
@@ -325,10 +348,16 @@ describe("fuzzing (fast-check)", () => {
                   secret,
                   Math.floor(Date.now() / 1000) - 3600,
                 );
+              if (signature === "future")
+                headers["Stripe-Signature"] = sign(
+                  body,
+                  secret,
+                  Math.floor(Date.now() / 1000) + 365 * 86_400,
+                );
               if (signature === "garbage") headers["Stripe-Signature"] = "t=1,v1=zz";
               const req = tryRequest(
                 `${BASE}/webhooks/stripe/${encodeURIComponent(wellFormed(brandId))}`,
-                { method: "POST", headers, body },
+                { method: "POST", headers, ...bodyInit(body) },
               );
               fc.pre(req !== null);
               const ok = await run("intake", intake, req, { brandId }, intakeShape);
@@ -393,6 +422,8 @@ describe("fuzzing (fast-check)", () => {
               { weight: 6, arbitrary: fc.oneof(...bodies).map((b) => JSON.stringify(b)) },
               { weight: 1, arbitrary: hostileJson.map((b) => JSON.stringify(b) ?? "") },
               { weight: 1, arbitrary: hostileString },
+              { weight: 1, arbitrary: deepJsonText },
+              { weight: 1, arbitrary: fc.constant(HUGE) },
             ),
             fc.constantFrom(
               "application/json",
@@ -418,7 +449,7 @@ describe("fuzzing (fast-check)", () => {
               const req = tryRequest(`${BASE}${pathOf(route, params)}${query ? `?${query}` : ""}`, {
                 method,
                 headers,
-                body: hasBody ? body : undefined,
+                ...(hasBody ? bodyInit(body) : {}),
               });
               fc.pre(req !== null);
               return run("api", route, req, params, apiErrorShape);
@@ -555,7 +586,15 @@ describe("fuzzing (fast-check)", () => {
               "missing",
               "wrong",
             ),
-            fc.constantFrom("urlencoded", "urlencoded", "urlencoded", "multipart", "json", "none"),
+            fc.constantFrom(
+              "urlencoded",
+              "urlencoded",
+              "urlencoded",
+              "multipart",
+              "json",
+              "none",
+              "huge",
+            ),
             async ([route, params], who, fields, intent, csrf, encoding) => {
               const jar =
                 who === "owner" ? A.owner : who === "affiliate" ? A.affiliateUser : new CookieJar();
@@ -578,8 +617,11 @@ describe("fuzzing (fast-check)", () => {
               }
               const req = tryRequest(`${BASE}${pathOf(route, params)}`, {
                 method: "POST",
-                headers,
-                body,
+                headers:
+                  encoding === "huge"
+                    ? { ...headers, "Content-Type": "application/x-www-form-urlencoded" }
+                    : headers,
+                ...(encoding === "huge" ? bodyInit(HUGE) : { body }),
               });
               fc.pre(req !== null);
               return run("forms", route, req, params, formShape);

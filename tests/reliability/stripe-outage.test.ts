@@ -214,7 +214,8 @@ describe("Stripe outage", () => {
           }),
         ),
       );
-      await waitUntil(async () => emu.held() > 0, 10_000, "a held Stripe request");
+      // Every Stripe slot of brand A (4 per process) is now held by the paused Stripe.
+      await waitUntil(async () => emu.held() >= 4, 10_000, "brand A's Stripe slots all held");
 
       // Brand B while A's mints wait on Stripe.
       const redirects: number[] = [];
@@ -229,8 +230,11 @@ describe("Stripe outage", () => {
       }
       const campaignsB = await timed(() => api(B, "GET", "/campaigns"));
       expect(campaignsB.status).toBe(200);
-      // All of that was answered while Stripe was still holding A's requests.
+      // All of that was answered while Stripe was still holding A's requests. The 100 ms target is
+      // checked on the median (robust on a shared machine); every sample is recorded in the figures.
       expect(emu.held()).toBeGreaterThan(0);
+      expect(pct(redirects, 50)).toBeLessThan(100);
+      expect(pct(intakes, 50)).toBeLessThan(100);
 
       const answers = await Promise.all(mints);
       const heldAtEnd = emu.held();
@@ -308,8 +312,18 @@ describe("Stripe outage", () => {
         heldWhenMintsAnswered: heldAtEnd,
         reconcile: rec.last,
         brandB: {
-          redirectMs: { p50: pct(redirects, 50), max: Math.max(...redirects) },
-          intakeMs: { p50: pct(intakes, 50), max: Math.max(...intakes) },
+          redirectMs: {
+            p50: pct(redirects, 50),
+            p95: pct(redirects, 95),
+            max: Math.max(...redirects),
+            samples: redirects.map((x) => Math.round(x * 10) / 10),
+          },
+          intakeMs: {
+            p50: pct(intakes, 50),
+            p95: pct(intakes, 95),
+            max: Math.max(...intakes),
+            samples: intakes.map((x) => Math.round(x * 10) / 10),
+          },
           campaignsMs: campaignsB.ms,
         },
       });
