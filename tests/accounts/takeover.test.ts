@@ -10,7 +10,14 @@ import * as login from "../../app/routes/login";
 import type { Campaign } from "../../app/db/schema";
 import { createCampaign } from "../../app/services/campaigns.server";
 import { createApiKey } from "../../app/services/api-keys.server";
-import { CookieJar, getRequest, postForm, testConfig, testContext } from "../helpers/context";
+import {
+  CookieJar,
+  TEST_CSRF,
+  getRequest,
+  postForm,
+  testConfig,
+  testContext,
+} from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { deliverOutbox, linkPath, startTestSmtp, type TestSmtp } from "../helpers/smtp";
 import { startApiServer } from "../api/server";
@@ -238,6 +245,32 @@ describe("one atomic password throttle", () => {
     }
     const elsewhere = await postLogin(owner.email, owner.password, "198.51.100.77");
     expect(statusOf(elsewhere.out)).toBe(302);
+  });
+
+  it("over real HTTP, the 429 document response carries Retry-After (the route's headers export)", async () => {
+    const web = await startApiServer(ctx("203.0.113.77"), (f) => f === "login.tsx");
+    try {
+      const attempt = () =>
+        fetch(`${web.url}/login`, {
+          method: "POST",
+          redirect: "manual",
+          headers: {
+            Cookie: `__rekomi_csrf=${TEST_CSRF}`,
+            "Content-Type": "application/x-www-form-urlencoded",
+          },
+          body: new URLSearchParams({
+            email: owner.email,
+            password: "http-guess-abc-1",
+            _csrf: TEST_CSRF,
+          }),
+        });
+      for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(400);
+      const limited = await attempt();
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get("Retry-After")).toBe("600");
+    } finally {
+      await web.close();
+    }
   });
 
   it("150 parallel wrong passwords for one account reach at most the limit (10) before 429 + Retry-After", async () => {
