@@ -1,3 +1,4 @@
+import { mailWorld } from "../helpers/mail-world";
 /**
  * Issue 14 acceptance: no account takeover through /join, invitations instead of silent
  * linking, and one atomic password throttle (per account+IP and per IP, 429 + Retry-After).
@@ -10,33 +11,21 @@ import * as login from "../../app/routes/login";
 import type { Campaign } from "../../app/db/schema";
 import { createCampaign } from "../../app/services/campaigns.server";
 import { createApiKey } from "../../app/services/api-keys.server";
-import {
-  CookieJar,
-  TEST_CSRF,
-  getRequest,
-  postForm,
-  testConfig,
-  testContext,
-} from "../helpers/context";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { deliverOutbox, linkPath, startTestSmtp, type TestSmtp } from "../helpers/smtp";
+import { CookieJar, TEST_CSRF, getRequest, postForm } from "../helpers/context";
+import { deliverOutbox, linkPath } from "../helpers/smtp";
 import { startApiServer } from "../api/server";
 import { brandWithOwner } from "../portal/fixtures";
 import { bodyOf, call, locationOf, statusOf } from "./helpers";
 
-let t: TestDatabase;
-let smtp: TestSmtp;
+const w = mailWorld();
+const { config, ctx } = w;
 let api: { url: string; close(): Promise<void> };
 let campaign: Campaign;
 let apiKey: string;
-const config = () => testConfig({ SMTP_URL: smtp.url });
-const ctx = (ip = "127.0.0.1") => testContext(t.db, { config: config(), clientIp: ip });
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  smtp = await startTestSmtp();
-  const brand = await brandWithOwner(t.db, "Acme");
-  campaign = await createCampaign(t.db, brand.brandId, {
+  const brand = await brandWithOwner(w.db, "Acme");
+  campaign = await createCampaign(w.db, brand.brandId, {
     name: "Acme Partners",
     destinationUrl: "https://acme.example.com",
     commission: { type: "percent", bps: 2000 },
@@ -45,13 +34,11 @@ beforeAll(async () => {
     cookieWindowDays: 30,
     autoApprove: true,
   });
-  apiKey = (await createApiKey(t.db, { brandId: brand.brandId, name: "k" })).apiKey;
+  apiKey = (await createApiKey(w.db, { brandId: brand.brandId, name: "k" })).apiKey;
   api = await startApiServer(ctx());
 });
 afterAll(async () => {
   await api.close();
-  await smtp.close();
-  await t.drop();
 });
 
 async function postJoin(fields: Record<string, string>, jar = new CookieJar(), ip?: string) {
@@ -92,8 +79,8 @@ describe("invitations instead of silent linking", () => {
     expect(invitation.sent_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     const bobId = created.body.id as string;
 
-    await deliverOutbox(t.db, config());
-    const [mail] = smtp.to("bob@x.test");
+    await deliverOutbox(w.db, config());
+    const [mail] = w.smtp.to("bob@x.test");
     expect(mail.subject).toBe("Acme invited you to its affiliate program");
     expect(mail.text).toContain("Accept the invitation: http://localhost:3000/invite/");
 
@@ -106,7 +93,7 @@ describe("invitations instead of silent linking", () => {
     expect(statusOf(attack.out)).toBe(200);
     expect(bodyOf<{ sentTo: string }>(attack.out).sentTo).toBe("bob@x.test");
     expect(attack.jar.get("__rekomi_session")).toBeUndefined();
-    const row = await t.db
+    const row = await w.db
       .selectFrom("affiliates")
       .select("user_id")
       .where("id", "=", bobId)
@@ -121,8 +108,8 @@ describe("invitations instead of silent linking", () => {
     expect(malloryHome.enrollments).toEqual([]);
 
     // Bob opens the invitation (it was emailed again by the join attempt; either link works).
-    await deliverOutbox(t.db, config());
-    const path = linkPath(smtp.to("bob@x.test")[0], "/invite/");
+    await deliverOutbox(w.db, config());
+    const path = linkPath(w.smtp.to("bob@x.test")[0], "/invite/");
     const token = path.split("/").pop()!;
     const page = bodyOf<{ invitation: { email: string; account: string; brandName: string } }>(
       await call(invite.loader, getRequest(path), ctx(), { token }),
@@ -153,7 +140,7 @@ describe("invitations instead of silent linking", () => {
     expect(statusOf((await postLogin("bob@x.test", "mallory-owns-this-1", "192.0.2.67")).out)).toBe(
       400,
     );
-    const user = await t.db
+    const user = await w.db
       .selectFrom("users")
       .select(["id", "email_verified_at"])
       .where("email", "=", "bob@x.test")
@@ -187,7 +174,7 @@ describe("invitations instead of silent linking", () => {
     expect(created.status).toBe(409); // this brand already has the joined row for that email
     const other = await createAffiliateOverHttp("carol2@victim.test", "Carol");
     expect((other.body.invitation as { status: string }).status).toBe("pending");
-    const row = await t.db
+    const row = await w.db
       .selectFrom("affiliates")
       .select("user_id")
       .where("id", "=", other.body.id as string)
@@ -199,7 +186,7 @@ describe("invitations instead of silent linking", () => {
 describe("one atomic password throttle", () => {
   const owner = { email: "owner@bravo.test", password: "bravo-owner-secret-1" };
   beforeAll(async () => {
-    await t.db
+    await w.db
       .insertInto("users")
       .values({
         email: owner.email,
@@ -224,7 +211,7 @@ describe("one atomic password throttle", () => {
       expect(bodyOf<{ sentTo: string }>(out).sentTo).toBe(owner.email);
       expect(jar.get("__rekomi_session")).toBeUndefined();
     }
-    const attempts = await t.db
+    const attempts = await w.db
       .selectFrom("login_attempts")
       .select("id")
       .where("email", "=", owner.email)
@@ -285,7 +272,7 @@ describe("one atomic password throttle", () => {
     expect(checked + limited.length).toBe(150);
     for (const r of limited) expect(Number(retryAfter(r.out))).toBeGreaterThan(0);
     // Only the checked attempts are kept.
-    const kept = await t.db
+    const kept = await w.db
       .selectFrom("login_attempts")
       .select("id")
       .where("ip", "=", ip)
