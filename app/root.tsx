@@ -10,9 +10,13 @@ import {
   useRouteError,
 } from "@remix-run/react";
 import { useEffect } from "react";
+import { NotFound } from "./components/NotFound";
 import styles from "./styles/app.css";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
+export const links: LinksFunction = () => [
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+  { rel: "stylesheet", href: styles },
+];
 
 export const meta: MetaFunction = () => [
   { title: "Rekomi — affiliate marketing for Stripe SaaS" },
@@ -24,6 +28,11 @@ export async function loader({ context }: LoaderFunctionArgs) {
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
+  // Marks the document once React has hydrated (browser tests wait for it before typing). Here
+  // rather than in App so that error pages (404s) are marked too.
+  useEffect(() => {
+    document.documentElement.dataset.hydrated = "true";
+  }, []);
   return (
     <html lang="en">
       <head>
@@ -42,18 +51,22 @@ export function Layout({ children }: { children: React.ReactNode }) {
 }
 
 export default function App() {
-  // Marks the document once React has hydrated (browser tests wait for it before typing).
-  useEffect(() => {
-    document.documentElement.dataset.hydrated = "true";
-  }, []);
   return <Outlet />;
 }
 
 export function ErrorBoundary() {
   const error = useRouteError();
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const title =
-    status === 404 ? "Page not found" : status === 403 ? "Not allowed" : "Something went wrong";
+  if (status === 404) {
+    return (
+      <main className="centered">
+        <div className="card narrow">
+          <NotFound homeTo="/" homeLabel="Back to Rekomi" />
+        </div>
+      </main>
+    );
+  }
+  const title = status === 403 ? "Not allowed" : "Something went wrong";
   const detail = isRouteErrorResponse(error)
     ? typeof error.data === "string"
       ? error.data

@@ -24,7 +24,7 @@ export async function openRuntime(
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    log(`Starting embedded PostgreSQL (data in ${config.dataDir}/pg) ...`);
+    log(`Starting embedded PostgreSQL (DATA_DIR ${config.dataDir}) ...`);
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
     databaseUrl = embedded.url;
   }

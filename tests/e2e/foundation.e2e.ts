@@ -107,4 +107,57 @@ describe("foundation journey (Chromium)", () => {
     await page.waitForURL("**/app");
     await ctx.close();
   }, 60_000);
+
+  it("unknown pages answer 404 inside each portal's frame, without hydration errors; the favicon is served", async () => {
+    const problems: string[] = [];
+    const signIn = async (email: string, password: string, landing: string) => {
+      const ctx = await stack.newContext();
+      const page = await ctx.newPage();
+      page.on("console", (m) => {
+        if (m.type() === "error" && !/status of 404/.test(m.text())) problems.push(m.text());
+      });
+      page.on("pageerror", (e) => problems.push(e.message));
+      await page.goto("/login");
+      await page.waitForSelector("html[data-hydrated]");
+      await page.locator('input[name="email"]').fill(email);
+      await page.locator('input[name="password"]').fill(password);
+      await page.locator('input[name="password"]').press("Enter");
+      await page.waitForURL(`**${landing}`);
+      return { ctx, page };
+    };
+
+    const brand = await signIn("nora@northwind.test", "correct horse battery", "/app");
+    const brandMiss = await brand.page.goto("/app/no-such-page");
+    expect(brandMiss?.status()).toBe(404);
+    await brand.page.waitForSelector("html[data-hydrated]");
+    await brand.page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+    // The brand portal's navigation is still there around the message.
+    await brand.page.getByRole("link", { name: "Campaigns" }).waitFor();
+    await screenshot(brand.page, "07-brand-404");
+    await brand.page.getByRole("link", { name: "Go to the dashboard" }).click();
+    await brand.page.getByRole("heading", { level: 1, name: "Dashboard" }).waitFor();
+
+    const aff = await signIn("sam@creators.test", "sam's long password", "/a");
+    const affMiss = await aff.page.goto("/a/campaigns/x/y/z");
+    expect(affMiss?.status()).toBe(404);
+    await aff.page.waitForSelector("html[data-hydrated]");
+    await aff.page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+    await aff.page.getByRole("link", { name: "My earnings" }).waitFor();
+    expect(await axeViolations(aff.page)).toEqual([]);
+
+    const anon = await aff.ctx.browser()!.newContext({ baseURL: stack.baseUrl });
+    const page = await anon.newPage();
+    page.on("pageerror", (e) => problems.push(e.message));
+    expect((await page.goto("/nowhere"))?.status()).toBe(404);
+    await page.waitForSelector("html[data-hydrated]");
+    await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+    expect(await page.locator('link[rel="icon"]').getAttribute("href")).toBe("/favicon.svg");
+    const icon = await page.request.get("/favicon.svg");
+    expect(icon.status()).toBe(200);
+    expect(icon.headers()["content-type"]).toContain("image/svg+xml");
+
+    expect(problems).toEqual([]);
+    expect(stack.logs()).not.toContain("No route matches");
+    await Promise.all([brand.ctx.close(), aff.ctx.close(), anon.close()]);
+  }, 90_000);
 });

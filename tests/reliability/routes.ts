@@ -39,6 +39,7 @@ export const PUBLIC_ROUTES: Record<string, string> = {
   "webhooks.stripe.$brandId": "Stripe intake, authenticated by the Stripe-Signature",
   "api.v1.openapi[.]json": "the public OpenAPI document",
   "api.v1.$": "404 for unknown API paths",
+  $: "404 page for unknown URLs",
 };
 
 export interface RouteModule {
