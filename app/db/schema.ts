@@ -84,11 +84,7 @@ export interface AffiliatesTable {
 }
 
 export type TokenPurpose =
-  | "verify_email"
-  | "reset_password"
-  | "change_email"
-  | "affiliate_invite"
-  | "team_invite";
+  "verify_email" | "reset_password" | "change_email" | "affiliate_invite" | "team_invite";
 
 /** Single-use emailed links; only the SHA-256 of the token is stored. */
 export interface AccountTokensTable {

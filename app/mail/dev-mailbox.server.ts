@@ -78,7 +78,12 @@ async function parse(dir: string, id: string): Promise<DevMail> {
   const text = mail.text ?? "";
   return {
     id,
-    to: mail.to ? [mail.to].flat().map((a) => a.text).join(", ") : "",
+    to: mail.to
+      ? [mail.to]
+          .flat()
+          .map((a) => a.text)
+          .join(", ")
+      : "",
     from: mail.from?.text ?? "",
     subject: mail.subject ?? "(no subject)",
     date: (mail.date ?? new Date(Number(id.slice(0, 15)))).toISOString(),
