@@ -87,7 +87,7 @@ describe("email that really sends, and verified addresses", () => {
     const jar = new CookieJar();
     const confirmed = await call(verify.action, postForm(path, {}, jar), ctx(), { token });
     expect(statusOf(confirmed)).toBe(302);
-    expect(locationOf(confirmed)).toBe("/app?verified=1");
+    expect(locationOf(confirmed)).toBe("/app");
     jar.absorb(confirmed as Response);
     const layout = bodyOf<BrandLayoutData>(await call(appLoader, getRequest("/app", jar), ctx()));
     expect(layout.user.verified).toBe(true);
