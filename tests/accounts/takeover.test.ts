@@ -5,6 +5,7 @@ import { mailWorld } from "../helpers/mail-world";
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as portalHome from "../../app/routes/a._index";
+import * as inviteAffiliate from "../../app/routes/app.affiliates.invite";
 import * as invite from "../../app/routes/invite.$token";
 import * as join from "../../app/routes/join.$slug";
 import * as login from "../../app/routes/login";
@@ -161,6 +162,55 @@ describe("invitations instead of silent linking", () => {
       { token },
     );
     expect(statusOf(reuse)).toBe(400);
+  });
+
+  it("the brand UI invites an affiliate too: an invitation email, and the row has no user until claimed", async () => {
+    const owner = await brandWithOwner(w.db, "UI Brand");
+    const uiCampaign = await createCampaign(w.db, owner.brandId, {
+      name: "UI Partners",
+      destinationUrl: "https://ui.example.com",
+      commission: { type: "percent", bps: 1500 },
+      recurringMonths: null,
+      subAffiliateOverrideBps: 0,
+      cookieWindowDays: 30,
+      autoApprove: false,
+    });
+    const bad = await call(
+      inviteAffiliate.action,
+      postForm(
+        "/app/affiliates/invite",
+        { name: "", email: "x", campaignId: uiCampaign.id },
+        owner.jar,
+      ),
+      ctx(),
+    );
+    expect(statusOf(bad)).toBe(400);
+    expect(Object.keys(bodyOf<{ fieldErrors: object }>(bad).fieldErrors).sort()).toEqual([
+      "email",
+      "name",
+    ]);
+    const out = await call(
+      inviteAffiliate.action,
+      postForm(
+        "/app/affiliates/invite",
+        { name: "Uma", email: "uma@ui.test", campaignId: uiCampaign.id },
+        owner.jar,
+      ),
+      ctx(),
+    );
+    expect(statusOf(out)).toBe(302);
+    expect(locationOf(out)).toMatch(/^\/app\/affiliates\/[0-9a-f-]{36}\?invited=1$/);
+    const row = await w.db
+      .selectFrom("affiliates")
+      .select(["user_id", "invited_at", "status"])
+      .where("email", "=", "uma@ui.test")
+      .executeTakeFirstOrThrow();
+    expect(row.user_id).toBeNull();
+    expect(row.invited_at).toBeInstanceOf(Date);
+    await deliverOutbox(w.db, config());
+    expect(w.smtp.to("uma@ui.test").map((m) => m.subject)).toEqual([
+      "UI Brand invited you to its affiliate program",
+    ]);
   });
 
   it("an account made by joining another brand is never linked to an affiliate a brand later creates for that email", async () => {
