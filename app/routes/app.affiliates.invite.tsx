@@ -42,10 +42,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
     campaignId: form.campaignId ?? "",
   });
   if (result.ok) throw redirect(`/app/affiliates/${result.affiliate.id}?invited=1`);
+  // Echo only what the person typed (never ids: another brand's campaign id stays unknown).
+  const values = { name: form.name ?? "", email: form.email ?? "" };
   return data<InviteActionData>(
     result.reason === "conflict"
-      ? { fieldErrors: { email: result.message }, values: form }
-      : { fieldErrors: result.fieldErrors, values: form },
+      ? { fieldErrors: { email: result.message }, values }
+      : { fieldErrors: result.fieldErrors, values },
     { status: result.reason === "conflict" ? 409 : 400 },
   );
 }
@@ -103,7 +105,7 @@ export default function InviteAffiliate() {
               <select
                 id="invite-campaign"
                 name="campaignId"
-                defaultValue={values.campaignId ?? campaigns[0].id}
+                defaultValue={campaigns[0].id}
                 aria-invalid={errors.campaignId ? true : undefined}
                 aria-describedby={errors.campaignId ? "invite-campaign-error" : undefined}
               >
