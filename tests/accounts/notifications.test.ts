@@ -8,6 +8,7 @@ import { createCampaign } from "../../app/services/campaigns.server";
 import { joinCampaign } from "../../app/services/join.server";
 import { queueNotification } from "../../app/services/notification-events.server";
 import { recordS2sConversion } from "../../app/services/s2s.server";
+import { processStripeEvent } from "../../app/services/stripe-events.server";
 import { getRequest, postForm } from "../helpers/context";
 import { deliverOutbox, runNotificationJobs } from "../helpers/smtp";
 import { brandWithOwner, signIn } from "../portal/fixtures";
@@ -152,5 +153,53 @@ describe("notifications", () => {
       "commission_earned",
       "commission_clawed_back",
     ]);
+  });
+
+  it("owners hear when a Stripe event keeps failing (once, at the third failure) and when a webhook endpoint is disabled", async () => {
+    const row = await w.db
+      .insertInto("stripe_events")
+      .values({
+        brand_id: owner.brandId,
+        stripe_event_id: "evt_notify_1",
+        type: "invoice.paid",
+        livemode: false,
+        payload: JSON.stringify({ id: "evt_notify_1", type: "invoice.paid", data: { object: {} } }),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const failing = {
+      "invoice.paid": async () => {
+        throw new Error("boom from the handler");
+      },
+    };
+    const before = w.smtp.to(owner.email).length;
+    for (let i = 0; i < 4; i++) {
+      await expect(processStripeEvent(w.db, { config: config() }, row.id, failing)).rejects.toThrow(
+        "boom",
+      );
+      await flush();
+      expect(w.smtp.to(owner.email).length - before).toBe(i < 2 ? 0 : 1);
+    }
+    const mail = w.smtp.to(owner.email).at(-1)!;
+    expect(mail.subject).toBe("Stripe events are failing to process");
+    expect(mail.text).toContain("Last error: boom from the handler");
+
+    const endpoint = await w.db
+      .insertInto("webhook_endpoints")
+      .values({
+        brand_id: owner.brandId,
+        url: "https://hooks.example.com/rekomi",
+        event_types: ["conversion.created"],
+        secret_encrypted: "x",
+        enabled: false,
+        disabled_reason: "Disabled automatically: the endpoint answered 410 Gone.",
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await queueNotification(w.db, { kind: "webhook_disabled", endpointId: endpoint.id });
+    await flush();
+    const disabled = w.smtp.to(owner.email).at(-1)!;
+    expect(disabled.subject).toBe("A webhook endpoint was disabled");
+    expect(disabled.text).toContain("https://hooks.example.com/rekomi");
   });
 });
