@@ -267,6 +267,13 @@ describe("one atomic password throttle", () => {
       .where("email", "=", owner.email)
       .execute();
     expect(attempts).toHaveLength(0);
+    // The owner is told once, not 30 times.
+    const told = await w.db
+      .selectFrom("email_outbox")
+      .select("kind")
+      .where("to_email", "=", owner.email)
+      .execute();
+    expect(told).toEqual([{ kind: "already_registered" }]);
   });
 
   it("/login: 10 wrong passwords, then 429 with Retry-After, even for the right password; the owner from another IP still gets in", async () => {
