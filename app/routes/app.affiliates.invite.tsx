@@ -11,6 +11,7 @@ import { requireBrandUser } from "~/auth/guards.server";
 import { CsrfInput } from "~/components/CsrfInput";
 import { EmptyState } from "~/components/EmptyState";
 import { Field, FormError } from "~/components/Field";
+import { SelectField } from "~/components/SelectField";
 import { formFields, type FieldErrors } from "~/domain/forms";
 import { createAffiliate } from "~/services/affiliates.server";
 import { listCampaigns } from "~/services/campaigns.server";
@@ -100,27 +101,12 @@ export default function InviteAffiliate() {
               defaultValue={values.email}
               error={errors.email}
             />
-            <div className="field">
-              <label htmlFor="invite-campaign">Campaign</label>
-              <select
-                id="invite-campaign"
-                name="campaignId"
-                defaultValue={campaigns[0].id}
-                aria-invalid={errors.campaignId ? true : undefined}
-                aria-describedby={errors.campaignId ? "invite-campaign-error" : undefined}
-              >
-                {campaigns.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.name}
-                  </option>
-                ))}
-              </select>
-              {errors.campaignId ? (
-                <span className="error" id="invite-campaign-error">
-                  {errors.campaignId}
-                </span>
-              ) : null}
-            </div>
+            <SelectField
+              label="Campaign"
+              name="campaignId"
+              options={campaigns.map((c) => ({ value: c.id, label: c.name }))}
+              error={errors.campaignId}
+            />
             <button type="submit" className="primary" disabled={submitting}>
               {submitting ? "Sending…" : "Send invitation"}
             </button>

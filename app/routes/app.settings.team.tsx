@@ -11,6 +11,7 @@ import { CsrfInput } from "~/components/CsrfInput";
 import { EmptyState } from "~/components/EmptyState";
 import { SettingsCard } from "~/components/SettingsCard";
 import { Field, FormError } from "~/components/Field";
+import { SelectField } from "~/components/SelectField";
 import { formFields, type FieldErrors } from "~/domain/forms";
 import {
   inviteTeamMember,
@@ -177,24 +178,16 @@ export default function TeamSettings() {
               defaultValue={actionData?.values?.email}
               error={errors.email}
             />
-            <div className="field">
-              <label htmlFor="team-role">Role</label>
-              <select
-                id="team-role"
-                name="role"
-                defaultValue={actionData?.values?.role ?? "member"}
-                aria-invalid={errors.role ? true : undefined}
-                aria-describedby={errors.role ? "team-role-error" : undefined}
-              >
-                <option value="member">Member</option>
-                <option value="owner">Owner</option>
-              </select>
-              {errors.role ? (
-                <span className="error" id="team-role-error">
-                  {errors.role}
-                </span>
-              ) : null}
-            </div>
+            <SelectField
+              label="Role"
+              name="role"
+              defaultValue={actionData?.values?.role ?? "member"}
+              options={[
+                { value: "member", label: "Member" },
+                { value: "owner", label: "Owner" },
+              ]}
+              error={errors.role}
+            />
             <button type="submit" className="primary" disabled={submitting}>
               Send invitation
             </button>
