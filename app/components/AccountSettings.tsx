@@ -1,10 +1,44 @@
 import { Form, useActionData, useNavigation } from "@remix-run/react";
+import type { ReactNode } from "react";
 import type { AccountActionData } from "~/auth/account-settings.server";
 import { NOTIFICATION_KINDS, type NotificationKind } from "~/domain/notifications";
 import { CsrfInput } from "./CsrfInput";
 import { Field } from "./Field";
+import { PasswordField } from "./PasswordField";
+import { SettingsCard } from "./SettingsCard";
 
-/** Settings -> Account: change password, change email (each needs the current password). */
+type Intent = AccountActionData["intent"];
+
+/** One form of the page: its intent, and a submit button that says when it is busy. */
+function IntentForm({
+  intent,
+  label,
+  busyLabel,
+  done,
+  children,
+}: {
+  intent: Intent;
+  /** After a successful save the inputs start empty again. */
+  done: boolean;
+  label: string;
+  busyLabel: string;
+  children: ReactNode;
+}) {
+  const navigation = useNavigation();
+  const busy = navigation.state === "submitting" && navigation.formData?.get("intent") === intent;
+  return (
+    <Form method="post" noValidate style={{ maxWidth: 480 }} key={done ? "done" : "form"}>
+      <CsrfInput />
+      <input type="hidden" name="intent" value={intent} />
+      {children}
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </Form>
+  );
+}
+
+/** Settings -> Account: password, email (each needs the current password), notification emails. */
 export function AccountSettings({
   email,
   verified,
@@ -15,73 +49,53 @@ export function AccountSettings({
   preferences: { kind: NotificationKind; enabled: boolean }[];
 }) {
   const actionData = useActionData<AccountActionData>();
-  const navigation = useNavigation();
-  const busy = navigation.state === "submitting" ? navigation.formData?.get("intent") : null;
-  const forIntent = (intent: AccountActionData["intent"]) =>
-    actionData?.intent === intent ? actionData : undefined;
-  const pw = forIntent("password");
-  const em = forIntent("email");
-  const nt = forIntent("notifications");
+  const result = (intent: Intent) => (actionData?.intent === intent ? actionData : undefined);
+  const saved = (intent: Intent) => (result(intent)?.ok ? result(intent)?.message : null);
+  const errors = (intent: Intent) => result(intent)?.fieldErrors ?? {};
+  const pw = errors("password");
+  const em = errors("email");
   return (
     <div className="stack">
-      <section className="card" aria-labelledby="password-heading">
-        <h2 id="password-heading" style={{ marginTop: 0 }}>
-          Password
-        </h2>
-        {pw?.ok ? (
-          <div className="alert success" role="status">
-            {pw.message}
-          </div>
-        ) : null}
-        <Form method="post" noValidate style={{ maxWidth: 480 }} key={pw?.ok ? "done" : "form"}>
-          <CsrfInput />
-          <input type="hidden" name="intent" value="password" />
-          <Field
-            label="Current password"
+      <SettingsCard title="Password" saved={saved("password")}>
+        <IntentForm
+          intent="password"
+          label="Change password"
+          busyLabel="Saving…"
+          done={Boolean(saved("password"))}
+        >
+          <PasswordField
+            kind="current"
             name="currentPassword"
-            type="password"
-            autoComplete="current-password"
-            required
-            error={pw?.fieldErrors?.currentPassword}
+            label="Current password"
+            error={pw.currentPassword}
           />
-          <Field
-            label="New password"
+          <PasswordField
+            kind="new"
             name="newPassword"
-            type="password"
-            autoComplete="new-password"
-            required
+            label="New password"
             hint="At least 10 characters, hard to guess. Signs out your other sessions."
-            error={pw?.fieldErrors?.newPassword}
+            error={pw.newPassword}
           />
-          <Field
-            label="Confirm new password"
+          <PasswordField
+            kind="new"
             name="confirmPassword"
-            type="password"
-            autoComplete="new-password"
-            required
-            error={pw?.fieldErrors?.confirmPassword}
+            label="Confirm new password"
+            hint=""
+            error={pw.confirmPassword}
           />
-          <button type="submit" className="primary" disabled={busy === "password"}>
-            {busy === "password" ? "Saving…" : "Change password"}
-          </button>
-        </Form>
-      </section>
-      <section className="card" aria-labelledby="email-heading">
-        <h2 id="email-heading" style={{ marginTop: 0 }}>
-          Email address
-        </h2>
+        </IntentForm>
+      </SettingsCard>
+      <SettingsCard title="Email address" saved={saved("email")}>
         <p>
           You sign in with <strong>{email}</strong>
           {verified ? " (confirmed)." : " (not confirmed yet)."}
         </p>
-        {em?.ok ? (
-          <div className="alert success" role="status">
-            {em.message}
-          </div>
-        ) : null}
-        <Form method="post" noValidate style={{ maxWidth: 480 }} key={em?.ok ? "done" : "form"}>
-          <CsrfInput />
-          <input type="hidden" name="intent" value="email" />
+        <IntentForm
+          intent="email"
+          label="Change email"
+          busyLabel="Sending…"
+          done={Boolean(saved("email"))}
+        >
           <Field
             label="New email address"
             name="newEmail"
@@ -89,33 +103,23 @@ export function AccountSettings({
             autoComplete="email"
             required
             hint="We email a link to the new address; it is used once you open it."
-            error={em?.fieldErrors?.newEmail}
+            error={em.newEmail}
           />
-          <Field
-            label="Current password"
+          <PasswordField
+            kind="current"
             name="currentPassword"
-            type="password"
-            autoComplete="current-password"
-            required
-            error={em?.fieldErrors?.currentPassword}
+            label="Current password"
+            error={em.currentPassword}
           />
-          <button type="submit" className="primary" disabled={busy === "email"}>
-            {busy === "email" ? "Sending…" : "Change email"}
-          </button>
-        </Form>
-      </section>
-      <section className="card" aria-labelledby="notifications-heading">
-        <h2 id="notifications-heading" style={{ marginTop: 0 }}>
-          Email notifications
-        </h2>
-        {nt?.ok ? (
-          <div className="alert success" role="status">
-            {nt.message}
-          </div>
-        ) : null}
-        <Form method="post">
-          <CsrfInput />
-          <input type="hidden" name="intent" value="notifications" />
+        </IntentForm>
+      </SettingsCard>
+      <SettingsCard title="Email notifications" saved={saved("notifications")}>
+        <IntentForm
+          intent="notifications"
+          label="Save notification settings"
+          busyLabel="Saving…"
+          done={false}
+        >
           <fieldset style={{ border: "none", padding: 0, margin: "0 0 1rem" }}>
             <legend className="sr-only">Email me when</legend>
             {preferences.map((p) => (
@@ -127,11 +131,8 @@ export function AccountSettings({
               </div>
             ))}
           </fieldset>
-          <button type="submit" disabled={busy === "notifications"}>
-            {busy === "notifications" ? "Saving…" : "Save notification settings"}
-          </button>
-        </Form>
-      </section>
+        </IntentForm>
+      </SettingsCard>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 /**
  * Password rules (pure; no I/O): at least PASSWORD_MIN characters and not easy to guess, judged by
- * zxcvbn-ts with its common-password and English word lists (docs/decisions/0005-accounts-email.md).
+ * zxcvbn-ts with its common-password and English word lists (docs/decisions/0006-accounts-email.md).
  * The message says why a password was refused.
  */
 import { ZxcvbnFactory } from "@zxcvbn-ts/core";

@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { simpleParser } from "mailparser";
+import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
 export interface DevSmtp {
@@ -73,11 +73,10 @@ export interface DevMail extends DevMailSummary {
 
 const ID = /^\d{15}-[0-9a-f]{8}$/;
 
-async function parse(dir: string, id: string): Promise<DevMail> {
-  const mail = await simpleParser(await readFile(path.join(dir, `${id}.eml`)));
+/** The parts of a parsed message that the mailbox shows (also used by the tests' SMTP server). */
+export function mailParts(mail: ParsedMail) {
   const text = mail.text ?? "";
   return {
-    id,
     to: mail.to
       ? [mail.to]
           .flat()
@@ -86,10 +85,19 @@ async function parse(dir: string, id: string): Promise<DevMail> {
       : "",
     from: mail.from?.text ?? "",
     subject: mail.subject ?? "(no subject)",
-    date: (mail.date ?? new Date(Number(id.slice(0, 15)))).toISOString(),
     text,
     html: typeof mail.html === "string" ? mail.html : null,
+    /** Every http(s) link of the text part, once each. */
     links: [...new Set(text.match(/https?:\/\/[^\s<>"]+/g) ?? [])],
+  };
+}
+
+async function parse(dir: string, id: string): Promise<DevMail> {
+  const mail = await simpleParser(await readFile(path.join(dir, `${id}.eml`)));
+  return {
+    id,
+    ...mailParts(mail),
+    date: (mail.date ?? new Date(Number(id.slice(0, 15)))).toISOString(),
   };
 }
 

@@ -57,6 +57,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       id: a.id,
       name: a.name,
       email: a.email,
+      invitationPending: a.user_id === null && a.invited_at !== null,
       status: a.status,
       campaignCount: a.campaign_count,
       joinedAt: a.created_at.toISOString().slice(0, 10),
@@ -191,6 +192,11 @@ export default function Affiliates() {
     <>
       <div className="page-header">
         <h1>Affiliates</h1>
+        {joinLinks.length > 0 ? (
+          <Link className="button primary" to="/app/affiliates/invite">
+            Invite affiliate
+          </Link>
+        ) : null}
       </div>
       {actionData?.message ? (
         <div className="alert success" role="status">
@@ -269,7 +275,10 @@ export default function Affiliates() {
                 <tr key={a.id}>
                   <td>
                     <Link to={`/app/affiliates/${a.id}`}>{a.name}</Link>
-                    <div className="muted small">{a.email}</div>
+                    <div className="muted small">
+                      {a.email}
+                      {a.invitationPending ? " · invitation pending" : null}
+                    </div>
                     {a.flags.length > 0 ? <RecruitFlags affiliate={a} /> : null}
                   </td>
                   <td>

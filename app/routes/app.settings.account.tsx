@@ -3,6 +3,10 @@ import { useLoaderData } from "@remix-run/react";
 import { accountSettingsAction, accountSettingsData } from "~/auth/account-settings.server";
 import { requireBrandUser } from "~/auth/guards.server";
 import { AccountSettings } from "~/components/AccountSettings";
+import { keepActionHeaders } from "~/http/action-headers";
+
+/** Action headers (Retry-After, Cache-Control) reach the browser on document requests too. */
+export const headers = keepActionHeaders;
 
 export const meta: MetaFunction = () => [{ title: "Account · Settings · Rekomi" }];
 

@@ -11,6 +11,10 @@ import { notFound, requireBrandOwner } from "~/auth/guards.server";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, useFocusFirstInvalid } from "~/components/Field";
 import { createApiKeyFromForm, listApiKeys, revokeApiKey } from "~/services/api-keys.server";
+import { keepActionHeaders } from "~/http/action-headers";
+
+/** Action headers (Retry-After, Cache-Control) reach the browser on document requests too. */
+export const headers = keepActionHeaders;
 
 export const meta: MetaFunction = () => [{ title: "API keys · Rekomi" }];
 

@@ -19,6 +19,10 @@ import {
 } from "~/services/stripe-connection.server";
 import { listStripeEvents, retryStripeEvent } from "~/services/stripe-events.server";
 import { STRIPE_KEY_PERMISSIONS, STRIPE_WEBHOOK_EVENTS } from "~/stripe/constants";
+import { keepActionHeaders } from "~/http/action-headers";
+
+/** Action headers (Retry-After, Cache-Control) reach the browser on document requests too. */
+export const headers = keepActionHeaders;
 
 export const meta: MetaFunction = () => [{ title: "Stripe · Settings · Rekomi" }];
 

@@ -9,7 +9,9 @@ import { requireCsrfForm } from "~/auth/csrf.server";
 import { requireBrandOwner, requireBrandUser } from "~/auth/guards.server";
 import { CsrfInput } from "~/components/CsrfInput";
 import { EmptyState } from "~/components/EmptyState";
+import { SettingsCard } from "~/components/SettingsCard";
 import { Field, FormError } from "~/components/Field";
+import { SelectField } from "~/components/SelectField";
 import { formFields, type FieldErrors } from "~/domain/forms";
 import {
   inviteTeamMember,
@@ -94,10 +96,7 @@ export default function TeamSettings() {
         </div>
       ) : null}
       <FormError>{actionData?.error}</FormError>
-      <section className="card" aria-labelledby="members-heading">
-        <h2 id="members-heading" style={{ marginTop: 0 }}>
-          Team members
-        </h2>
+      <SettingsCard title="Team members">
         <p className="muted small">
           Members can do everything except billing and plan, the Stripe connection, API keys and
           team changes.
@@ -129,14 +128,11 @@ export default function TeamSettings() {
                   <td>{dateFormat.format(new Date(m.joinedAt))}</td>
                   {isOwner ? (
                     <td>
-                      <Form method="post">
-                        <CsrfInput />
-                        <input type="hidden" name="intent" value="remove" />
-                        <input type="hidden" name="userId" value={m.userId} />
-                        <button type="submit" className="link" aria-label={`Remove ${m.name}`}>
-                          Remove
-                        </button>
-                      </Form>
+                      <InlineAction
+                        fields={{ intent: "remove", userId: m.userId }}
+                        label="Remove"
+                        ariaLabel={`Remove ${m.name}`}
+                      />
                     </td>
                   ) : null}
                 </tr>
@@ -144,11 +140,8 @@ export default function TeamSettings() {
             </tbody>
           </table>
         </div>
-      </section>
-      <section className="card" aria-labelledby="invites-heading">
-        <h2 id="invites-heading" style={{ marginTop: 0 }}>
-          Pending invitations
-        </h2>
+      </SettingsCard>
+      <SettingsCard title="Pending invitations">
         {invites.length === 0 ? (
           <EmptyState title="No pending invitations" headingLevel={3}>
             {isOwner
@@ -161,21 +154,19 @@ export default function TeamSettings() {
               <li key={i.id}>
                 {i.email} as {i.role}, sent {dateFormat.format(new Date(i.createdAt))}
                 {isOwner ? (
-                  <Form method="post" style={{ display: "inline", marginLeft: "0.5rem" }}>
-                    <CsrfInput />
-                    <input type="hidden" name="intent" value="revoke" />
-                    <input type="hidden" name="id" value={i.id} />
-                    <button type="submit" className="link">
-                      Revoke
-                    </button>
-                  </Form>
+                  <InlineAction
+                    fields={{ intent: "revoke", id: i.id }}
+                    label="Revoke"
+                    ariaLabel={`Revoke the invitation for ${i.email}`}
+                  />
                 ) : null}
               </li>
             ))}
           </ul>
         )}
         {isOwner ? (
-          <Form method="post" noValidate style={{ maxWidth: 480 }}>
+          <Form method="post" noValidate style={{ maxWidth: 480, marginTop: "1rem" }}>
+            <h3>Invite a teammate</h3>
             <CsrfInput />
             <input type="hidden" name="intent" value="invite" />
             <Field
@@ -187,30 +178,45 @@ export default function TeamSettings() {
               defaultValue={actionData?.values?.email}
               error={errors.email}
             />
-            <div className="field">
-              <label htmlFor="team-role">Role</label>
-              <select
-                id="team-role"
-                name="role"
-                defaultValue={actionData?.values?.role ?? "member"}
-                aria-invalid={errors.role ? true : undefined}
-                aria-describedby={errors.role ? "team-role-error" : undefined}
-              >
-                <option value="member">Member</option>
-                <option value="owner">Owner</option>
-              </select>
-              {errors.role ? (
-                <span className="error" id="team-role-error">
-                  {errors.role}
-                </span>
-              ) : null}
-            </div>
+            <SelectField
+              label="Role"
+              name="role"
+              defaultValue={actionData?.values?.role ?? "member"}
+              options={[
+                { value: "member", label: "Member" },
+                { value: "owner", label: "Owner" },
+              ]}
+              error={errors.role}
+            />
             <button type="submit" className="primary" disabled={submitting}>
               Send invitation
             </button>
           </Form>
         ) : null}
-      </section>
+      </SettingsCard>
     </div>
+  );
+}
+
+/** A one-button POST (remove a member, revoke an invitation). */
+function InlineAction({
+  fields,
+  label,
+  ariaLabel,
+}: {
+  fields: Record<string, string>;
+  label: string;
+  ariaLabel: string;
+}) {
+  return (
+    <Form method="post" style={{ display: "inline", marginLeft: "0.5rem" }}>
+      <CsrfInput />
+      {Object.entries(fields).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" className="link" aria-label={ariaLabel}>
+        {label}
+      </button>
+    </Form>
   );
 }

@@ -11,9 +11,9 @@ import { getUser } from "~/auth/guards.server";
 import { startUserSession } from "~/auth/session.server";
 import { AuthCard } from "~/components/AuthCard";
 import { CsrfInput } from "~/components/CsrfInput";
+import { PasswordField } from "~/components/PasswordField";
 import { Field, FormError } from "~/components/Field";
 import { formFields, type FieldErrors } from "~/domain/forms";
-import { PASSWORD_MIN } from "~/domain/password-rules";
 import {
   acceptInvitation,
   acceptInvitationWithNewAccount,
@@ -123,16 +123,7 @@ export default function Invite() {
               defaultValue={actionData?.name}
               error={errors.name}
             />
-            <Field
-              label="Password"
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={PASSWORD_MIN}
-              hint={`At least ${PASSWORD_MIN} characters, hard to guess.`}
-              error={errors.password}
-            />
+            <PasswordField kind="new" label="Password" name="password" error={errors.password} />
             <button type="submit" className="primary" disabled={submitting}>
               {submitting ? "Creating your account…" : "Create account and accept"}
             </button>

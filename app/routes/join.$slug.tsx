@@ -11,12 +11,12 @@ import { requireCsrfForm } from "~/auth/csrf.server";
 import { getUser, notFound } from "~/auth/guards.server";
 import { CheckInbox } from "~/components/CheckInbox";
 import { CsrfInput } from "~/components/CsrfInput";
+import { PasswordField } from "~/components/PasswordField";
 import { Field, FormError, useFocusFirstInvalid } from "~/components/Field";
 import type { AppContext } from "~/context.server";
 import { describeCommission } from "~/domain/campaign";
 import type { FieldErrors } from "~/domain/forms";
 import { canRecruitFor, RECRUIT_PARAM } from "~/domain/recruiting";
-import { PASSWORD_MIN } from "~/domain/password-rules";
 import { joinCampaign, joinCampaignAsUser } from "~/services/join.server";
 import { getCampaignBySlug } from "~/services/campaigns.server";
 import { findRecruiter } from "~/services/recruiting.server";
@@ -220,16 +220,7 @@ export default function Join() {
                 defaultValue={actionData?.values.email}
                 error={errors.email}
               />
-              <Field
-                label="Password"
-                name="password"
-                type="password"
-                autoComplete="new-password"
-                required
-                minLength={PASSWORD_MIN}
-                hint={`At least ${PASSWORD_MIN} characters, hard to guess: a few uncommon words work well.`}
-                error={errors.password}
-              />
+              <PasswordField kind="new" label="Password" name="password" error={errors.password} />
               <button type="submit" className="primary" disabled={submitting}>
                 {submitting ? "Joining…" : `Join ${campaign.name}`}
               </button>

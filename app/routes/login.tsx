@@ -13,6 +13,10 @@ import { getUser, homeFor } from "~/auth/guards.server";
 import { safeRedirect, startUserSession } from "~/auth/session.server";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, FormError, useFocusFirstInvalid } from "~/components/Field";
+import { keepActionHeaders } from "~/http/action-headers";
+
+/** Action headers (Retry-After, Cache-Control) reach the browser on document requests too. */
+export const headers = keepActionHeaders;
 
 export const meta: MetaFunction = () => [{ title: "Log in · Rekomi" }];
 

@@ -10,8 +10,8 @@ import { homeFor } from "~/auth/guards.server";
 import { startUserSession } from "~/auth/session.server";
 import { AuthCard } from "~/components/AuthCard";
 import { CsrfInput } from "~/components/CsrfInput";
-import { Field, FormError } from "~/components/Field";
-import { PASSWORD_MIN } from "~/domain/password-rules";
+import { PasswordField } from "~/components/PasswordField";
+import { FormError } from "~/components/Field";
 import { formFields } from "~/domain/forms";
 import { resetPasswordWithToken, resetTokenValid } from "~/services/passwords.server";
 
@@ -58,22 +58,12 @@ export default function ResetPassword() {
       <p className="muted">This signs you out everywhere else.</p>
       <Form method="post" noValidate>
         <CsrfInput />
-        <Field
-          label="New password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={PASSWORD_MIN}
-          hint={`At least ${PASSWORD_MIN} characters, hard to guess.`}
-          error={errors.password}
-        />
-        <Field
+        <PasswordField kind="new" label="New password" name="password" error={errors.password} />
+        <PasswordField
+          kind="new"
           label="Confirm new password"
           name="confirmPassword"
-          type="password"
-          autoComplete="new-password"
-          required
+          hint=""
           error={errors.confirmPassword}
         />
         <button type="submit" className="primary" disabled={submitting}>

@@ -11,9 +11,9 @@ import { requireCsrfForm } from "~/auth/csrf.server";
 import { getUser, homeFor } from "~/auth/guards.server";
 import { CheckInbox } from "~/components/CheckInbox";
 import { CsrfInput } from "~/components/CsrfInput";
+import { PasswordField } from "~/components/PasswordField";
 import { Field, FormError, useFocusFirstInvalid } from "~/components/Field";
 import { TRIAL_DAYS } from "~/domain/accounts";
-import { PASSWORD_MIN } from "~/domain/password-rules";
 import { signupBrand } from "~/services/accounts.server";
 
 export const meta: MetaFunction = () => [{ title: "Start your trial · Rekomi" }];
@@ -114,22 +114,12 @@ export default function Signup() {
             defaultValue={values?.email}
             error={errors.email}
           />
-          <Field
-            label="Password"
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={PASSWORD_MIN}
-            hint={`At least ${PASSWORD_MIN} characters, hard to guess: a few uncommon words work well.`}
-            error={errors.password}
-          />
-          <Field
+          <PasswordField kind="new" label="Password" name="password" error={errors.password} />
+          <PasswordField
+            kind="new"
             label="Confirm password"
             name="confirmPassword"
-            type="password"
-            autoComplete="new-password"
-            required
+            hint=""
             error={errors.confirmPassword}
           />
           <button type="submit" className="primary" disabled={submitting}>

@@ -42,9 +42,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!result.ok) return data({ error: MESSAGES[result.reason] }, { status: 400 });
   const current = await getUser(request, context);
   const home = await homeFor(result.userId, context);
-  const to = `${home}?verified=1`;
-  if (current?.id === result.userId) throw redirect(to);
-  return startUserSession(request, context, result.userId, to);
+  if (current?.id === result.userId) throw redirect(home);
+  return startUserSession(request, context, result.userId, home);
 }
 
 export default function VerifyEmail() {

@@ -33,12 +33,23 @@ export async function sendVerificationEmail(
   });
 }
 
+/** At most one "already registered" email per address in this window (no mail-bombing). */
+const ALREADY_REGISTERED_GAP_MS = 10 * 60_000;
+
 /** Someone used an address that already has an account: tell its owner, change nothing. */
 export async function tellAlreadyRegistered(
   db: Kysely<Database>,
   config: AppUrl,
   input: { email: string; what: string; signInPath?: string },
 ): Promise<void> {
+  const recent = await db
+    .selectFrom("email_outbox")
+    .select("id")
+    .where("to_email", "=", input.email)
+    .where("kind", "=", "already_registered")
+    .where("created_at", ">", new Date(Date.now() - ALREADY_REGISTERED_GAP_MS))
+    .executeTakeFirst();
+  if (recent) return;
   const path = input.signInPath ?? "/login";
   await queueEmail(db, {
     kind: "already_registered",

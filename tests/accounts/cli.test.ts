@@ -89,6 +89,8 @@ describe("operator CLI", { timeout: 120_000 }, () => {
       .where("id", "=", String(out.user_id))
       .executeTakeFirstOrThrow();
     expect(user.email).toBe(email);
+    // Operator-created accounts count as verified (issue 14).
+    expect(user.email_verified_at).toBeInstanceOf(Date);
     expect(await verifyPassword("cli-password-1", user.password_hash)).toBe(true);
     const member = await t.db
       .selectFrom("brand_members")

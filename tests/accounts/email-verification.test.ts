@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mailWorld } from "../helpers/mail-world";
+import { describe, expect, it } from "vitest";
 import { loader as appLoader, type BrandLayoutData } from "../../app/routes/app";
 import * as apiKeys from "../../app/routes/app.settings.api-keys";
 import * as stripeSettings from "../../app/routes/app.settings.stripe";
 import * as signup from "../../app/routes/signup";
 import * as verify from "../../app/routes/verify-email.$token";
 import * as resend from "../../app/routes/verify-email._index";
-import { CookieJar, getRequest, postForm, testConfig, testContext } from "../helpers/context";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { deliverOutbox, linkPath, startTestSmtp, type TestSmtp } from "../helpers/smtp";
+import { CookieJar, getRequest, postForm, testConfig } from "../helpers/context";
+import { deliverOutbox, linkPath, startTestSmtp } from "../helpers/smtp";
 import { PASSWORD, bodyOf, call, locationOf, logIn, statusOf, uniqueEmail } from "./helpers";
 
-let t: TestDatabase;
-let smtp: TestSmtp;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  smtp = await startTestSmtp();
-});
-afterAll(async () => {
-  await smtp.close();
-  await t.drop();
-});
-
-const config = () => testConfig({ SMTP_URL: smtp.url, MAIL_FROM: "Rekomi <mail@rekomi.test>" });
-const ctx = () => testContext(t.db, { config: config() });
+const w = mailWorld({ MAIL_FROM: "Rekomi <mail@rekomi.test>" });
+const { config, ctx } = w;
 
 async function signUp(email: string) {
   return call(
@@ -44,7 +33,7 @@ describe("email that really sends, and verified addresses", () => {
     const result = await signUp(email);
     expect(statusOf(result)).toBe(200);
     expect(bodyOf<{ sentTo: string }>(result).sentTo).toBe(email);
-    const user = await t.db
+    const user = await w.db
       .selectFrom("users")
       .select(["id", "email_verified_at"])
       .where("email", "=", email)
@@ -52,27 +41,27 @@ describe("email that really sends, and verified addresses", () => {
     expect(user.email_verified_at).toBeNull();
 
     // The outbox row and its job were written by the signup transaction.
-    const row = await t.db
+    const row = await w.db
       .selectFrom("email_outbox")
       .selectAll()
       .where("to_email", "=", email)
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ kind: "verify_email", sent_at: null, attempts: 0 });
-    const jobs = await t.db
+    const jobs = await w.db
       .selectFrom("graphile_worker.jobs" as never)
       .select(["task_identifier" as never])
       .where("key" as never, "=", `email:${row.id}` as never)
       .execute();
     expect(jobs).toEqual([{ task_identifier: "email__send" }]);
 
-    expect(await deliverOutbox(t.db, config())).toBeGreaterThanOrEqual(1);
-    const [mail] = smtp.to(email);
+    expect(await deliverOutbox(w.db, config())).toBeGreaterThanOrEqual(1);
+    const [mail] = w.smtp.to(email);
     expect(mail.subject).toBe("Confirm your email address for Rekomi");
     expect(mail.from).toBe('"Rekomi" <mail@rekomi.test>');
     expect(mail.text).toContain("Confirm my email: http://localhost:3000/verify-email/");
     expect(mail.html).toContain(">Confirm my email</a>");
     // Sent: the body (it holds the single-use link) is gone from the database; only its hash stays.
-    const sent = await t.db
+    const sent = await w.db
       .selectFrom("email_outbox")
       .selectAll()
       .where("id", "=", row.id)
@@ -81,7 +70,7 @@ describe("email that really sends, and verified addresses", () => {
     expect(sent.sent_at).toBeInstanceOf(Date);
     const path = linkPath(mail, "/verify-email/");
     const token = path.split("/").pop()!;
-    const stored = await t.db
+    const stored = await w.db
       .selectFrom("account_tokens")
       .select(["token_hash", "expires_at"])
       .where("user_id", "=", user.id)
@@ -98,7 +87,7 @@ describe("email that really sends, and verified addresses", () => {
     const jar = new CookieJar();
     const confirmed = await call(verify.action, postForm(path, {}, jar), ctx(), { token });
     expect(statusOf(confirmed)).toBe(302);
-    expect(locationOf(confirmed)).toBe("/app?verified=1");
+    expect(locationOf(confirmed)).toBe("/app");
     jar.absorb(confirmed as Response);
     const layout = bodyOf<BrandLayoutData>(await call(appLoader, getRequest("/app", jar), ctx()));
     expect(layout.user.verified).toBe(true);
@@ -112,9 +101,9 @@ describe("email that really sends, and verified addresses", () => {
   it("an expired link does not verify", async () => {
     const email = uniqueEmail("expired");
     await signUp(email);
-    await deliverOutbox(t.db, config());
-    const path = linkPath(smtp.to(email)[0], "/verify-email/");
-    await t.db
+    await deliverOutbox(w.db, config());
+    const path = linkPath(w.smtp.to(email)[0], "/verify-email/");
+    await w.db
       .updateTable("account_tokens")
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where("email", "=", email)
@@ -122,7 +111,7 @@ describe("email that really sends, and verified addresses", () => {
     const token = path.split("/").pop()!;
     const out = await call(verify.action, postForm(path, {}), ctx(), { token });
     expect(statusOf(out)).toBe(400);
-    const user = await t.db
+    const user = await w.db
       .selectFrom("users")
       .select("email_verified_at")
       .where("email", "=", email)
@@ -133,7 +122,7 @@ describe("email that really sends, and verified addresses", () => {
   it("until verified, an owner sees the banner data and cannot create API keys or connect Stripe; resend sends a new link", async () => {
     const email = uniqueEmail("unverified");
     await signUp(email);
-    const { jar } = await logIn(t.db, email, PASSWORD);
+    const { jar } = await logIn(w.db, email, PASSWORD);
     const layout = bodyOf<BrandLayoutData>(await call(appLoader, getRequest("/app", jar), ctx()));
     expect(layout.user.verified).toBe(false);
 
@@ -151,13 +140,13 @@ describe("email that really sends, and verified addresses", () => {
     );
     expect(statusOf(connect)).toBe(403);
     expect(
-      await t.db.selectFrom("api_keys").select("id").where("name", "=", "CI").execute(),
+      await w.db.selectFrom("api_keys").select("id").where("name", "=", "CI").execute(),
     ).toHaveLength(0);
 
     const resent = await call(resend.action, postForm("/verify-email", {}, jar), ctx());
     expect(bodyOf<{ message: string }>(resent).message).toBe(`We sent a new link to ${email}.`);
-    await deliverOutbox(t.db, config());
-    const mails = smtp.to(email);
+    await deliverOutbox(w.db, config());
+    const mails = w.smtp.to(email);
     expect(mails).toHaveLength(2);
     // The first link was retired by the new one.
     const first = linkPath(mails[0], "/verify-email/").split("/").pop()!;
@@ -184,8 +173,8 @@ describe("email that really sends, and verified addresses", () => {
     const downConfig = testConfig({ SMTP_URL: `smtp://127.0.0.1:${port}` });
     // The request does not touch SMTP: signup answers at once.
     expect(statusOf(await signUp(email))).toBe(200);
-    await expect(deliverOutbox(t.db, downConfig)).rejects.toThrow();
-    const row = await t.db
+    await expect(deliverOutbox(w.db, downConfig)).rejects.toThrow();
+    const row = await w.db
       .selectFrom("email_outbox")
       .selectAll()
       .where("to_email", "=", email)
@@ -197,7 +186,7 @@ describe("email that really sends, and verified addresses", () => {
 
     const back = await startTestSmtp(port);
     try {
-      await deliverOutbox(t.db, downConfig);
+      await deliverOutbox(w.db, downConfig);
       expect(back.to(email).map((m) => m.subject)).toEqual([
         "Confirm your email address for Rekomi",
       ]);

@@ -1,3 +1,4 @@
+import { mailWorld } from "../helpers/mail-world";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as unsubscribe from "../../app/routes/unsubscribe";
 import * as affiliateAccount from "../../app/routes/a.account";
@@ -7,29 +8,25 @@ import { createCampaign } from "../../app/services/campaigns.server";
 import { joinCampaign } from "../../app/services/join.server";
 import { queueNotification } from "../../app/services/notification-events.server";
 import { recordS2sConversion } from "../../app/services/s2s.server";
-import { getRequest, postForm, testConfig, testContext } from "../helpers/context";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { deliverOutbox, runNotificationJobs, startTestSmtp, type TestSmtp } from "../helpers/smtp";
+import { processStripeEvent } from "../../app/services/stripe-events.server";
+import { getRequest, postForm } from "../helpers/context";
+import { deliverOutbox, runNotificationJobs } from "../helpers/smtp";
 import { brandWithOwner, signIn } from "../portal/fixtures";
 import { bodyOf, call, statusOf } from "./helpers";
 
-let t: TestDatabase;
-let smtp: TestSmtp;
+const w = mailWorld();
+const { config, ctx } = w;
 let campaign: Campaign;
 let owner: Awaited<ReturnType<typeof brandWithOwner>>;
 const done = new Set<string>();
-const config = () => testConfig({ SMTP_URL: smtp.url });
-const ctx = () => testContext(t.db, { config: config() });
 async function flush() {
-  await runNotificationJobs(t.db, config(), done);
-  await deliverOutbox(t.db, config());
+  await runNotificationJobs(w.db, config(), done);
+  await deliverOutbox(w.db, config());
 }
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  smtp = await startTestSmtp();
-  owner = await brandWithOwner(t.db, "Notify Co");
-  campaign = await createCampaign(t.db, owner.brandId, {
+  owner = await brandWithOwner(w.db, "Notify Co");
+  campaign = await createCampaign(w.db, owner.brandId, {
     name: "Notify Partners",
     destinationUrl: "https://notify.example.com",
     commission: { type: "percent", bps: 1000 },
@@ -39,14 +36,11 @@ beforeAll(async () => {
     autoApprove: false,
   });
 });
-afterAll(async () => {
-  await smtp.close();
-  await t.drop();
-});
+afterAll(async () => {});
 
 describe("notifications", () => {
   it("application received / pending approval / approved / new commission / clawed back, each with an unsubscribe link that works", async () => {
-    const joined = await joinCampaign(t.db, config(), {
+    const joined = await joinCampaign(w.db, config(), {
       slug: campaign.slug,
       name: "Nora",
       email: "nora@aff.test",
@@ -54,20 +48,20 @@ describe("notifications", () => {
     });
     if (!joined.ok || joined.outcome !== "joined") throw new Error("join failed");
     await flush();
-    expect(smtp.to("nora@aff.test").map((m) => m.subject)).toEqual([
+    expect(w.smtp.to("nora@aff.test").map((m) => m.subject)).toEqual([
       "Confirm your email address for Rekomi",
       "Your application to Notify Co was received",
     ]);
-    const ownerMail = smtp.to(owner.email);
+    const ownerMail = w.smtp.to(owner.email);
     expect(ownerMail.map((m) => m.subject)).toEqual(["Nora is waiting for approval"]);
     expect(ownerMail[0].text).toContain("http://localhost:3000/app/affiliates?status=pending");
     expect(ownerMail[0].text).toMatch(/Unsubscribe: http:\/\/localhost:3000\/unsubscribe\?u=/);
 
-    await setAffiliateStatus(t.db, owner.brandId, joined.affiliate.id, "approved");
+    await setAffiliateStatus(w.db, owner.brandId, joined.affiliate.id, "approved");
     await flush();
-    expect(smtp.to("nora@aff.test").at(-1)!.subject).toBe("Notify Co approved your application");
+    expect(w.smtp.to("nora@aff.test").at(-1)!.subject).toBe("Notify Co approved your application");
 
-    const s2s = await recordS2sConversion(t.db, owner.brandId, {
+    const s2s = await recordS2sConversion(w.db, owner.brandId, {
       external_id: "order-n1",
       amount: 10000,
       currency: "usd",
@@ -75,7 +69,7 @@ describe("notifications", () => {
     });
     expect(s2s.ok).toBe(true);
     await flush();
-    const earned = smtp.to("nora@aff.test").at(-1)!;
+    const earned = w.smtp.to("nora@aff.test").at(-1)!;
     expect(earned.subject).toBe("You earned $10.00 from Notify Co");
 
     // Unsubscribe from commission emails through the link (GET changes nothing; POST does).
@@ -92,23 +86,23 @@ describe("notifications", () => {
     const out = await call(unsubscribe.action, postForm(link.pathname + link.search, {}), ctx());
     expect(bodyOf(out)).toEqual({ done: true });
 
-    await recordS2sConversion(t.db, owner.brandId, {
+    await recordS2sConversion(w.db, owner.brandId, {
       external_id: "order-n2",
       amount: 5000,
       currency: "usd",
       affiliate_id: joined.affiliate.id,
     });
-    const before = smtp.to("nora@aff.test").length;
+    const before = w.smtp.to("nora@aff.test").length;
     await flush();
-    expect(smtp.to("nora@aff.test")).toHaveLength(before);
+    expect(w.smtp.to("nora@aff.test")).toHaveLength(before);
 
     // A clawback (as the refund path records it) emails the clawed-back amount.
-    const conversion = await t.db
+    const conversion = await w.db
       .selectFrom("conversions")
       .select(["id", "currency"])
       .where("external_id", "=", "order-n1")
       .executeTakeFirstOrThrow();
-    await t.db.transaction().execute(async (trx) => {
+    await w.db.transaction().execute(async (trx) => {
       await trx
         .insertInto("commission_entries")
         .values({
@@ -123,12 +117,12 @@ describe("notifications", () => {
       await queueNotification(trx, { kind: "commission_clawed_back", conversionId: conversion.id });
     });
     await flush();
-    expect(smtp.to("nora@aff.test").at(-1)!.subject).toBe(
+    expect(w.smtp.to("nora@aff.test").at(-1)!.subject).toBe(
       "$5.00 commission from Notify Co was clawed back",
     );
 
     // The settings page shows the preference off, and can turn it on again.
-    const jar = await signIn(t.db, joined.userId);
+    const jar = await signIn(w.db, joined.userId);
     const prefs = bodyOf<{ preferences: { kind: string; enabled: boolean }[] }>(
       await call(affiliateAccount.loader, getRequest("/a/account", jar), ctx()),
     ).preferences;
@@ -159,5 +153,53 @@ describe("notifications", () => {
       "commission_earned",
       "commission_clawed_back",
     ]);
+  });
+
+  it("owners hear when a Stripe event keeps failing (once, at the third failure) and when a webhook endpoint is disabled", async () => {
+    const row = await w.db
+      .insertInto("stripe_events")
+      .values({
+        brand_id: owner.brandId,
+        stripe_event_id: "evt_notify_1",
+        type: "invoice.paid",
+        livemode: false,
+        payload: JSON.stringify({ id: "evt_notify_1", type: "invoice.paid", data: { object: {} } }),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const failing = {
+      "invoice.paid": async () => {
+        throw new Error("boom from the handler");
+      },
+    };
+    const before = w.smtp.to(owner.email).length;
+    for (let i = 0; i < 4; i++) {
+      await expect(processStripeEvent(w.db, { config: config() }, row.id, failing)).rejects.toThrow(
+        "boom",
+      );
+      await flush();
+      expect(w.smtp.to(owner.email).length - before).toBe(i < 2 ? 0 : 1);
+    }
+    const mail = w.smtp.to(owner.email).at(-1)!;
+    expect(mail.subject).toBe("Stripe events are failing to process");
+    expect(mail.text).toContain("Last error: boom from the handler");
+
+    const endpoint = await w.db
+      .insertInto("webhook_endpoints")
+      .values({
+        brand_id: owner.brandId,
+        url: "https://hooks.example.com/rekomi",
+        event_types: ["conversion.created"],
+        secret_encrypted: "x",
+        enabled: false,
+        disabled_reason: "Disabled automatically: the endpoint answered 410 Gone.",
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await queueNotification(w.db, { kind: "webhook_disabled", endpointId: endpoint.id });
+    await flush();
+    const disabled = w.smtp.to(owner.email).at(-1)!;
+    expect(disabled.subject).toBe("A webhook endpoint was disabled");
+    expect(disabled.text).toContain("https://hooks.example.com/rekomi");
   });
 });

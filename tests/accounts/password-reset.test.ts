@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mailWorld } from "../helpers/mail-world";
+import { describe, expect, it } from "vitest";
 import { loader as appLoader } from "../../app/routes/app";
 import * as account from "../../app/routes/app.settings.account";
 import * as forgot from "../../app/routes/forgot-password";
 import * as reset from "../../app/routes/reset-password.$token";
 import * as verify from "../../app/routes/verify-email.$token";
 import { passwordProblem } from "../../app/domain/passwords";
-import { CookieJar, getRequest, postForm, testConfig, testContext } from "../helpers/context";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { deliverOutbox, linkPath, startTestSmtp, type TestSmtp } from "../helpers/smtp";
+import { CookieJar, getRequest, postForm } from "../helpers/context";
+import { deliverOutbox, linkPath } from "../helpers/smtp";
 import {
   PASSWORD,
   bodyOf,
@@ -19,18 +19,8 @@ import {
   uniqueEmail,
 } from "./helpers";
 
-let t: TestDatabase;
-let smtp: TestSmtp;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  smtp = await startTestSmtp();
-});
-afterAll(async () => {
-  await smtp.close();
-  await t.drop();
-});
-const config = () => testConfig({ SMTP_URL: smtp.url });
-const ctx = () => testContext(t.db, { config: config() });
+const w = mailWorld();
+const { config, ctx } = w;
 
 async function signedIn(jar: CookieJar): Promise<boolean> {
   return statusOf(await call(appLoader, getRequest("/app", jar), ctx())) === 200;
@@ -38,17 +28,17 @@ async function signedIn(jar: CookieJar): Promise<boolean> {
 
 describe("password reset", () => {
   it("forgot password → email → reset → the old session cookie no longer works; the link is single-use and lasts 1 hour", async () => {
-    const { jar: oldSession, email } = await signUpBrand(t.db);
+    const { jar: oldSession, email } = await signUpBrand(w.db);
     expect(await signedIn(oldSession)).toBe(true);
 
     const asked = await call(forgot.action, postForm("/forgot-password", { email }), ctx());
     expect(bodyOf(asked)).toEqual({ sentTo: email });
-    await deliverOutbox(t.db, config());
-    const mail = smtp.to(email).find((m) => m.subject === "Reset your Rekomi password")!;
+    await deliverOutbox(w.db, config());
+    const mail = w.smtp.to(email).find((m) => m.subject === "Reset your Rekomi password")!;
     expect(mail.text).toContain("expires in 1 hour");
     const path = linkPath(mail, "/reset-password/");
     const token = path.split("/").pop()!;
-    const row = await t.db
+    const row = await w.db
       .selectFrom("account_tokens")
       .select("expires_at")
       .where("email", "=", email)
@@ -88,9 +78,9 @@ describe("password reset", () => {
     fresh.absorb(done as Response);
     expect(await signedIn(fresh)).toBe(true);
     expect(await signedIn(oldSession)).toBe(false);
-    expect(statusOf((await logIn(t.db, email, PASSWORD, { ip: "10.1.1.1" })).result)).toBe(400);
+    expect(statusOf((await logIn(w.db, email, PASSWORD, { ip: "10.1.1.1" })).result)).toBe(400);
     expect(
-      statusOf((await logIn(t.db, email, "brand-new-secret-77", { ip: "10.1.1.1" })).result),
+      statusOf((await logIn(w.db, email, "brand-new-secret-77", { ip: "10.1.1.1" })).result),
     ).toBe(302);
 
     const again = await call(
@@ -112,7 +102,7 @@ describe("password reset", () => {
     expect(statusOf(asked)).toBe(200);
     expect(bodyOf(asked)).toEqual({ sentTo: email });
     expect(
-      await t.db.selectFrom("email_outbox").select("id").where("to_email", "=", email).execute(),
+      await w.db.selectFrom("email_outbox").select("id").where("to_email", "=", email).execute(),
     ).toHaveLength(0);
     const bad = await call(forgot.action, postForm("/forgot-password", { email: "nope" }), ctx());
     expect(statusOf(bad)).toBe(400);
@@ -121,8 +111,8 @@ describe("password reset", () => {
 
 describe("Settings → Account", () => {
   it("changing the password needs the current one (throttled), ends every other session, keeps this one", async () => {
-    const { jar: here, email } = await signUpBrand(t.db);
-    const { jar: elsewhere } = await logIn(t.db, email, PASSWORD, { ip: "10.2.2.2" });
+    const { jar: here, email } = await signUpBrand(w.db);
+    const { jar: elsewhere } = await logIn(w.db, email, PASSWORD, { ip: "10.2.2.2" });
     const wrong = await call(
       account.action,
       postForm(
@@ -161,7 +151,7 @@ describe("Settings → Account", () => {
   });
 
   it("changing the email is verified again: the old address stays until the new one's link is opened", async () => {
-    const { jar, email } = await signUpBrand(t.db);
+    const { jar, email } = await signUpBrand(w.db);
     const next = uniqueEmail("next");
     const out = await call(
       account.action,
@@ -174,14 +164,14 @@ describe("Settings → Account", () => {
     );
     expect(statusOf(out)).toBe(200);
     const user = () =>
-      t.db
+      w.db
         .selectFrom("users")
         .select(["email", "email_verified_at"])
         .where("email", "in", [email, next])
         .executeTakeFirstOrThrow();
     expect((await user()).email).toBe(email);
-    await deliverOutbox(t.db, config());
-    const path = linkPath(smtp.to(next)[0], "/verify-email/");
+    await deliverOutbox(w.db, config());
+    const path = linkPath(w.smtp.to(next)[0], "/verify-email/");
     const done = await call(verify.action, postForm(path, {}, jar), ctx(), {
       token: path.split("/").pop()!,
     });

@@ -1,35 +1,32 @@
+import { mailWorld } from "../helpers/mail-world";
 /**
  * Issue 14 acceptance: no account takeover through /join, invitations instead of silent
  * linking, and one atomic password throttle (per account+IP and per IP, 429 + Retry-After).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as portalHome from "../../app/routes/a._index";
+import * as inviteAffiliate from "../../app/routes/app.affiliates.invite";
 import * as invite from "../../app/routes/invite.$token";
 import * as join from "../../app/routes/join.$slug";
 import * as login from "../../app/routes/login";
 import type { Campaign } from "../../app/db/schema";
 import { createCampaign } from "../../app/services/campaigns.server";
 import { createApiKey } from "../../app/services/api-keys.server";
-import { CookieJar, getRequest, postForm, testConfig, testContext } from "../helpers/context";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { deliverOutbox, linkPath, startTestSmtp, type TestSmtp } from "../helpers/smtp";
+import { CookieJar, TEST_CSRF, getRequest, postForm } from "../helpers/context";
+import { deliverOutbox, linkPath } from "../helpers/smtp";
 import { startApiServer } from "../api/server";
 import { brandWithOwner } from "../portal/fixtures";
 import { bodyOf, call, locationOf, statusOf } from "./helpers";
 
-let t: TestDatabase;
-let smtp: TestSmtp;
+const w = mailWorld();
+const { config, ctx } = w;
 let api: { url: string; close(): Promise<void> };
 let campaign: Campaign;
 let apiKey: string;
-const config = () => testConfig({ SMTP_URL: smtp.url });
-const ctx = (ip = "127.0.0.1") => testContext(t.db, { config: config(), clientIp: ip });
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  smtp = await startTestSmtp();
-  const brand = await brandWithOwner(t.db, "Acme");
-  campaign = await createCampaign(t.db, brand.brandId, {
+  const brand = await brandWithOwner(w.db, "Acme");
+  campaign = await createCampaign(w.db, brand.brandId, {
     name: "Acme Partners",
     destinationUrl: "https://acme.example.com",
     commission: { type: "percent", bps: 2000 },
@@ -38,13 +35,11 @@ beforeAll(async () => {
     cookieWindowDays: 30,
     autoApprove: true,
   });
-  apiKey = (await createApiKey(t.db, { brandId: brand.brandId, name: "k" })).apiKey;
+  apiKey = (await createApiKey(w.db, { brandId: brand.brandId, name: "k" })).apiKey;
   api = await startApiServer(ctx());
 });
 afterAll(async () => {
   await api.close();
-  await smtp.close();
-  await t.drop();
 });
 
 async function postJoin(fields: Record<string, string>, jar = new CookieJar(), ip?: string) {
@@ -85,8 +80,8 @@ describe("invitations instead of silent linking", () => {
     expect(invitation.sent_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     const bobId = created.body.id as string;
 
-    await deliverOutbox(t.db, config());
-    const [mail] = smtp.to("bob@x.test");
+    await deliverOutbox(w.db, config());
+    const [mail] = w.smtp.to("bob@x.test");
     expect(mail.subject).toBe("Acme invited you to its affiliate program");
     expect(mail.text).toContain("Accept the invitation: http://localhost:3000/invite/");
 
@@ -99,7 +94,7 @@ describe("invitations instead of silent linking", () => {
     expect(statusOf(attack.out)).toBe(200);
     expect(bodyOf<{ sentTo: string }>(attack.out).sentTo).toBe("bob@x.test");
     expect(attack.jar.get("__rekomi_session")).toBeUndefined();
-    const row = await t.db
+    const row = await w.db
       .selectFrom("affiliates")
       .select("user_id")
       .where("id", "=", bobId)
@@ -114,8 +109,8 @@ describe("invitations instead of silent linking", () => {
     expect(malloryHome.enrollments).toEqual([]);
 
     // Bob opens the invitation (it was emailed again by the join attempt; either link works).
-    await deliverOutbox(t.db, config());
-    const path = linkPath(smtp.to("bob@x.test")[0], "/invite/");
+    await deliverOutbox(w.db, config());
+    const path = linkPath(w.smtp.to("bob@x.test")[0], "/invite/");
     const token = path.split("/").pop()!;
     const page = bodyOf<{ invitation: { email: string; account: string; brandName: string } }>(
       await call(invite.loader, getRequest(path), ctx(), { token }),
@@ -146,7 +141,7 @@ describe("invitations instead of silent linking", () => {
     expect(statusOf((await postLogin("bob@x.test", "mallory-owns-this-1", "192.0.2.67")).out)).toBe(
       400,
     );
-    const user = await t.db
+    const user = await w.db
       .selectFrom("users")
       .select(["id", "email_verified_at"])
       .where("email", "=", "bob@x.test")
@@ -169,6 +164,55 @@ describe("invitations instead of silent linking", () => {
     expect(statusOf(reuse)).toBe(400);
   });
 
+  it("the brand UI invites an affiliate too: an invitation email, and the row has no user until claimed", async () => {
+    const owner = await brandWithOwner(w.db, "UI Brand");
+    const uiCampaign = await createCampaign(w.db, owner.brandId, {
+      name: "UI Partners",
+      destinationUrl: "https://ui.example.com",
+      commission: { type: "percent", bps: 1500 },
+      recurringMonths: null,
+      subAffiliateOverrideBps: 0,
+      cookieWindowDays: 30,
+      autoApprove: false,
+    });
+    const bad = await call(
+      inviteAffiliate.action,
+      postForm(
+        "/app/affiliates/invite",
+        { name: "", email: "x", campaignId: uiCampaign.id },
+        owner.jar,
+      ),
+      ctx(),
+    );
+    expect(statusOf(bad)).toBe(400);
+    expect(Object.keys(bodyOf<{ fieldErrors: object }>(bad).fieldErrors).sort()).toEqual([
+      "email",
+      "name",
+    ]);
+    const out = await call(
+      inviteAffiliate.action,
+      postForm(
+        "/app/affiliates/invite",
+        { name: "Uma", email: "uma@ui.test", campaignId: uiCampaign.id },
+        owner.jar,
+      ),
+      ctx(),
+    );
+    expect(statusOf(out)).toBe(302);
+    expect(locationOf(out)).toMatch(/^\/app\/affiliates\/[0-9a-f-]{36}\?invited=1$/);
+    const row = await w.db
+      .selectFrom("affiliates")
+      .select(["user_id", "invited_at", "status"])
+      .where("email", "=", "uma@ui.test")
+      .executeTakeFirstOrThrow();
+    expect(row.user_id).toBeNull();
+    expect(row.invited_at).toBeInstanceOf(Date);
+    await deliverOutbox(w.db, config());
+    expect(w.smtp.to("uma@ui.test").map((m) => m.subject)).toEqual([
+      "UI Brand invited you to its affiliate program",
+    ]);
+  });
+
   it("an account made by joining another brand is never linked to an affiliate a brand later creates for that email", async () => {
     const first = await postJoin({
       name: "Carol?",
@@ -180,7 +224,7 @@ describe("invitations instead of silent linking", () => {
     expect(created.status).toBe(409); // this brand already has the joined row for that email
     const other = await createAffiliateOverHttp("carol2@victim.test", "Carol");
     expect((other.body.invitation as { status: string }).status).toBe("pending");
-    const row = await t.db
+    const row = await w.db
       .selectFrom("affiliates")
       .select("user_id")
       .where("id", "=", other.body.id as string)
@@ -192,7 +236,7 @@ describe("invitations instead of silent linking", () => {
 describe("one atomic password throttle", () => {
   const owner = { email: "owner@bravo.test", password: "bravo-owner-secret-1" };
   beforeAll(async () => {
-    await t.db
+    await w.db
       .insertInto("users")
       .values({
         email: owner.email,
@@ -217,12 +261,19 @@ describe("one atomic password throttle", () => {
       expect(bodyOf<{ sentTo: string }>(out).sentTo).toBe(owner.email);
       expect(jar.get("__rekomi_session")).toBeUndefined();
     }
-    const attempts = await t.db
+    const attempts = await w.db
       .selectFrom("login_attempts")
       .select("id")
       .where("email", "=", owner.email)
       .execute();
     expect(attempts).toHaveLength(0);
+    // The owner is told once, not 30 times.
+    const told = await w.db
+      .selectFrom("email_outbox")
+      .select("kind")
+      .where("to_email", "=", owner.email)
+      .execute();
+    expect(told).toEqual([{ kind: "already_registered" }]);
   });
 
   it("/login: 10 wrong passwords, then 429 with Retry-After, even for the right password; the owner from another IP still gets in", async () => {
@@ -240,6 +291,32 @@ describe("one atomic password throttle", () => {
     expect(statusOf(elsewhere.out)).toBe(302);
   });
 
+  it("over real HTTP, the 429 document response carries Retry-After (the route's headers export)", async () => {
+    const web = await startApiServer(ctx("203.0.113.77"), (f) => f === "login.tsx");
+    try {
+      const attempt = () =>
+        fetch(`${web.url}/login`, {
+          method: "POST",
+          redirect: "manual",
+          headers: {
+            Cookie: `__rekomi_csrf=${TEST_CSRF}`,
+            "Content-Type": "application/x-www-form-urlencoded",
+          },
+          body: new URLSearchParams({
+            email: owner.email,
+            password: "http-guess-abc-1",
+            _csrf: TEST_CSRF,
+          }),
+        });
+      for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(400);
+      const limited = await attempt();
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get("Retry-After")).toBe("600");
+    } finally {
+      await web.close();
+    }
+  });
+
   it("150 parallel wrong passwords for one account reach at most the limit (10) before 429 + Retry-After", async () => {
     const ip = "203.0.113.99";
     const results = await Promise.all(
@@ -252,7 +329,7 @@ describe("one atomic password throttle", () => {
     expect(checked + limited.length).toBe(150);
     for (const r of limited) expect(Number(retryAfter(r.out))).toBeGreaterThan(0);
     // Only the checked attempts are kept.
-    const kept = await t.db
+    const kept = await w.db
       .selectFrom("login_attempts")
       .select("id")
       .where("ip", "=", ip)

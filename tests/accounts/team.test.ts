@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mailWorld } from "../helpers/mail-world";
+import { describe, expect, it } from "vitest";
 import * as campaignsNew from "../../app/routes/app.campaigns.new";
 import * as apiKeys from "../../app/routes/app.settings.api-keys";
 import * as stripeSettings from "../../app/routes/app.settings.stripe";
 import * as team from "../../app/routes/app.settings.team";
 import * as invite from "../../app/routes/invite.$token";
-import { CookieJar, getRequest, postForm, testConfig, testContext } from "../helpers/context";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { deliverOutbox, linkPath, startTestSmtp, type TestSmtp } from "../helpers/smtp";
+import { CookieJar, getRequest, postForm } from "../helpers/context";
+import { deliverOutbox, linkPath } from "../helpers/smtp";
 import { bodyOf, call, locationOf, signUpBrand, statusOf, uniqueEmail } from "./helpers";
 
-let t: TestDatabase;
-let smtp: TestSmtp;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  smtp = await startTestSmtp();
-});
-afterAll(async () => {
-  await smtp.close();
-  await t.drop();
-});
-const config = () => testConfig({ SMTP_URL: smtp.url });
-const ctx = () => testContext(t.db, { config: config() });
+const w = mailWorld();
+const { config, ctx } = w;
 
 type TeamData = {
   members: { userId: string; email: string; role: string }[];
@@ -29,7 +19,7 @@ type TeamData = {
 
 describe("Settings → Team", () => {
   it("an owner invites a member by email; the invitee accepts through the link; a member cannot touch API keys, Stripe or the team but can work; the last owner stays", async () => {
-    const owner = await signUpBrand(t.db, { brandName: "Teamwork" });
+    const owner = await signUpBrand(w.db, { brandName: "Teamwork" });
     const memberEmail = uniqueEmail("member");
     const bad = await call(
       team.action,
@@ -57,8 +47,8 @@ describe("Settings → Team", () => {
     );
     expect(listed.invites.map((i) => i.email)).toEqual([memberEmail]);
 
-    await deliverOutbox(t.db, config());
-    const mail = smtp.to(memberEmail)[0];
+    await deliverOutbox(w.db, config());
+    const mail = w.smtp.to(memberEmail)[0];
     expect(mail.subject).toBe("Join Teamwork on Rekomi");
     const path = linkPath(mail, "/invite/");
     const token = path.split("/").pop()!;

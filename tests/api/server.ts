@@ -15,9 +15,11 @@ const APP_DIR = path.resolve(__dirname, "../../app");
  */
 export async function startApiServer(
   context: AppContext,
+  /** Which route files to serve (default: `api.v1.*`). Documents answer an empty body. */
+  include: (file: string) => boolean = (f) => f.startsWith("api.v1."),
 ): Promise<{ url: string; close(): Promise<void> }> {
   const files = readdirSync(path.join(APP_DIR, "routes"))
-    .filter((f) => f.startsWith("api.v1.") && /\.tsx?$/.test(f))
+    .filter((f) => include(f) && /\.tsx?$/.test(f))
     .map((f) => `routes/${f}`);
   const manifest = flatRoutesUniversal(
     APP_DIR,
@@ -41,7 +43,9 @@ export async function startApiServer(
     mode: "production",
     entry: {
       module: {
-        default: () => new Response("document requests are not served here", { status: 404 }),
+        // A document: the status and headers Remix computed (route `headers` exports), no HTML.
+        default: (_request: Request, status: number, headers: Headers) =>
+          new Response("document", { status, headers }),
       },
     },
     routes,

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { axeViolations, screenshot, startStack, type Stack } from "./harness";
+import {
+  axeViolations,
+  confirmEmailFromInbox,
+  screenshot,
+  startStack,
+  type Stack,
+} from "./harness";
 
 /**
  * Foundation journey in a real browser: a brand signs up, creates a campaign, an affiliate joins
@@ -29,6 +35,7 @@ describe("foundation journey (Chromium)", () => {
     await brand.getByLabel("Password", { exact: true }).fill("correct horse battery");
     await brand.getByLabel(/Confirm|Repeat/).fill("correct horse battery");
     await brand.getByRole("button", { name: /Create|Start|Sign up/ }).click();
+    await confirmEmailFromInbox(stack, brand, "nora@northwind.test");
     await brand.waitForURL("**/app");
     // The URL changes before React commits the new page (startTransition), so wait for the
     // heading itself rather than reading whichever h1 is on screen right after the URL changed.
@@ -58,6 +65,7 @@ describe("foundation journey (Chromium)", () => {
       .getByRole("button")
       .filter({ hasText: /Join|Apply|Sign up/ })
       .click();
+    await confirmEmailFromInbox(stack, aff, "sam@creators.test");
     await aff.waitForURL("**/a");
     await expect(
       aff

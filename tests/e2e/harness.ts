@@ -15,6 +15,7 @@ import {
   type EmbeddedDatabase,
 } from "../../app/db/embedded.server";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";
+import { linkPath, startTestSmtp, type TestSmtp } from "../helpers/smtp";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = path.resolve("test-results/screenshots");
@@ -22,6 +23,13 @@ export const SCREENSHOTS = path.resolve("test-results/screenshots");
 export interface Stack {
   baseUrl: string;
   emulator: StripeEmulator;
+  /** The real SMTP server the web and worker processes send through (SMTP_URL). */
+  mail: TestSmtp;
+  /**
+   * Wait for the newest email to `to` with a link under `pathPrefix` (sent by the worker) and
+   * return that link's path.
+   */
+  emailedLink(to: string, pathPrefix: string, timeoutMs?: number): Promise<string>;
   databaseUrl: string;
   browser: Browser;
   newContext(): Promise<BrowserContext>;
@@ -83,11 +91,13 @@ export async function startStack(): Promise<Stack> {
   const log: string[] = [];
   let pg: EmbeddedDatabase | undefined;
   let emulator: StripeEmulator | undefined;
+  let smtp: TestSmtp | undefined;
   const children: ChildProcess[] = [];
   let browser: Browser | undefined;
   try {
     pg = await startEmbeddedPostgres({ dataDir: tmp, database: "rekomi" });
     emulator = await startStripeEmulator({ port: 0 });
+    smtp = await startTestSmtp();
     const port = await freePort();
     const baseUrl = `http://localhost:${port}`;
     const env: NodeJS.ProcessEnv = {
@@ -103,6 +113,8 @@ export async function startStack(): Promise<Stack> {
       STRIPE_MODE: "live",
       ALLOW_PRIVATE_WEBHOOK_URLS: "1",
       WORKER_CONCURRENCY: "4",
+      SMTP_URL: smtp.url,
+      MAIL_FROM: "Rekomi <no-reply@rekomi.test>",
     };
     const web = startProcess("web", ["server.ts"], env, log);
     children.push(web);
@@ -124,9 +136,24 @@ export async function startStack(): Promise<Stack> {
     const b = browser;
     const em = emulator;
     const db = pg;
+    const mail = smtp;
     return {
       baseUrl,
       emulator: em,
+      mail,
+      async emailedLink(to, pathPrefix, timeoutMs = 30_000) {
+        const start = Date.now();
+        for (;;) {
+          const found = mail
+            .to(to)
+            .reverse()
+            .find((m) => m.links.some((l) => new URL(l).pathname.startsWith(pathPrefix)));
+          if (found) return linkPath(found, pathPrefix);
+          if (Date.now() - start > timeoutMs)
+            throw new Error(`no ${pathPrefix} email to ${to}\n${log.join("\n").slice(-3000)}`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      },
       databaseUrl: db.url,
       browser: b,
       // A regular desktop Chrome user agent: isbot (rightly) treats "HeadlessChrome" as a bot, and
@@ -143,6 +170,7 @@ export async function startStack(): Promise<Stack> {
         await b.close().catch(() => {});
         await Promise.all(children.map(stopChild));
         await em.close().catch(() => {});
+        await mail.close().catch(() => {});
         await db.stop().catch(() => {});
         rmSync(tmp, { recursive: true, force: true });
       },
@@ -151,9 +179,21 @@ export async function startStack(): Promise<Stack> {
     await browser?.close().catch(() => {});
     await Promise.all(children.map(stopChild));
     await emulator?.close().catch(() => {});
+    await smtp?.close().catch(() => {});
     await pg?.stop().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * After signup or join ("Check your inbox"): open the verification link from the email the
+ * worker sent and confirm, as a person would; the page then signs in.
+ */
+export async function confirmEmailFromInbox(stack: Stack, page: Page, email: string) {
+  await page.getByText("Check your inbox").waitFor();
+  await page.goto(await stack.emailedLink(email, "/verify-email/"));
+  await page.waitForSelector("html[data-hydrated]");
+  await page.getByRole("button", { name: "Confirm my email" }).click();
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

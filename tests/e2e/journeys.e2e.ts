@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { axeViolations, screenshot, startStack, type Stack } from "./harness";
+import {
+  axeViolations,
+  confirmEmailFromInbox,
+  screenshot,
+  startStack,
+  type Stack,
+} from "./harness";
 import { startReceiver, type Receiver } from "./receiver";
 
 /**
@@ -50,6 +56,7 @@ describe("journeys (Chromium)", () => {
     await page.getByLabel("Password", { exact: true }).fill("a long brand password");
     await page.getByLabel(/Confirm|Repeat/).fill("a long brand password");
     await page.getByRole("button", { name: /Create|Start|Sign up/ }).click();
+    await confirmEmailFromInbox(stack, page, email);
     await page.waitForURL("**/app");
   }
 
@@ -86,6 +93,7 @@ describe("journeys (Chromium)", () => {
       .getByRole("button")
       .filter({ hasText: /Join|Apply|Sign up/ })
       .click();
+    await confirmEmailFromInbox(stack, page, email);
     await page.waitForURL("**/a");
   }
 

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { mailParts } from "../../app/mail/dev-mailbox.server";
 import type { Config } from "../../app/config.server";
 import type { DB } from "../../app/db/db.server";
 import { SEND_EMAIL_TASK } from "../../app/services/outbox.server";
@@ -32,20 +33,8 @@ export interface TestSmtp {
 }
 
 function caught(mail: ParsedMail): CaughtMail {
-  const text = mail.text ?? "";
-  return {
-    to: mail.to
-      ? [mail.to]
-          .flat()
-          .map((a) => a.text)
-          .join(", ")
-      : "",
-    from: mail.from?.text ?? "",
-    subject: mail.subject ?? "",
-    text,
-    html: typeof mail.html === "string" ? mail.html : "",
-    links: text.match(/https?:\/\/[^\s<>"]+/g) ?? [],
-  };
+  const parts = mailParts(mail);
+  return { ...parts, html: parts.html ?? "" };
 }
 
 export async function startTestSmtp(port = 0): Promise<TestSmtp> {

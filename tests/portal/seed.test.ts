@@ -68,6 +68,14 @@ describe("demo seed", () => {
       ["Sarah Chen", "sarah@affiliates.test", "approved", campaign.id],
     ]);
     expect(await verifyPassword(DEMO_PASSWORD, affiliates[0].password_hash)).toBe(true);
+    // Demo accounts count as verified and get no verification emails.
+    const unverified = await t.db
+      .selectFrom("users")
+      .select("email")
+      .where("email_verified_at", "is", null)
+      .execute();
+    expect(unverified).toEqual([]);
+    expect(await t.db.selectFrom("email_outbox").select("id").execute()).toEqual([]);
 
     expect(await seedDemoIfEmpty(t.db, testConfig())).toBeNull();
     expect(await t.db.selectFrom("brands").select("id").execute()).toHaveLength(1);

@@ -199,6 +199,14 @@ describe("outbound webhook delivery", () => {
       "cancelled",
     ]);
     expect(r.received).toHaveLength(1);
+    // The brand's owners are told (issue 14): a notification job in the same transaction.
+    const { rows: notify } = await sql<{ payload: unknown }>`
+      select j.payload from graphile_worker._private_jobs j
+      join graphile_worker._private_tasks t on t.id = j.task_id
+      where t.identifier = 'notifications__send'`.execute(t.db);
+    expect(notify.map((n) => n.payload)).toEqual([
+      { kind: "webhook_disabled", endpointId: endpoint.id },
+    ]);
     // new events no longer go to a disabled endpoint
     const later = await t.db
       .transaction()
