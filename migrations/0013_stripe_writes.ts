@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 
 /**
- * Writes that need Stripe (issue 15, docs/decisions/0006-stripe-writes.md): a row is reserved as
+ * Writes that need Stripe (issue 15, docs/decisions/0007-stripe-writes.md): a row is reserved as
  * `pending_stripe` in a short transaction, Stripe is called outside any transaction with the row id
  * as idempotency key, and the outcome recorded (`synced`). A row left `pending_stripe` (timeout,
  * 5xx, crash) is settled by the `stripe__settle` job or the brand reconciliation.

@@ -1,5 +1,5 @@
 /**
- * Writes that need Stripe: the one pattern (DESIGN.md section 4, docs/decisions/0006-stripe-writes.md).
+ * Writes that need Stripe: the one pattern (DESIGN.md section 4, docs/decisions/0007-stripe-writes.md).
  *
  * 1. Reserve: in a short transaction the row is written as `stripe_status = 'pending_stripe'`
  *    together with a `stripe__settle` job (run a little later: the safety net if this process dies).
