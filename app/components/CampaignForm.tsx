@@ -4,7 +4,7 @@ import type { CampaignFormValues } from "~/domain/campaign";
 import type { FieldErrors } from "~/domain/forms";
 import { CommissionFields } from "./CommissionFields";
 import { CsrfInput } from "./CsrfInput";
-import { Field, FormError, useFocusFirstInvalid } from "./Field";
+import { CheckboxField, Field, FormError, useFocusFirstInvalid } from "./Field";
 
 /** Create/edit form for a campaign. Field names match `campaignFormSchema`. */
 export function CampaignForm({
@@ -78,34 +78,18 @@ export function CampaignForm({
           error={errors.cookie_window_days}
         />
       </div>
-      <div className="field">
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            name="auto_approve"
-            defaultChecked={values.auto_approve === "on"}
-          />
-          Approve new affiliates automatically
-        </label>
-        <span className="hint">
-          Otherwise each sign-up waits for your approval under Affiliates.
-        </span>
-      </div>
-      <div className="field">
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            name="auto_approve_recruits"
-            defaultChecked={values.auto_approve_recruits === "on"}
-          />
-          Also approve recruits automatically
-        </label>
-        <span className="hint">
-          People who join through another affiliate&apos;s recruiting link wait for your approval
-          unless this is on. Recruits that look like their recruiter (same mailbox, company domain
-          or sign-up IP) always wait, and are flagged.
-        </span>
-      </div>
+      <CheckboxField
+        name="auto_approve"
+        defaultChecked={values.auto_approve === "on"}
+        label="Approve new affiliates automatically"
+        hint="Otherwise each sign-up waits for your approval under Affiliates."
+      />
+      <CheckboxField
+        name="auto_approve_recruits"
+        defaultChecked={values.auto_approve_recruits === "on"}
+        label="Also approve recruits automatically"
+        hint="People who join through another affiliate's recruiting link wait for your approval unless this is on. Recruits that look like their recruiter (same mailbox, company domain or sign-up IP) always wait, and are flagged."
+      />
       <button type="submit" className="primary" name="intent" value="save" disabled={submitting}>
         {submitting ? submittingLabel : submitLabel}
       </button>

@@ -4,7 +4,7 @@ import { COUPON_NAME_MAX, type CouponFormValues } from "~/domain/coupon";
 import type { FieldErrors } from "~/domain/forms";
 import { SUPPORTED_CURRENCIES } from "~/domain/money";
 import { CsrfInput } from "./CsrfInput";
-import { Field, FormError, useFocusFirstInvalid } from "./Field";
+import { CheckboxField, Field, FormError, useFocusFirstInvalid } from "./Field";
 
 function describedBy(...ids: (string | undefined | false)[]): string | undefined {
   return ids.filter(Boolean).join(" ") || undefined;
@@ -200,39 +200,20 @@ export function CouponToggles({
 }: {
   values: Pick<CouponFormValues, "overrides_click_attribution" | "allow_affiliate_self_service">;
 }) {
-  const id = useId().replace(/:/g, "");
   return (
     <>
-      <div className="field">
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            name="overrides_click_attribution"
-            defaultChecked={values.overrides_click_attribution === "on"}
-            aria-describedby={`override-${id}-hint`}
-          />
-          Overrides click attribution
-        </label>
-        <span className="hint" id={`override-${id}-hint`}>
-          When a customer clicked one affiliate&apos;s link but typed another&apos;s code, the code
-          wins.
-        </span>
-      </div>
-      <div className="field">
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            name="allow_affiliate_self_service"
-            defaultChecked={values.allow_affiliate_self_service === "on"}
-            aria-describedby={`self-${id}-hint`}
-          />
-          Allow affiliate self-service codes
-        </label>
-        <span className="hint" id={`self-${id}-hint`}>
-          Approved affiliates can create their own vanity codes on this coupon. Turning it off keeps
-          existing codes working.
-        </span>
-      </div>
+      <CheckboxField
+        name="overrides_click_attribution"
+        defaultChecked={values.overrides_click_attribution === "on"}
+        label="Overrides click attribution"
+        hint="When a customer clicked one affiliate's link but typed another's code, the code wins."
+      />
+      <CheckboxField
+        name="allow_affiliate_self_service"
+        defaultChecked={values.allow_affiliate_self_service === "on"}
+        label="Allow affiliate self-service codes"
+        hint="Approved affiliates can create their own vanity codes on this coupon. Turning it off keeps existing codes working."
+      />
     </>
   );
 }

@@ -61,3 +61,34 @@ export function useFocusFirstInvalid(formRef: RefObject<HTMLFormElement | null>,
     invalid?.focus();
   }, [formRef, trigger]);
 }
+
+/** A checkbox with its label and a hint tied to it (aria-describedby). */
+export function CheckboxField({
+  name,
+  label,
+  hint,
+  defaultChecked,
+}: {
+  name: string;
+  label: ReactNode;
+  hint: ReactNode;
+  defaultChecked: boolean;
+}) {
+  const hintId = `${name}-${useId().replace(/:/g, "")}-hint`;
+  return (
+    <div className="field">
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          name={name}
+          defaultChecked={defaultChecked}
+          aria-describedby={hintId}
+        />
+        {label}
+      </label>
+      <span className="hint" id={hintId}>
+        {hint}
+      </span>
+    </div>
+  );
+}
