@@ -18,8 +18,8 @@ import { loadConfigOrExit } from "./app/config.server";
 import { onShutdown, openRuntime } from "./app/runtime.server";
 import { securityHeaders } from "./app/security-headers.server";
 import { hotPathListener } from "./app/http/hot-paths.server";
-import { connectBrandsToEmulator } from "./app/services/dev-stripe.server";
-import { seedDemoIfEmpty } from "./app/services/seed.server";
+import { connectBrandsToEmulator } from "./app/services/dev/dev-stripe.server";
+import { seedDemoIfEmpty } from "./app/services/dev/seed.server";
 import { startWorker, type WorkerHandle } from "./jobs/runner";
 import { makeTaskList } from "./jobs/tasks/index";
 

@@ -15,7 +15,7 @@ import {
   listConversionItems,
   listConversionsApiPage,
   type ConversionFilterSet,
-} from "../app/services/conversion-queries.server";
+} from "../app/services/conversions/conversion-queries.server";
 import { log, openLoad, summarize, type LatencySummary, type OpenLoadResult } from "./lib";
 import type { Stack } from "./stack";
 

@@ -7,9 +7,12 @@ import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { sessionStorage } from "../app/auth/session.server";
 import { encodeReadableCode, LINK_CODE_LENGTH } from "../app/domain/codes";
-import { createBrandWithOwner } from "../app/services/accounts.server";
-import { createApiKey } from "../app/services/api-keys.server";
-import { connectStripe, loadWebhookSecret } from "../app/services/stripe-connection.server";
+import { createBrandWithOwner } from "../app/services/accounts/accounts.server";
+import { createApiKey } from "../app/services/accounts/api-keys.server";
+import {
+  connectStripe,
+  loadWebhookSecret,
+} from "../app/services/stripe-account/stripe-connection.server";
 import { stripeClient } from "../app/stripe/client.server";
 import type { Stack } from "./stack";
 

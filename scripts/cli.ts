@@ -15,9 +15,9 @@ import {
   createBrandWithOwner,
   findBrand,
   setBrandPlan,
-} from "../app/services/accounts.server";
-import { apiKeyNameSchema, createApiKey } from "../app/services/api-keys.server";
-import { reconcileBrandStripe } from "../app/services/stripe-reconcile.server";
+} from "../app/services/accounts/accounts.server";
+import { apiKeyNameSchema, createApiKey } from "../app/services/accounts/api-keys.server";
+import { reconcileBrandStripe } from "../app/services/stripe-account/stripe-reconcile.server";
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 

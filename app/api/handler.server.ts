@@ -3,7 +3,7 @@ import type { Params } from "@remix-run/react";
 import type { z } from "zod";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
-import { verifyApiKeyAndTakeToken, type VerifiedApiKey } from "~/services/api-keys.server";
+import { verifyApiKeyAndTakeToken, type VerifiedApiKey } from "~/services/accounts/api-keys.server";
 import { BodyTooLargeError, readBodyWithLimit } from "~/stripe/raw-body.server";
 import {
   findTextProblem,

@@ -3,8 +3,8 @@ import type { AppContext } from "~/context.server";
 import type { User } from "~/db/schema";
 import { formFields } from "~/domain/forms";
 import { kindsFor, type Audience } from "~/domain/notifications";
-import { listPreferences, setPreference } from "~/services/notifications.server";
-import { changePassword, requestEmailChange } from "~/services/passwords.server";
+import { listPreferences, setPreference } from "~/services/notifications/notifications.server";
+import { changePassword, requestEmailChange } from "~/services/accounts/passwords.server";
 import { requireCsrfForm } from "./csrf.server";
 import { getSession } from "./session.server";
 

@@ -9,12 +9,12 @@ import {
   loginSchema,
   type FieldErrors,
 } from "~/domain/accounts";
-import { checkPassword } from "~/services/login-throttle.server";
+import { checkPassword } from "~/services/accounts/login-throttle.server";
 
 /**
  * Password login through remix-auth's Authenticator + remix-auth-form's FormStrategy.
  * The verify callback validates the form and checks the password through the one throttle
- * (services/login-throttle.server.ts: recorded before comparing, per account+IP and per IP; a
+ * (services/accounts/login-throttle.server.ts: recorded before comparing, per account+IP and per IP; a
  * locked-out attempt is not even compared). Failures are thrown as LoginError so the route can
  * answer 400 / 429 (with Retry-After) and a message that never tells whether the account exists.
  */

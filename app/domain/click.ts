@@ -1,7 +1,7 @@
 /**
  * Referral link rules (`/r/{code}`): which visits count as clicks, where the visitor is sent, and
  * the first-party cookie that carries the click id. Pure: no I/O (the route and
- * app/services/clicks.server.ts do the reading and writing).
+ * app/services/attribution/clicks.server.ts do the reading and writing).
  */
 import { isbot } from "isbot";
 import type { AffiliateStatus } from "~/db/schema";

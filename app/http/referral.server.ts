@@ -8,7 +8,7 @@
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import { clickCookie } from "~/domain/click";
-import { followReferralLink } from "~/services/clicks.server";
+import { followReferralLink } from "~/services/attribution/clicks.server";
 import { reply, type HttpReply } from "./reply.server";
 
 export const LINK_NOT_FOUND_HTML = `<!doctype html>

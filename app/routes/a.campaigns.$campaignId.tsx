@@ -23,7 +23,7 @@ import {
   createVanityCode,
   getPortalCampaign,
   portalCodes,
-} from "~/services/affiliate-codes.server";
+} from "~/services/campaigns/affiliate-codes.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.campaign.name ?? "Campaign"} · Rekomi` },

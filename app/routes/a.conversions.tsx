@@ -7,7 +7,10 @@ import { formatUtc } from "~/components/ConversionsTable";
 import { EmptyState } from "~/components/EmptyState";
 import { PortalEarnings } from "~/components/PortalEarnings";
 import { formatMoney } from "~/domain/money";
-import { listPortalConversions, portalEarnings } from "~/services/conversion-queries.server";
+import {
+  listPortalConversions,
+  portalEarnings,
+} from "~/services/conversions/conversion-queries.server";
 
 export const meta: MetaFunction = () => [{ title: "My earnings · Rekomi" }];
 

@@ -4,15 +4,15 @@ import {
   createAffiliateCode,
   listAffiliateCodes,
   type AffiliateCouponCreateInput,
-} from "~/services/affiliate-codes.server";
-import { getAffiliate } from "~/services/affiliates.server";
+} from "~/services/campaigns/affiliate-codes.server";
+import { getAffiliate } from "~/services/affiliates/affiliates.server";
 import {
   couponErrorResponse,
   jsonError,
   methodNotAllowed,
   readJsonMutation,
   requireBrandUserJson,
-} from "~/services/session-api.server";
+} from "~/api/session-json.server";
 
 /**
  * Session-auth JSON: `GET` lists the affiliate's codes, `POST {campaign_coupon_id, code?,

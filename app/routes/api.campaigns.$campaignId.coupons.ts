@@ -4,15 +4,15 @@ import {
   createCampaignCoupon,
   listCampaignCoupons,
   type CampaignCouponCreateInput,
-} from "~/services/campaign-coupons.server";
-import { getCampaign } from "~/services/campaigns.server";
+} from "~/services/campaigns/campaign-coupons.server";
+import { getCampaign } from "~/services/campaigns/campaigns.server";
 import {
   couponErrorResponse,
   jsonError,
   methodNotAllowed,
   readJsonMutation,
   requireBrandUserJson,
-} from "~/services/session-api.server";
+} from "~/api/session-json.server";
 
 /**
  * Session-auth JSON: `GET` lists the campaign's coupons, `POST` creates one (body as in the REST

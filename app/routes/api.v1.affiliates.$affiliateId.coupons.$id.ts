@@ -2,7 +2,7 @@ import { assertOk, notFound } from "~/api/errors";
 import { apiRoute, respond } from "~/api/handler.server";
 import { DeletedResponse } from "~/api/schemas";
 import { isUuid } from "~/domain/ids";
-import { deactivateAffiliateCode } from "~/services/affiliate-codes.server";
+import { deactivateAffiliateCode } from "~/services/campaigns/affiliate-codes.server";
 
 /**
  * `DELETE /api/v1/affiliates/{affiliateId}/coupons/{id}`: the code stops working at once and its

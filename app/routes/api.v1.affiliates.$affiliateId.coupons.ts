@@ -7,9 +7,12 @@ import {
   AffiliateCouponList,
   PageQuery,
 } from "~/api/schemas";
-import { affiliateCouponJson, createAffiliateCode } from "~/services/affiliate-codes.server";
-import { getAffiliate } from "~/services/affiliates.server";
-import { affiliateCouponsPage } from "~/services/coupon-pages.server";
+import {
+  affiliateCouponJson,
+  createAffiliateCode,
+} from "~/services/campaigns/affiliate-codes.server";
+import { getAffiliate } from "~/services/affiliates/affiliates.server";
+import { affiliateCouponsPage } from "~/services/campaigns/coupon-pages.server";
 
 /**
  * `GET|POST /api/v1/affiliates/{affiliateId}/coupons`. Create makes a Stripe promotion code:

@@ -3,7 +3,7 @@ import { ApiError, fromFieldErrors } from "~/api/errors";
 import { apiRoute, respond } from "~/api/handler.server";
 import { pageParams } from "~/api/pagination.server";
 import { Affiliate, AffiliateCreate, AffiliateList, PageQuery } from "~/api/schemas";
-import { createAffiliate } from "~/services/affiliates.server";
+import { createAffiliate } from "~/services/affiliates/affiliates.server";
 
 /** `GET|POST /api/v1/affiliates` */
 export const { loader, action } = apiRoute({

@@ -7,7 +7,7 @@ import {
   deleteCampaignCoupon,
   getCampaignCoupon,
   updateCampaignCoupon,
-} from "~/services/campaign-coupons.server";
+} from "~/services/campaigns/campaign-coupons.server";
 
 /** The campaign's (non-deleted) coupon, or 404 (another campaign's or brand's coupon too). */
 async function couponOf(

@@ -2,9 +2,12 @@ import { assertOk, notFound } from "~/api/errors";
 import { apiRoute, respond } from "~/api/handler.server";
 import { pageParams } from "~/api/pagination.server";
 import { CampaignCoupon, CampaignCouponCreate, CampaignCouponList, PageQuery } from "~/api/schemas";
-import { campaignCouponJson, createCampaignCoupon } from "~/services/campaign-coupons.server";
-import { getCampaign } from "~/services/campaigns.server";
-import { campaignCouponsPage } from "~/services/coupon-pages.server";
+import {
+  campaignCouponJson,
+  createCampaignCoupon,
+} from "~/services/campaigns/campaign-coupons.server";
+import { getCampaign } from "~/services/campaigns/campaigns.server";
+import { campaignCouponsPage } from "~/services/campaigns/coupon-pages.server";
 
 /**
  * `GET|POST /api/v1/campaigns/{campaignId}/coupons`. Create makes the Stripe coupon with the

@@ -2,7 +2,7 @@ import { campaignJson, campaignUpdateInput } from "~/api/campaigns.server";
 import { notFound } from "~/api/errors";
 import { apiRoute, respond } from "~/api/handler.server";
 import { Campaign, CampaignUpdate } from "~/api/schemas";
-import { getCampaign, updateCampaign } from "~/services/campaigns.server";
+import { getCampaign, updateCampaign } from "~/services/campaigns/campaigns.server";
 
 /** `GET|PATCH /api/v1/campaigns/{campaignId}` */
 export const { loader, action } = apiRoute({

@@ -2,7 +2,7 @@ import { campaignCreateInput, campaignJson, listCampaignsPage } from "~/api/camp
 import { apiRoute, respond } from "~/api/handler.server";
 import { pageParams } from "~/api/pagination.server";
 import { Campaign, CampaignCreate, CampaignList, PageQuery } from "~/api/schemas";
-import { createCampaign } from "~/services/campaigns.server";
+import { createCampaign } from "~/services/campaigns/campaigns.server";
 
 /** `GET|POST /api/v1/campaigns` */
 export const { loader, action } = apiRoute({

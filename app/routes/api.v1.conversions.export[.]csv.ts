@@ -1,6 +1,6 @@
 import { apiRoute } from "~/api/handler.server";
 import { ConversionFilters } from "~/api/schemas";
-import { conversionsCsvResponse } from "~/services/csv-export.server";
+import { conversionsCsvResponse } from "~/services/conversions/csv-export.server";
 
 /**
  * `GET /api/v1/conversions/export.csv` — the list's filters, streamed as CSV from a server-side

@@ -2,10 +2,10 @@ import { assertOk } from "~/api/errors";
 import { apiRoute } from "~/api/handler.server";
 import { pageParams } from "~/api/pagination.server";
 import { ConversionCreate, ConversionListQuery } from "~/api/schemas";
-import { conversionPageResponse, conversionResponse } from "~/services/conversion-api.server";
-import { listConversionsApiPage } from "~/services/conversion-queries.server";
-import { conversionJson } from "~/services/conversions.server";
-import { recordS2sConversion } from "~/services/s2s.server";
+import { conversionPageResponse, conversionResponse } from "~/api/serializers/conversions.server";
+import { listConversionsApiPage } from "~/services/conversions/conversion-queries.server";
+import { conversionJson } from "~/services/conversions/conversions.server";
+import { recordS2sConversion } from "~/services/attribution/s2s.server";
 
 /**
  * `GET /api/v1/conversions` (filters attribution_method, affiliate_id, status, created_gte,

@@ -6,7 +6,7 @@ import {
   disconnectStripe,
   getStripeConnection,
   stripeConnectionJson,
-} from "~/services/stripe-connection.server";
+} from "~/services/stripe-account/stripe-connection.server";
 
 /**
  * `GET|PUT|DELETE /api/v1/stripe_connection`. PUT: a malformed key is `invalid_request`

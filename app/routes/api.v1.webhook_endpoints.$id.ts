@@ -1,7 +1,7 @@
 import { notFound } from "~/api/errors";
 import { apiRoute, respond } from "~/api/handler.server";
 import { DeletedResponse } from "~/api/schemas";
-import { deleteWebhookEndpoint } from "~/services/webhook-endpoints.server";
+import { deleteWebhookEndpoint } from "~/services/webhooks/webhook-endpoints.server";
 
 /** `DELETE /api/v1/webhook_endpoints/{id}` — another brand's endpoint is 404. */
 export const { loader, action } = apiRoute({

@@ -7,7 +7,10 @@ import {
   WebhookEndpointCreated,
   WebhookEndpointList,
 } from "~/api/schemas";
-import { createWebhookEndpoint, toEndpointSummary } from "~/services/webhook-endpoints.server";
+import {
+  createWebhookEndpoint,
+  toEndpointSummary,
+} from "~/services/webhooks/webhook-endpoints.server";
 import { WEBHOOK_EVENT_TYPES } from "~/webhooks/events";
 
 /** `GET|POST /api/v1/webhook_endpoints` — the secret is only in the POST response. */

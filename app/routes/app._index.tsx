@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireBrandUser } from "~/auth/guards.server";
-import { getBrandDashboard, type BrandDashboard } from "~/services/accounts.server";
+import { getBrandDashboard, type BrandDashboard } from "~/services/accounts/accounts.server";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard · Rekomi" }];
 

@@ -5,8 +5,8 @@ import { CodeStatsTable } from "~/components/CodeStatsTable";
 import { CopyField } from "~/components/CopyField";
 import { EmptyState } from "~/components/EmptyState";
 import { describeCommission, referralUrl } from "~/domain/campaign";
-import { getAffiliate, listAffiliateEnrollments } from "~/services/affiliates.server";
-import { affiliateCodeStats } from "~/services/conversion-queries.server";
+import { getAffiliate, listAffiliateEnrollments } from "~/services/affiliates/affiliates.server";
+import { affiliateCodeStats } from "~/services/conversions/conversion-queries.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { brand } = await requireBrandUser(request, context);

@@ -35,9 +35,12 @@ import {
   deleteAffiliateCode,
   listAffiliateCodes,
   listCouponOptionsForAffiliate,
-} from "~/services/affiliate-codes.server";
-import { getAffiliate } from "~/services/affiliates.server";
-import { brandCanCreateCoupons, isStripeConnected } from "~/services/campaign-coupons.server";
+} from "~/services/campaigns/affiliate-codes.server";
+import { getAffiliate } from "~/services/affiliates/affiliates.server";
+import {
+  brandCanCreateCoupons,
+  isStripeConnected,
+} from "~/services/campaigns/campaign-coupons.server";
 
 export const meta: MetaFunction = () => [{ title: "Affiliate coupons · Rekomi" }];
 

@@ -28,8 +28,8 @@ import {
   countAffiliatesByStatus,
   listAffiliates,
   setAffiliateStatus,
-} from "~/services/affiliates.server";
-import { listCampaigns } from "~/services/campaigns.server";
+} from "~/services/affiliates/affiliates.server";
+import { listCampaigns } from "~/services/campaigns/campaigns.server";
 
 export const meta: MetaFunction = () => [{ title: "Affiliates · Rekomi" }];
 

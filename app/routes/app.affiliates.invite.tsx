@@ -13,8 +13,8 @@ import { EmptyState } from "~/components/EmptyState";
 import { Field, FormError } from "~/components/Field";
 import { SelectField } from "~/components/SelectField";
 import { formFields, type FieldErrors } from "~/domain/forms";
-import { createAffiliate } from "~/services/affiliates.server";
-import { listCampaigns } from "~/services/campaigns.server";
+import { createAffiliate } from "~/services/affiliates/affiliates.server";
+import { listCampaigns } from "~/services/campaigns/campaigns.server";
 
 export const meta: MetaFunction = () => [{ title: "Invite an affiliate · Rekomi" }];
 

@@ -16,7 +16,7 @@ import {
   parseCampaignForm,
 } from "~/domain/campaign";
 import { formFields } from "~/domain/forms";
-import { getCampaign, updateCampaign } from "~/services/campaigns.server";
+import { getCampaign, updateCampaign } from "~/services/campaigns/campaigns.server";
 import type { CampaignFormActionData } from "./app.campaigns.new";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [

@@ -33,8 +33,8 @@ import {
   listCampaignCoupons,
   retryStripeCouponDeletion,
   updateCampaignCoupon,
-} from "~/services/campaign-coupons.server";
-import { getCampaign } from "~/services/campaigns.server";
+} from "~/services/campaigns/campaign-coupons.server";
+import { getCampaign } from "~/services/campaigns/campaigns.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.campaign.name ?? "Campaign"} · Coupons · Rekomi` },

@@ -4,7 +4,7 @@ import { notFound, requireBrandUser } from "~/auth/guards.server";
 import { ErrorPanel } from "~/components/ErrorPanel";
 import { type Tab, TabNav } from "~/components/TabNav";
 import { describeCommission } from "~/domain/campaign";
-import { getCampaign } from "~/services/campaigns.server";
+import { getCampaign } from "~/services/campaigns/campaigns.server";
 
 /** The campaign page's tabs: Settings (index) and Coupons. */
 export const CAMPAIGN_TABS: readonly Tab[] = [

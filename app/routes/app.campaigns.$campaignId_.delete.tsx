@@ -9,7 +9,7 @@ import { requireCsrfForm } from "~/auth/csrf.server";
 import { notFound, requireBrandUser } from "~/auth/guards.server";
 import { CsrfInput } from "~/components/CsrfInput";
 import { ErrorPanel } from "~/components/ErrorPanel";
-import { deleteCampaign, getCampaign } from "~/services/campaigns.server";
+import { deleteCampaign, getCampaign } from "~/services/campaigns/campaigns.server";
 
 export const meta: MetaFunction = () => [{ title: "Delete campaign · Rekomi" }];
 

@@ -4,7 +4,7 @@ import { requireBrandUser } from "~/auth/guards.server";
 import { CopyField } from "~/components/CopyField";
 import { EmptyState } from "~/components/EmptyState";
 import { describeCommission, joinUrl } from "~/domain/campaign";
-import { listCampaigns } from "~/services/campaigns.server";
+import { listCampaigns } from "~/services/campaigns/campaigns.server";
 
 export const meta: MetaFunction = () => [{ title: "Campaigns · Rekomi" }];
 

@@ -11,7 +11,7 @@ import { requireBrandUser } from "~/auth/guards.server";
 import { CampaignForm } from "~/components/CampaignForm";
 import { NEW_CAMPAIGN_VALUES, parseCampaignForm, type CampaignFormValues } from "~/domain/campaign";
 import { type FieldErrors, formFields } from "~/domain/forms";
-import { createCampaign } from "~/services/campaigns.server";
+import { createCampaign } from "~/services/campaigns/campaigns.server";
 
 export const meta: MetaFunction = () => [{ title: "New campaign · Rekomi" }];
 

@@ -21,7 +21,7 @@ import {
   type CurrencyTotal,
   hasAnyConversion,
   listConversionItems,
-} from "~/services/conversion-queries.server";
+} from "~/services/conversions/conversion-queries.server";
 
 export const meta: MetaFunction = () => [{ title: "Conversions · Rekomi" }];
 

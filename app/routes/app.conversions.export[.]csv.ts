@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireBrandUser } from "~/auth/guards.server";
 import { parseConversionFilterParams } from "~/domain/conversion-report";
-import { conversionsCsvResponse } from "~/services/csv-export.server";
+import { conversionsCsvResponse } from "~/services/conversions/csv-export.server";
 
 /** The dashboard's "Export CSV": the page's filters, streamed (brand session). */
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -13,7 +13,7 @@ import { Field, useFocusFirstInvalid } from "~/components/Field";
 import { PlanBadges } from "~/components/PlanBadges";
 import type { Plan } from "~/db/schema";
 import { trialDaysLeft } from "~/domain/accounts";
-import { updateBrandSettings } from "~/services/accounts.server";
+import { updateBrandSettings } from "~/services/accounts/accounts.server";
 
 export const meta: MetaFunction = () => [{ title: "Settings · Rekomi" }];
 

@@ -10,7 +10,11 @@ import { requireCsrfForm } from "~/auth/csrf.server";
 import { notFound, requireBrandOwner } from "~/auth/guards.server";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, useFocusFirstInvalid } from "~/components/Field";
-import { createApiKeyFromForm, listApiKeys, revokeApiKey } from "~/services/api-keys.server";
+import {
+  createApiKeyFromForm,
+  listApiKeys,
+  revokeApiKey,
+} from "~/services/accounts/api-keys.server";
 import { keepActionHeaders } from "~/http/action-headers";
 
 /** Action headers (Retry-After, Cache-Control) reach the browser on document requests too. */

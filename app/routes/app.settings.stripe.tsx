@@ -16,8 +16,8 @@ import {
   disconnectStripe,
   getStripeConnection,
   webhookUrlFor,
-} from "~/services/stripe-connection.server";
-import { listStripeEvents, retryStripeEvent } from "~/services/stripe-events.server";
+} from "~/services/stripe-account/stripe-connection.server";
+import { listStripeEvents, retryStripeEvent } from "~/services/attribution/stripe-events.server";
 import { STRIPE_KEY_PERMISSIONS, STRIPE_WEBHOOK_EVENTS } from "~/stripe/constants";
 import { keepActionHeaders } from "~/http/action-headers";
 

@@ -18,7 +18,7 @@ import {
   listTeam,
   removeTeamMember,
   revokeTeamInvite,
-} from "~/services/team.server";
+} from "~/services/accounts/team.server";
 
 export const meta: MetaFunction = () => [{ title: "Team · Settings · Rekomi" }];
 

@@ -12,7 +12,10 @@ import { CopyField } from "~/components/CopyField";
 import { CsrfInput } from "~/components/CsrfInput";
 import { EmptyState } from "~/components/EmptyState";
 import { FormError, useFocusFirstInvalid } from "~/components/Field";
-import { createWebhookEndpoint, listWebhookEndpoints } from "~/services/webhook-endpoints.server";
+import {
+  createWebhookEndpoint,
+  listWebhookEndpoints,
+} from "~/services/webhooks/webhook-endpoints.server";
 import {
   EndpointFields,
   EndpointStatus,

@@ -19,8 +19,12 @@ import {
   rotateWebhookSecret,
   setWebhookEndpointEnabled,
   updateWebhookEndpoint,
-} from "~/services/webhook-endpoints.server";
-import { listDeliveries, resendMessage, sendTestEvent } from "~/services/webhook-messages.server";
+} from "~/services/webhooks/webhook-endpoints.server";
+import {
+  listDeliveries,
+  resendMessage,
+  sendTestEvent,
+} from "~/services/webhooks/webhook-messages.server";
 import {
   DeliveryStatusBadge,
   EndpointFields,

@@ -20,7 +20,7 @@ import {
   simulateRefund,
   simulatorEnabled,
   simulatorOptions,
-} from "~/services/simulator.server";
+} from "~/services/dev/simulator.server";
 
 /** Dev only: "Simulate checkout" — a customer paying at (emulated) Stripe Checkout. */
 export async function loader({ request, context }: LoaderFunctionArgs) {

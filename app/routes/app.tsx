@@ -5,7 +5,7 @@ import { AppShell, type NavItem } from "~/components/AppShell";
 import { PlanBadges } from "~/components/PlanBadges";
 import { VerifyBanner } from "~/components/VerifyBanner";
 import { trialDaysLeft } from "~/domain/accounts";
-import { simulatorEnabled } from "~/services/simulator.server";
+import { simulatorEnabled } from "~/services/dev/simulator.server";
 import type { Plan } from "~/db/schema";
 
 /**

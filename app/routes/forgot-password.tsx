@@ -6,7 +6,7 @@ import { CheckInbox } from "~/components/CheckInbox";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field } from "~/components/Field";
 import { formFields } from "~/domain/forms";
-import { requestPasswordReset } from "~/services/passwords.server";
+import { requestPasswordReset } from "~/services/accounts/passwords.server";
 
 export const meta: MetaFunction = () => [{ title: "Reset your password · Rekomi" }];
 

@@ -18,7 +18,7 @@ import {
   acceptInvitation,
   acceptInvitationWithNewAccount,
   viewInvitation,
-} from "~/services/invitations.server";
+} from "~/services/accounts/invitations.server";
 
 export const meta: MetaFunction = () => [{ title: "Your invitation · Rekomi" }];
 

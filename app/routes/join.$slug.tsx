@@ -17,9 +17,9 @@ import type { AppContext } from "~/context.server";
 import { describeCommission } from "~/domain/campaign";
 import type { FieldErrors } from "~/domain/forms";
 import { canRecruitFor, RECRUIT_PARAM } from "~/domain/recruiting";
-import { joinCampaign, joinCampaignAsUser } from "~/services/join.server";
-import { getCampaignBySlug } from "~/services/campaigns.server";
-import { findRecruiter } from "~/services/recruiting.server";
+import { joinCampaign, joinCampaignAsUser } from "~/services/affiliates/join.server";
+import { getCampaignBySlug } from "~/services/campaigns/campaigns.server";
+import { findRecruiter } from "~/services/affiliates/recruiting.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `Join ${data.campaign.name} · ${data.campaign.brandName}` : "Join · Rekomi" },

@@ -13,7 +13,7 @@ import { CsrfInput } from "~/components/CsrfInput";
 import { PasswordField } from "~/components/PasswordField";
 import { FormError } from "~/components/Field";
 import { formFields } from "~/domain/forms";
-import { resetPasswordWithToken, resetTokenValid } from "~/services/passwords.server";
+import { resetPasswordWithToken, resetTokenValid } from "~/services/accounts/passwords.server";
 
 export const meta: MetaFunction = () => [{ title: "Choose a new password · Rekomi" }];
 

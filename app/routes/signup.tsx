@@ -14,7 +14,7 @@ import { CsrfInput } from "~/components/CsrfInput";
 import { PasswordField } from "~/components/PasswordField";
 import { Field, FormError, useFocusFirstInvalid } from "~/components/Field";
 import { TRIAL_DAYS } from "~/domain/accounts";
-import { signupBrand } from "~/services/accounts.server";
+import { signupBrand } from "~/services/accounts/accounts.server";
 
 export const meta: MetaFunction = () => [{ title: "Start your trial · Rekomi" }];
 

@@ -11,7 +11,7 @@ import { CsrfInput } from "~/components/CsrfInput";
 import { FormError } from "~/components/Field";
 import { NOTIFICATION_KINDS } from "~/domain/notifications";
 import { readUnsubscribe } from "~/domain/unsubscribe.server";
-import { setPreference } from "~/services/notifications.server";
+import { setPreference } from "~/services/notifications/notifications.server";
 
 export const meta: MetaFunction = () => [{ title: "Unsubscribe · Rekomi" }];
 

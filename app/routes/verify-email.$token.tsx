@@ -12,8 +12,8 @@ import { startUserSession } from "~/auth/session.server";
 import { AuthCard } from "~/components/AuthCard";
 import { CsrfInput } from "~/components/CsrfInput";
 import { FormError } from "~/components/Field";
-import { findUsableToken } from "~/services/account-tokens.server";
-import { verifyEmailToken } from "~/services/email-verification.server";
+import { findUsableToken } from "~/services/accounts/account-tokens.server";
+import { verifyEmailToken } from "~/services/accounts/email-verification.server";
 
 export const meta: MetaFunction = () => [{ title: "Confirm your email · Rekomi" }];
 

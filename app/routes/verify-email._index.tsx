@@ -1,7 +1,7 @@
 import { data, redirect, type ActionFunctionArgs } from "@remix-run/node";
 import { requireCsrfForm } from "~/auth/csrf.server";
 import { requireUser } from "~/auth/guards.server";
-import { resendVerification } from "~/services/email-verification.server";
+import { resendVerification } from "~/services/accounts/email-verification.server";
 
 /** POST from the "verify your email" banner: email a new link (the old one stops working). */
 export async function loader() {

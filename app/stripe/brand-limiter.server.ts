@@ -3,7 +3,7 @@
  * paused Stripe account can hold at most `perBrand` calls in flight and `queue` more waiting, so it
  * can never take the process's sockets or database pool from other brands. A call that finds its
  * brand's queue full is not made at all (`BrandBusyError`): the Stripe-write pattern then leaves the
- * row `pending_stripe` for the settle job (app/services/stripe-writes.server.ts).
+ * row `pending_stripe` for the settle job (app/services/stripe-account/stripe-writes.server.ts).
  */
 export const STRIPE_CALLS_PER_BRAND = 4;
 export const STRIPE_QUEUE_PER_BRAND = 16;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import {
   DELETE_STRIPE_COUPON_TASK,
   runDeleteStripeCoupon,
-} from "../../app/services/campaign-coupons.server";
+} from "../../app/services/campaigns/campaign-coupons.server";
 import type { JobDeps } from "./index";
 
 const payloadSchema = z.object({ campaignCouponId: z.uuid() });

@@ -1,7 +1,7 @@
 import type { TaskList } from "graphile-worker";
 import { z } from "zod";
 import { smtpTransport } from "../../app/mail/transport.server";
-import { SEND_EMAIL_TASK, sendQueuedEmail } from "../../app/services/outbox.server";
+import { SEND_EMAIL_TASK, sendQueuedEmail } from "../../app/services/notifications/outbox.server";
 import type { JobDeps } from "./index";
 
 const payloadSchema = z.object({ outboxId: z.uuid() });

@@ -3,7 +3,7 @@ import {
   NOTIFY_TASK,
   notificationPayloadSchema,
   sendNotification,
-} from "../../app/services/notification-events.server";
+} from "../../app/services/notifications/notification-events.server";
 import type { JobDeps } from "./index";
 
 /** `notifications__send {kind, ...}`: write the notification emails of one event to the outbox. */

@@ -1,13 +1,13 @@
 import type { TaskList } from "graphile-worker";
 import { z } from "zod";
-import { settleAffiliateCode } from "../../app/services/affiliate-code-stripe.server";
-import { settleCampaignCoupon } from "../../app/services/campaign-coupon-stripe.server";
-import { reconcileBrandStripe } from "../../app/services/stripe-reconcile.server";
+import { settleAffiliateCode } from "../../app/services/campaigns/affiliate-code-stripe.server";
+import { settleCampaignCoupon } from "../../app/services/campaigns/campaign-coupon-stripe.server";
+import { reconcileBrandStripe } from "../../app/services/stripe-account/stripe-reconcile.server";
 import {
   SettleLater,
   STRIPE_RECONCILE_TASK,
   STRIPE_SETTLE_TASK,
-} from "../../app/services/stripe-writes.server";
+} from "../../app/services/stripe-account/stripe-writes.server";
 import type { JobDeps } from "./index";
 
 const settlePayload = z.object({
@@ -18,7 +18,7 @@ const reconcilePayload = z.object({ brandId: z.uuid() });
 
 /**
  * `stripe__settle { kind, id }`: make Stripe match one `pending_stripe` row (the Stripe-write
- * pattern, app/services/stripe-writes.server.ts); throws while Stripe cannot confirm, so
+ * pattern, app/services/stripe-account/stripe-writes.server.ts); throws while Stripe cannot confirm, so
  * graphile-worker retries with backoff until it does.
  * `stripe__reconcile { brandId }`: the brand reconciliation (adopt or deactivate tagged objects).
  */

@@ -3,7 +3,7 @@ import { z } from "zod";
 import {
   PROCESS_STRIPE_EVENT_TASK,
   processStripeEvent,
-} from "../../app/services/stripe-events.server";
+} from "../../app/services/attribution/stripe-events.server";
 import type { JobDeps } from "./index";
 
 const payloadSchema = z.object({ eventRowId: z.uuid() });

@@ -4,7 +4,7 @@ import {
   DELIVER_WEBHOOK_TASK,
   deliverWebhook,
   type DeliveryDeps,
-} from "../../app/services/webhook-messages.server";
+} from "../../app/services/webhooks/webhook-messages.server";
 import type { JobDeps } from "./index";
 
 const payloadSchema = z.object({ deliveryId: z.uuid() });

@@ -17,7 +17,7 @@ import {
   listApiKeys,
   revokeApiKey,
   verifyApiKey,
-} from "../../app/services/api-keys.server";
+} from "../../app/services/accounts/api-keys.server";
 import { getRequest, postForm, testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { bodyOf, call, signUpBrand, statusOf } from "./helpers";

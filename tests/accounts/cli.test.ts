@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "../../app/auth/password.server";
-import { verifyApiKey } from "../../app/services/api-keys.server";
+import { verifyApiKey } from "../../app/services/accounts/api-keys.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { uniqueEmail } from "./helpers";
 

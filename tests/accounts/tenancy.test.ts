@@ -12,7 +12,7 @@ import {
 } from "../../app/routes/app.settings.api-keys";
 import { loader as settingsLayoutLoader } from "../../app/routes/app.settings";
 import { hashPassword } from "../../app/auth/password.server";
-import { createApiKey } from "../../app/services/api-keys.server";
+import { createApiKey } from "../../app/services/accounts/api-keys.server";
 import { type CookieJar, getRequest, postForm, testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import {

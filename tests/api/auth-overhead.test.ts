@@ -12,7 +12,7 @@ import {
   revokeApiKey,
   verifyApiKey,
   verifyApiKeyAndTakeToken,
-} from "../../app/services/api-keys.server";
+} from "../../app/services/accounts/api-keys.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { apiCall, createBrandWithKey } from "./helpers";
 

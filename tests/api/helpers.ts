@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { AppContext } from "../../app/context.server";
 import type { DB } from "../../app/db/db.server";
-import { createApiKey } from "../../app/services/api-keys.server";
+import { createApiKey } from "../../app/services/accounts/api-keys.server";
 import { testContext } from "../helpers/context";
 
 export const BASE = "http://localhost:3000";

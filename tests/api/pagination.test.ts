@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeCursor, encodeCursor } from "../../app/api/pagination.server";
 import * as affiliatesRoute from "../../app/routes/api.v1.affiliates";
 import * as campaignsRoute from "../../app/routes/api.v1.campaigns";
-import { createCampaign } from "../../app/services/campaigns.server";
+import { createCampaign } from "../../app/services/campaigns/campaigns.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { apiCall, createBrandWithKey, validCampaign } from "./helpers";
 

@@ -4,7 +4,7 @@ import { takeToken } from "../../app/api/rate-limit.server";
 import * as splatRoute from "../../app/routes/api.v1.$";
 import * as affiliatesRoute from "../../app/routes/api.v1.affiliates";
 import * as campaignsRoute from "../../app/routes/api.v1.campaigns";
-import { revokeApiKey } from "../../app/services/api-keys.server";
+import { revokeApiKey } from "../../app/services/accounts/api-keys.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { apiCall, createBrandWithKey, validCampaign } from "./helpers";
 

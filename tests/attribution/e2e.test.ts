@@ -4,7 +4,7 @@
  * directly (the HTTP hop is covered once in http.test.ts). Each scenario uses its own brand.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { conversionJson } from "../../app/services/conversions.server";
+import { conversionJson } from "../../app/services/conversions/conversions.server";
 import { AttributionWorld, rng, type TestBrand } from "./harness";
 
 let w: AttributionWorld;
@@ -691,7 +691,8 @@ describe("attribution end to end", () => {
       .execute();
     expect(failed.length).toBeGreaterThan(0);
     expect(await b.conversionFor({ invoice: r.invoice })).toBeNull();
-    const { processStripeEvent } = await import("../../app/services/stripe-events.server");
+    const { processStripeEvent } =
+      await import("../../app/services/attribution/stripe-events.server");
     for (const row of failed) await processStripeEvent(w.db, { config: w.config }, row.id);
     for (const row of failed) await processStripeEvent(w.db, { config: w.config }, row.id);
     expect(await b.conversionFor({ invoice: r.invoice })).toMatchObject({ affiliate_id: aff });

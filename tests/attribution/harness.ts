@@ -17,8 +17,11 @@ import {
   connectStripe,
   loadWebhookSecret,
   STRIPE_WEBHOOK_EVENTS,
-} from "../../app/services/stripe-connection.server";
-import { intakeStripeEvent, processStripeEvent } from "../../app/services/stripe-events.server";
+} from "../../app/services/stripe-account/stripe-connection.server";
+import {
+  intakeStripeEvent,
+  processStripeEvent,
+} from "../../app/services/attribution/stripe-events.server";
 import { stripeClient } from "../../app/stripe/client.server";
 import { startWorker, type WorkerHandle } from "../../jobs/runner";
 import { makeTaskList } from "../../jobs/tasks/index";

@@ -5,8 +5,8 @@ import {
   conversionJson,
   getConversion,
   listConversions,
-} from "../../app/services/conversions.server";
-import { recordS2sConversion } from "../../app/services/s2s.server";
+} from "../../app/services/conversions/conversions.server";
+import { recordS2sConversion } from "../../app/services/attribution/s2s.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 
 let t: TestDatabase;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as conversionRoute from "../../app/routes/api.v1.conversions.$id";
 import * as conversionsRoute from "../../app/routes/api.v1.conversions";
-import { revokeApiKey } from "../../app/services/api-keys.server";
+import { revokeApiKey } from "../../app/services/accounts/api-keys.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { apiCall, createBrandWithKey, ISO_UTC, type RouteModule, UUID } from "../api/helpers";
 import { affiliateFor, brandWorld, type BrandWorld, insertConversion } from "./fixtures";

@@ -3,7 +3,7 @@ import * as affCodeRoute from "../../app/routes/api.v1.affiliates.$affiliateId.c
 import * as affCodesRoute from "../../app/routes/api.v1.affiliates.$affiliateId.coupons";
 import * as couponRoute from "../../app/routes/api.v1.campaigns.$campaignId.coupons.$id";
 import * as couponsRoute from "../../app/routes/api.v1.campaigns.$campaignId.coupons";
-import { createApiKey } from "../../app/services/api-keys.server";
+import { createApiKey } from "../../app/services/accounts/api-keys.server";
 import { insertConnection } from "../stripe/helpers";
 import { apiCall, type RouteModule, UUID } from "../api/helpers";
 import {

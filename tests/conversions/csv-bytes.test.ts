@@ -16,7 +16,7 @@ import {
   csvCell,
   isoFromPgUtc,
   streamConversionsCsv,
-} from "../../app/services/csv-export.server";
+} from "../../app/services/conversions/csv-export.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import {
   affiliateFor,

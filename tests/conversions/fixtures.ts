@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { DB } from "../../app/db/db.server";
 import type { Insertable } from "kysely";
 import type { ConversionsTable } from "../../app/db/schema";
-import { createAffiliate } from "../../app/services/affiliates.server";
-import { createCampaign } from "../../app/services/campaigns.server";
+import { createAffiliate } from "../../app/services/affiliates/affiliates.server";
+import { createCampaign } from "../../app/services/campaigns/campaigns.server";
 import { createBrandWithKey } from "../api/helpers";
 import { testConfig } from "../helpers/context";
 

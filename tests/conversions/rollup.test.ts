@@ -16,7 +16,7 @@ import {
   conversionSeries,
   conversionTotals,
   rollupPlan,
-} from "../../app/services/conversion-queries.server";
+} from "../../app/services/conversions/conversion-queries.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { affiliateFor, brandWorld, type BrandWorld, insertConversion } from "./fixtures";
 

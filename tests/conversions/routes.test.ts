@@ -7,7 +7,7 @@ import * as exportRoute from "../../app/routes/app.conversions.export[.]csv";
 import {
   type ConversionItemsPage,
   listPortalConversions,
-} from "../../app/services/conversion-queries.server";
+} from "../../app/services/conversions/conversion-queries.server";
 import { getRequest } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { brandWithOwner, run } from "../portal/fixtures";

@@ -8,13 +8,13 @@ import {
   deactivateAffiliateCode,
   deleteAffiliateCode,
   listAffiliateCodes,
-} from "../../app/services/affiliate-codes.server";
+} from "../../app/services/campaigns/affiliate-codes.server";
 import {
   createCampaignCoupon,
   updateCampaignCoupon,
-} from "../../app/services/campaign-coupons.server";
-import { setAffiliateStatus } from "../../app/services/affiliates.server";
-import { reconcileBrandStripe } from "../../app/services/stripe-reconcile.server";
+} from "../../app/services/campaigns/campaign-coupons.server";
+import { setAffiliateStatus } from "../../app/services/affiliates/affiliates.server";
+import { reconcileBrandStripe } from "../../app/services/stripe-account/stripe-reconcile.server";
 import { testConfig } from "../helpers/context";
 import {
   affiliateJoins,

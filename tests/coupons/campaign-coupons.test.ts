@@ -10,8 +10,8 @@ import {
   retryStripeCouponDeletion,
   runDeleteStripeCoupon,
   updateCampaignCoupon,
-} from "../../app/services/campaign-coupons.server";
-import { createAffiliateCode } from "../../app/services/affiliate-codes.server";
+} from "../../app/services/campaigns/campaign-coupons.server";
+import { createAffiliateCode } from "../../app/services/campaigns/affiliate-codes.server";
 import { makeTaskList } from "../../jobs/tasks/index";
 import { testConfig } from "../helpers/context";
 import { insertConnection } from "../stripe/helpers";

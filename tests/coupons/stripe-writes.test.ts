@@ -12,20 +12,20 @@ import {
   createAffiliateCode,
   createVanityCode,
   deleteAffiliateCode,
-} from "../../app/services/affiliate-codes.server";
-import { settleAffiliateCode } from "../../app/services/affiliate-code-stripe.server";
-import { setAffiliateStatus } from "../../app/services/affiliates.server";
+} from "../../app/services/campaigns/affiliate-codes.server";
+import { settleAffiliateCode } from "../../app/services/campaigns/affiliate-code-stripe.server";
+import { setAffiliateStatus } from "../../app/services/affiliates/affiliates.server";
 import {
   createCampaignCoupon,
   updateCampaignCoupon,
-} from "../../app/services/campaign-coupons.server";
-import { reconcileBrandStripe } from "../../app/services/stripe-reconcile.server";
+} from "../../app/services/campaigns/campaign-coupons.server";
+import { reconcileBrandStripe } from "../../app/services/stripe-account/stripe-reconcile.server";
 import {
   reconcileJobKey,
   settleJobKey,
   STRIPE_RECONCILE_TASK,
   STRIPE_SETTLE_TASK,
-} from "../../app/services/stripe-writes.server";
+} from "../../app/services/stripe-account/stripe-writes.server";
 import { BrandBusyError, BrandLimiter } from "../../app/stripe/brand-limiter.server";
 import { findReservedWord } from "../../app/domain/reserved-words";
 import {

@@ -4,13 +4,13 @@ import {
   createAffiliateCode,
   handlePromotionCodeUpdated,
   listAffiliateCodes,
-} from "../../app/services/affiliate-codes.server";
+} from "../../app/services/campaigns/affiliate-codes.server";
 import {
   createCampaignCoupon,
   handleCouponDeleted,
   listCampaignCoupons,
-} from "../../app/services/campaign-coupons.server";
-import { processStripeEvent } from "../../app/services/stripe-events.server";
+} from "../../app/services/campaigns/campaign-coupons.server";
+import { processStripeEvent } from "../../app/services/attribution/stripe-events.server";
 import { startIntakeServer, type IntakeServer, waitFor } from "../stripe/helpers";
 import {
   affiliateJoins,

@@ -10,7 +10,7 @@ import { SMTPServer } from "smtp-server";
 import { mailParts } from "../../app/mail/dev-mailbox.server";
 import type { Config } from "../../app/config.server";
 import type { DB } from "../../app/db/db.server";
-import { SEND_EMAIL_TASK } from "../../app/services/outbox.server";
+import { SEND_EMAIL_TASK } from "../../app/services/notifications/outbox.server";
 import { emailTasks } from "../../jobs/tasks/email";
 
 export interface CaughtMail {
@@ -89,7 +89,8 @@ export function linkPath(mail: CaughtMail, prefix: string): string {
 /** Run the real `notifications__send` task for every such job queued so far (each once). */
 export async function runNotificationJobs(db: DB, config: Config, done = new Set<string>()) {
   const { notificationTasks } = await import("../../jobs/tasks/notifications");
-  const { NOTIFY_TASK } = await import("../../app/services/notification-events.server");
+  const { NOTIFY_TASK } =
+    await import("../../app/services/notifications/notification-events.server");
   const task = notificationTasks({ db, config })[NOTIFY_TASK]!;
   const { rows: jobs } = await sql<{ id: string; payload: unknown }>`
     select j.id::text as id, j.payload from graphile_worker._private_jobs j

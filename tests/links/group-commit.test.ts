@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroupCommitWriter } from "../../app/http/group-commit.server";
-import { clickWriterStats, followReferralLink } from "../../app/services/clicks.server";
-import { deleteCampaign } from "../../app/services/campaigns.server";
+import { clickWriterStats, followReferralLink } from "../../app/services/attribution/clicks.server";
+import { deleteCampaign } from "../../app/services/campaigns/campaigns.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { BROWSER_UA, brandWithCampaign, enrolledAffiliate } from "./helpers";
 

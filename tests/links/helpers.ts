@@ -2,8 +2,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import type { AppContext } from "../../app/context.server";
 import type { DB } from "../../app/db/db.server";
 import type { Campaign } from "../../app/db/schema";
-import { createAffiliate } from "../../app/services/affiliates.server";
-import { createCampaign } from "../../app/services/campaigns.server";
+import { createAffiliate } from "../../app/services/affiliates/affiliates.server";
+import { createCampaign } from "../../app/services/campaigns/campaigns.server";
 import { brandWithOwner } from "../portal/fixtures";
 import { testConfig, testContext } from "../helpers/context";
 

@@ -1,18 +1,18 @@
 /**
- * The per-process cache of link code -> link (app/services/clicks.server.ts LinkCache): approved
+ * The per-process cache of link code -> link (app/services/attribution/clicks.server.ts LinkCache): approved
  * links and unknown codes for LINK_CACHE_TTL_MS, bounded. A counted visit never relies on it (the
  * click insert re-checks the link in the database); uncounted visits (HEAD, bots) of an approved
  * link may see an entry up to the TTL old; pending/suspended/rejected links are never cached.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Campaign } from "../../app/db/schema";
-import { setAffiliateStatus } from "../../app/services/affiliates.server";
+import { setAffiliateStatus } from "../../app/services/affiliates/affiliates.server";
 import {
   followReferralLink,
   LINK_CACHE_TTL_MS,
   LinkCache,
   type ResolvedLink,
-} from "../../app/services/clicks.server";
+} from "../../app/services/attribution/clicks.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { BROWSER_UA, brandWithCampaign, enrolledAffiliate } from "./helpers";
 

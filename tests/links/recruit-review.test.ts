@@ -7,10 +7,10 @@ import {
   recruitFlags,
   recruitStatus,
 } from "../../app/domain/recruiting";
-import { setAffiliateStatus } from "../../app/services/affiliates.server";
-import { createCampaign } from "../../app/services/campaigns.server";
-import { joinCampaign } from "../../app/services/join.server";
-import { recordS2sConversion } from "../../app/services/s2s.server";
+import { setAffiliateStatus } from "../../app/services/affiliates/affiliates.server";
+import { createCampaign } from "../../app/services/campaigns/campaigns.server";
+import { joinCampaign } from "../../app/services/affiliates/join.server";
+import { recordS2sConversion } from "../../app/services/attribution/s2s.server";
 import { getRequest, postForm, testConfig } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { body, brandWithOwner, run, signIn } from "../portal/fixtures";

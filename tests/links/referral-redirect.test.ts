@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as r from "../../app/routes/r.$code";
 import type { Campaign } from "../../app/db/schema";
-import { deleteCampaign } from "../../app/services/campaigns.server";
-import { hashIp } from "../../app/services/clicks.server";
+import { deleteCampaign } from "../../app/services/campaigns/campaigns.server";
+import { hashIp } from "../../app/services/attribution/clicks.server";
 import { testConfig } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { BROWSER_UA, brandWithCampaign, callLoader, enrolledAffiliate } from "./helpers";

@@ -3,8 +3,12 @@ import * as campaignsList from "../../app/routes/app.campaigns._index";
 import * as campaignNew from "../../app/routes/app.campaigns.new";
 import * as campaignDetail from "../../app/routes/app.campaigns.$campaignId._index";
 import * as campaignDelete from "../../app/routes/app.campaigns.$campaignId_.delete";
-import { createCampaign, getCampaign, listCampaigns } from "../../app/services/campaigns.server";
-import { joinCampaign } from "../../app/services/join.server";
+import {
+  createCampaign,
+  getCampaign,
+  listCampaigns,
+} from "../../app/services/campaigns/campaigns.server";
+import { joinCampaign } from "../../app/services/affiliates/join.server";
 import { getRequest, postForm, testConfig } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { body, brandWithOwner, run } from "./fixtures";

@@ -1,7 +1,7 @@
 import type { AppContext } from "../../app/context.server";
 import type { DB } from "../../app/db/db.server";
 import { startUserSession } from "../../app/auth/session.server";
-import { createBrandWithOwner } from "../../app/services/accounts.server";
+import { createBrandWithOwner } from "../../app/services/accounts/accounts.server";
 import { CookieJar, getRequest, settle, testContext } from "../helpers/context";
 
 export interface RouteArgs {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as campaignsNew from "../../app/routes/app.campaigns.new";
 import * as join from "../../app/routes/join.$slug";
 import * as signup from "../../app/routes/signup";
-import { createCampaign } from "../../app/services/campaigns.server";
+import { createCampaign } from "../../app/services/campaigns/campaigns.server";
 import { postForm } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { brandWithOwner, run } from "./fixtures";

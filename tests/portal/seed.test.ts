@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "../../app/auth/password.server";
-import { DEMO_PASSWORD, seedDemoIfEmpty } from "../../app/services/seed.server";
-import { createBrandWithOwner } from "../../app/services/accounts.server";
+import { DEMO_PASSWORD, seedDemoIfEmpty } from "../../app/services/dev/seed.server";
+import { createBrandWithOwner } from "../../app/services/accounts/accounts.server";
 import { testConfig } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 

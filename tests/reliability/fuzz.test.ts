@@ -29,7 +29,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import * as schemas from "../../app/api/schemas";
-import { loadWebhookSecret } from "../../app/services/stripe-connection.server";
+import { loadWebhookSecret } from "../../app/services/stripe-account/stripe-connection.server";
 import { CookieJar, TEST_CSRF } from "../helpers/context";
 import { sign } from "../stripe/helpers";
 import {

@@ -13,7 +13,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliverWebhook, publishWebhookEvent } from "../../app/services/webhook-messages.server";
+import {
+  deliverWebhook,
+  publishWebhookEvent,
+} from "../../app/services/webhooks/webhook-messages.server";
 import { rng } from "../attribution/harness";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import {

@@ -18,7 +18,7 @@ import { getUser } from "../../app/auth/guards.server";
 import {
   loadStripeCredentials,
   loadWebhookSecret,
-} from "../../app/services/stripe-connection.server";
+} from "../../app/services/stripe-account/stripe-connection.server";
 import { CookieJar, TEST_CSRF } from "../helpers/context";
 import { recordFigures } from "./procs";
 import { callRoute, fillParams, routeInventory, type RouteInfo } from "./routes";

@@ -26,11 +26,14 @@ import {
   startEmbeddedPostgres,
   type EmbeddedDatabase,
 } from "../../app/db/embedded.server";
-import { createBrandWithOwner } from "../../app/services/accounts.server";
-import { createApiKey } from "../../app/services/api-keys.server";
-import { createCampaignCoupon } from "../../app/services/campaign-coupons.server";
-import { createCampaign } from "../../app/services/campaigns.server";
-import { connectStripe, loadWebhookSecret } from "../../app/services/stripe-connection.server";
+import { createBrandWithOwner } from "../../app/services/accounts/accounts.server";
+import { createApiKey } from "../../app/services/accounts/api-keys.server";
+import { createCampaignCoupon } from "../../app/services/campaigns/campaign-coupons.server";
+import { createCampaign } from "../../app/services/campaigns/campaigns.server";
+import {
+  connectStripe,
+  loadWebhookSecret,
+} from "../../app/services/stripe-account/stripe-connection.server";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";
 import { affiliateJoins } from "../coupons/helpers";
 import { testConfig } from "../helpers/context";

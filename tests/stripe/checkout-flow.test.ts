@@ -1,11 +1,14 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../app/config.server";
-import { connectStripe, STRIPE_WEBHOOK_EVENTS } from "../../app/services/stripe-connection.server";
+import {
+  connectStripe,
+  STRIPE_WEBHOOK_EVENTS,
+} from "../../app/services/stripe-account/stripe-connection.server";
 import {
   stripeEventHandlers,
   type StripeEventHandler,
-} from "../../app/services/stripe-events.server";
+} from "../../app/services/attribution/stripe-events.server";
 import { startWorker, type WorkerHandle } from "../../jobs/runner";
 import { makeTaskList } from "../../jobs/tasks/index";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";

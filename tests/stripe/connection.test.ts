@@ -11,7 +11,7 @@ import {
   loadStripeCredentials,
   maskStripeKey,
   stripeConnectionJson,
-} from "../../app/services/stripe-connection.server";
+} from "../../app/services/stripe-account/stripe-connection.server";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";
 import { testConfig, testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";

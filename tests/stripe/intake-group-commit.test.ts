@@ -1,11 +1,14 @@
 /**
- * Stripe intake through group commit (app/services/stripe-events.server.ts storeEvents): concurrent
+ * Stripe intake through group commit (app/services/attribution/stripe-events.server.ts storeEvents): concurrent
  * events share one statement, each is answered only once its row and job are committed, copies of
  * one event in the same batch are stored once, and one event that cannot be stored fails alone.
  */
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { intakeStripeEvent, intakeWriterStats } from "../../app/services/stripe-events.server";
+import {
+  intakeStripeEvent,
+  intakeWriterStats,
+} from "../../app/services/attribution/stripe-events.server";
 import { testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { counts, createBrand, insertConnection, makeEvent, sign } from "./helpers";

@@ -1,5 +1,5 @@
 /**
- * The per-process cache of a brand's decrypted webhook secret (app/services/stripe-events.server.ts):
+ * The per-process cache of a brand's decrypted webhook secret (app/services/attribution/stripe-events.server.ts):
  * a cache hit reads nothing, yet a reconnect (new secret), a disconnect or a livemode change take
  * effect on the very next event: a signature failing against a cached secret is checked once more
  * against a fresh read, and the store statement only inserts while the connection still holds the
@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DB } from "../../app/db/db.server";
 import type { Database } from "../../app/db/schema";
 import { encryptSecret } from "../../app/lib/crypto.server";
-import { intakeStripeEvent } from "../../app/services/stripe-events.server";
+import { intakeStripeEvent } from "../../app/services/attribution/stripe-events.server";
 import { testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { counts, createBrand, insertConnection, makeEvent, sign } from "./helpers";

@@ -8,8 +8,8 @@ import {
   stripeEventHandlers,
   listStripeEvents,
   type StripeEventHandler,
-} from "../../app/services/stripe-events.server";
-import { STRIPE_WEBHOOK_EVENTS } from "../../app/services/stripe-connection.server";
+} from "../../app/services/attribution/stripe-events.server";
+import { STRIPE_WEBHOOK_EVENTS } from "../../app/services/stripe-account/stripe-connection.server";
 import { stripeClient } from "../../app/stripe/client.server";
 import { makeTaskList } from "../../jobs/tasks/index";
 import { testContext } from "../helpers/context";

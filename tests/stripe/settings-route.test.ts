@@ -5,8 +5,8 @@ import {
   loader,
   type StripeSettingsActionData,
 } from "../../app/routes/app.settings.stripe";
-import { loadStripeCredentials } from "../../app/services/stripe-connection.server";
-import { processStripeEvent } from "../../app/services/stripe-events.server";
+import { loadStripeCredentials } from "../../app/services/stripe-account/stripe-connection.server";
+import { processStripeEvent } from "../../app/services/attribution/stripe-events.server";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";
 import {
   getRequest,

@@ -1,13 +1,13 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rotateWebhookSecret } from "../../app/services/webhook-endpoints.server";
+import { rotateWebhookSecret } from "../../app/services/webhooks/webhook-endpoints.server";
 import {
   deliverWebhook,
   listDeliveries,
   publishWebhookEvent,
   resendMessage,
   sendTestEvent,
-} from "../../app/services/webhook-messages.server";
+} from "../../app/services/webhooks/webhook-messages.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import {
   deliveriesOf,

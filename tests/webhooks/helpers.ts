@@ -4,12 +4,12 @@ import { sql } from "kysely";
 import { Webhook } from "standardwebhooks";
 import type { Config } from "../../app/config.server";
 import type { DB } from "../../app/db/db.server";
-import { createWebhookEndpoint } from "../../app/services/webhook-endpoints.server";
+import { createWebhookEndpoint } from "../../app/services/webhooks/webhook-endpoints.server";
 import {
   deliverWebhook,
   type DeliveryDeps,
   DELIVER_WEBHOOK_TASK,
-} from "../../app/services/webhook-messages.server";
+} from "../../app/services/webhooks/webhook-messages.server";
 import { testConfig } from "../helpers/context";
 
 /** Guard lifted: the local receivers listen on 127.0.0.1. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publishWebhookEvent } from "../../app/services/webhook-messages.server";
+import { publishWebhookEvent } from "../../app/services/webhooks/webhook-messages.server";
 import { startWorker, type WorkerHandle } from "../../jobs/runner";
 import { webhookTasks } from "../../jobs/tasks/webhooks";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";

@@ -1,8 +1,8 @@
 import type { DB } from "~/db/db.server";
 import type { ConversionRow } from "~/db/schema";
-import { conversionJson } from "~/services/conversions.server";
-import { queueNotification } from "~/services/notification-events.server";
-import { publishWebhookEvent } from "~/services/webhook-messages.server";
+import { conversionJson } from "~/services/conversions/conversions.server";
+import { queueNotification } from "~/services/notifications/notification-events.server";
+import { publishWebhookEvent } from "~/services/webhooks/webhook-messages.server";
 
 export type ConversionEventType =
   "conversion.created" | "conversion.refunded" | "conversion.updated";

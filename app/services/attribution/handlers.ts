@@ -10,7 +10,7 @@ import type {
   GatherContext,
   StripeEventContext,
   StripeEventHandler,
-} from "~/services/stripe-events.server";
+} from "~/services/attribution/stripe-events.server";
 import {
   type DiscountRef,
   type InvoiceFacts,

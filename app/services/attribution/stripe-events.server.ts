@@ -7,16 +7,16 @@ import type { StripeEventRow, StripeEventStatus } from "~/db/schema";
 import { GroupCommitWriter, writerPerKey } from "~/http/group-commit.server";
 import { findTextProblem, jsonTooDeep, MAX_JSON_DEPTH } from "~/domain/text-hygiene";
 import { Stripe, stripeClient } from "~/stripe/client.server";
-import { handlePromotionCodeUpdated } from "./affiliate-codes.server";
+import { handlePromotionCodeUpdated } from "../campaigns/affiliate-codes.server";
 import { attributionHandlers } from "./attribution.server";
-import { handleCouponDeleted } from "./campaign-coupons.server";
-import { queueNotification } from "./notification-events.server";
+import { handleCouponDeleted } from "../campaigns/campaign-coupons.server";
+import { queueNotification } from "../notifications/notification-events.server";
 import {
   STRIPE_WEBHOOK_EVENTS,
   loadStripeCredentials,
   loadWebhookSecret,
   type StripeWebhookEventType,
-} from "./stripe-connection.server";
+} from "../stripe-account/stripe-connection.server";
 
 export const PROCESS_STRIPE_EVENT_TASK = "stripe__process_event";
 /** Stripe's own default; signatures older than this are rejected (replay protection). */
@@ -405,7 +405,7 @@ export interface StripeEventHandler {
  * may run one again after a failure.
  */
 export const stripeEventHandlers: Record<StripeWebhookEventType, StripeEventHandler> = {
-  // Attribution, refunds and clawbacks (app/services/attribution.server.ts).
+  // Attribution, refunds and clawbacks (app/services/attribution/attribution.server.ts).
   ...attributionHandlers,
   "promotion_code.updated": async ({ trx, brandId, event }) => {
     await handlePromotionCodeUpdated(trx, brandId, event.data.object as Stripe.PromotionCode);

@@ -5,9 +5,9 @@
 import { sql } from "kysely";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
-import { createBrandWithOwner } from "./accounts.server";
-import { joinCampaign } from "./join.server";
-import { createCampaign } from "./campaigns.server";
+import { createBrandWithOwner } from "../accounts/accounts.server";
+import { joinCampaign } from "../affiliates/join.server";
+import { createCampaign } from "../campaigns/campaigns.server";
 
 export interface SeedResult {
   brandId: string;

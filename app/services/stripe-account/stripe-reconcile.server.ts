@@ -18,9 +18,9 @@
 import { sql } from "kysely";
 import type { DB } from "~/db/db.server";
 import type { Stripe } from "~/stripe/client.server";
-import { settleAffiliateCode } from "./affiliate-code-stripe.server";
-import { settleCampaignCoupon } from "./campaign-coupon-stripe.server";
-import type { CouponDeps } from "./campaign-coupons.server";
+import { settleAffiliateCode } from "../campaigns/affiliate-code-stripe.server";
+import { settleCampaignCoupon } from "../campaigns/campaign-coupon-stripe.server";
+import type { CouponDeps } from "../campaigns/campaign-coupons.server";
 import { stripeForBrand } from "./stripe-connection.server";
 import { callStripe, isStripeNotFound } from "./stripe-writes.server";
 

@@ -10,13 +10,13 @@ import type { DB } from "~/db/db.server";
 import type { CampaignCoupon } from "~/db/schema";
 import type { Stripe } from "~/stripe/client.server";
 import { type CouponDeps, queueStripeCouponDeletion } from "./campaign-coupons.server";
-import { stripeForBrand } from "./stripe-connection.server";
+import { stripeForBrand } from "../stripe-account/stripe-connection.server";
 import {
   callStripe,
   dropReservation,
   settleSoon,
   truncateSyncError as truncate,
-} from "./stripe-writes.server";
+} from "../stripe-account/stripe-writes.server";
 
 export const couponIdempotencyKey = (id: string) => `rekomi-campaign-coupon-${id}`;
 

@@ -24,8 +24,12 @@ import { canCreateCoupons, PLAN_REQUIRED_MESSAGE } from "~/domain/plan";
 import { isStripeError, type Stripe, stripeErrorMessage } from "~/stripe/client.server";
 import { inTransaction } from "./campaigns.server";
 import { settleCampaignCoupon } from "./campaign-coupon-stripe.server";
-import { stripeForBrand } from "./stripe-connection.server";
-import { isStripeNotFound, queueSettle, truncateSyncError } from "./stripe-writes.server";
+import { stripeForBrand } from "../stripe-account/stripe-connection.server";
+import {
+  isStripeNotFound,
+  queueSettle,
+  truncateSyncError,
+} from "../stripe-account/stripe-writes.server";
 
 export {
   campaignCouponCreateSchema,

@@ -7,9 +7,9 @@ import { z } from "zod";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import { parseAmount, SUPPORTED_CURRENCIES } from "~/domain/money";
-import { createEmulatorClient } from "../../tools/stripe-emulator/client";
-import { followReferralLink } from "./clicks.server";
-import { loadStripeCredentials } from "./stripe-connection.server";
+import { createEmulatorClient } from "../../../tools/stripe-emulator/client";
+import { followReferralLink } from "../attribution/clicks.server";
+import { loadStripeCredentials } from "../stripe-account/stripe-connection.server";
 
 export function simulatorEnabled(config: Config): boolean {
   return !config.isProduction && config.stripeMode === "emulator" && Boolean(config.stripeApiBase);

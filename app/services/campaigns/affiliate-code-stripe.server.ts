@@ -12,7 +12,7 @@ import { sql, type Kysely } from "kysely";
 import type { DB } from "~/db/db.server";
 import type { AffiliateCoupon, AffiliateStatus, Database } from "~/db/schema";
 import { type Stripe } from "~/stripe/client.server";
-import { stripeForBrand } from "./stripe-connection.server";
+import { stripeForBrand } from "../stripe-account/stripe-connection.server";
 import {
   callStripe,
   isStripeNotFound,
@@ -21,7 +21,7 @@ import {
   settleSoon,
   truncateSyncError as truncate,
   type StripeOutcome,
-} from "./stripe-writes.server";
+} from "../stripe-account/stripe-writes.server";
 import type { CouponDeps } from "./campaign-coupons.server";
 
 export const codeIdempotencyKey = (id: string) => `rekomi-affiliate-coupon-${id}`;

@@ -42,7 +42,7 @@ import {
   NOT_CONNECTED_MESSAGE,
 } from "./campaign-coupons.server";
 import { inTransaction } from "./campaigns.server";
-import { queueSettle } from "./stripe-writes.server";
+import { queueSettle } from "../stripe-account/stripe-writes.server";
 
 export { affiliateCouponCreateSchema, type AffiliateCouponCreateInput } from "~/domain/coupon";
 

@@ -13,8 +13,8 @@ import { fieldErrorsOf, type FieldErrors } from "~/domain/forms";
 import { affiliateInvitation } from "~/mail/account-emails";
 import { claimSchema } from "~/domain/invitations";
 import { consumeToken, findUsableToken, issueToken } from "./account-tokens.server";
-import { inTransaction } from "./campaigns.server";
-import { queueEmail } from "./outbox.server";
+import { inTransaction } from "../campaigns/campaigns.server";
+import { queueEmail } from "../notifications/outbox.server";
 
 type AppUrl = Pick<Config, "appUrl">;
 type Trx = Transaction<Database>;

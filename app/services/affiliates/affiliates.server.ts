@@ -12,10 +12,10 @@ import { AFFILIATE_STATUSES, canTransition } from "~/domain/affiliate";
 import { encodeReadableCode, LINK_CODE_LENGTH } from "~/domain/codes";
 import { type FieldErrors, fieldErrorsOf } from "~/domain/forms";
 import { isUuid } from "~/domain/ids";
-import { applyAffiliateStatusToCodes } from "./affiliate-code-stripe.server";
-import { inTransaction } from "./campaigns.server";
-import { sendAffiliateInvitation } from "./invitations.server";
-import { queueNotification } from "./notification-events.server";
+import { applyAffiliateStatusToCodes } from "../campaigns/affiliate-code-stripe.server";
+import { inTransaction } from "../campaigns/campaigns.server";
+import { sendAffiliateInvitation } from "../accounts/invitations.server";
+import { queueNotification } from "../notifications/notification-events.server";
 
 type Trx = Transaction<Database>;
 

@@ -9,8 +9,8 @@ import type { DB } from "~/db/db.server";
 import type { Database } from "~/db/schema";
 import { alreadyRegistered, verifyEmail } from "~/mail/account-emails";
 import { consumeToken, findUsableToken, issueToken, retireTokens } from "./account-tokens.server";
-import { inTransaction } from "./campaigns.server";
-import { queueEmail } from "./outbox.server";
+import { inTransaction } from "../campaigns/campaigns.server";
+import { queueEmail } from "../notifications/outbox.server";
 
 type AppUrl = Pick<Config, "appUrl">;
 

@@ -6,7 +6,7 @@
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import { DEMO_OWNER } from "./seed.server";
-import { connectStripe, loadStripeCredentials } from "./stripe-connection.server";
+import { connectStripe, loadStripeCredentials } from "../stripe-account/stripe-connection.server";
 
 export const DEMO_STRIPE_KEY = "rk_test_rekomi_demo_acme";
 

@@ -12,8 +12,8 @@ import { decideAttribution } from "~/domain/attribution";
 import { computeLedgerAdjustments } from "~/domain/clawback";
 import { buildDecisionRecord, type CommissionResult, computeCommission } from "~/domain/commission";
 import { MAX_AMOUNT_MINOR } from "~/domain/money";
-import { emitConversionEvent } from "./attribution/emit";
-import { affiliateIneligibility, campaignTerms, earningParent } from "./attribution/signals";
+import { emitConversionEvent } from "./emit";
+import { affiliateIneligibility, campaignTerms, earningParent } from "./signals";
 
 export const s2sConversionSchema = z
   .object({

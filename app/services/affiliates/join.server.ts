@@ -24,10 +24,13 @@ import {
   findOrCreateEnrollment,
   personNameSchema,
 } from "./affiliates.server";
-import { getCampaignBySlug, inTransaction } from "./campaigns.server";
-import { sendVerificationEmail, tellAlreadyRegistered } from "./email-verification.server";
-import { resendAffiliateInvitation } from "./invitations.server";
-import { queueNotification } from "./notification-events.server";
+import { getCampaignBySlug, inTransaction } from "../campaigns/campaigns.server";
+import {
+  sendVerificationEmail,
+  tellAlreadyRegistered,
+} from "../accounts/email-verification.server";
+import { resendAffiliateInvitation } from "../accounts/invitations.server";
+import { queueNotification } from "../notifications/notification-events.server";
 import { findRecruiter } from "./recruiting.server";
 
 type Trx = Transaction<Database>;

@@ -14,7 +14,7 @@ import {
 } from "~/webhooks/http.server";
 import { judgeAttempt, nextAttemptAt, shouldDisableEndpoint } from "~/webhooks/retry";
 import { webhookHeaders } from "~/webhooks/signing";
-import { queueNotification } from "./notification-events.server";
+import { queueNotification } from "../notifications/notification-events.server";
 import { activeSigningSecrets, cancelOpenDeliveries } from "./webhook-endpoints.server";
 
 /**

@@ -11,8 +11,8 @@ import { fieldErrorsOf, type FieldErrors } from "~/domain/forms";
 import { isUuid } from "~/domain/ids";
 import { teamInvitation } from "~/mail/account-emails";
 import { issueToken } from "./account-tokens.server";
-import { inTransaction } from "./campaigns.server";
-import { queueEmail } from "./outbox.server";
+import { inTransaction } from "../campaigns/campaigns.server";
+import { queueEmail } from "../notifications/outbox.server";
 
 export interface TeamMember {
   userId: string;
