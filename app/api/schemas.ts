@@ -6,6 +6,7 @@
  * names it. Pure: no I/O.
  */
 import { z } from "zod";
+import { ATTRIBUTION_METHODS, CONVERSION_STATUSES } from "~/domain/conversion-enums";
 import { API_ERROR_TYPES } from "./errors";
 
 // ---------------------------------------------------------------- shared pieces
@@ -326,8 +327,8 @@ export const AffiliateCouponList = listOf(AffiliateCoupon, "AffiliateCouponList"
 
 // ---------------------------------------------------------------- conversions
 
-export const AttributionMethod = z.enum(["link", "coupon", "s2s"]);
-export const ConversionStatus = z.enum(["approved", "partially_refunded", "refunded"]);
+export const AttributionMethod = z.enum(ATTRIBUTION_METHODS);
+export const ConversionStatus = z.enum(CONVERSION_STATUSES);
 
 export const Conversion = z
   .object({

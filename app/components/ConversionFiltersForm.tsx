@@ -1,6 +1,6 @@
 import { type ElementType, type ReactNode, useId } from "react";
 import {
-  ATTRIBUTION_METHODS,
+  METHODS_IN_DISPLAY_ORDER,
   CONVERSION_STATUS_LABELS,
   CONVERSION_STATUSES,
   type ConversionFilterField,
@@ -61,7 +61,7 @@ export function ConversionFiltersForm({
           <label htmlFor={idOf("source")}>Source</label>
           <select {...common("source")} defaultValue={values.source}>
             <option value="">All sources</option>
-            {ATTRIBUTION_METHODS.map((m) => (
+            {METHODS_IN_DISPLAY_ORDER.map((m) => (
               <option key={m} value={m}>
                 {METHOD_LABELS[m]}
               </option>

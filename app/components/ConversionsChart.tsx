@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import type * as RechartsModule from "recharts";
 import {
-  ATTRIBUTION_METHODS,
+  METHODS_IN_DISPLAY_ORDER,
   type AttributionMethod,
   type CurrencySeries,
   type Granularity,
@@ -31,12 +31,12 @@ export function SeriesTable({ series }: { series: CurrencySeries }) {
         <thead>
           <tr>
             <th scope="col">{PERIOD[series.granularity]}</th>
-            {ATTRIBUTION_METHODS.map((m) => (
+            {METHODS_IN_DISPLAY_ORDER.map((m) => (
               <th key={`r-${m}`} scope="col" className="num">
                 {METHOD_LABELS[m]} revenue
               </th>
             ))}
-            {ATTRIBUTION_METHODS.map((m) => (
+            {METHODS_IN_DISPLAY_ORDER.map((m) => (
               <th key={`c-${m}`} scope="col" className="num">
                 {METHOD_LABELS[m]} commission
               </th>
@@ -49,12 +49,12 @@ export function SeriesTable({ series }: { series: CurrencySeries }) {
               <th scope="row">
                 {series.granularity === "month" ? p.bucket.slice(0, 7) : p.bucket}
               </th>
-              {ATTRIBUTION_METHODS.map((m) => (
+              {METHODS_IN_DISPLAY_ORDER.map((m) => (
                 <td key={`r-${m}`} className="num">
                   {formatMoney(p[`${m}_revenue`], c)}
                 </td>
               ))}
-              {ATTRIBUTION_METHODS.map((m) => (
+              {METHODS_IN_DISPLAY_ORDER.map((m) => (
                 <td key={`c-${m}`} className="num">
                   {formatMoney(p[`${m}_commission`], c)}
                 </td>
@@ -70,7 +70,7 @@ export function SeriesTable({ series }: { series: CurrencySeries }) {
 function summary(series: CurrencySeries): string {
   const total = (k: "revenue" | "commission") =>
     series.points.reduce(
-      (s, p) => s + ATTRIBUTION_METHODS.reduce((t, m) => t + p[`${m}_${k}`], 0),
+      (s, p) => s + METHODS_IN_DISPLAY_ORDER.reduce((t, m) => t + p[`${m}_${k}`], 0),
       0,
     );
   const first = series.points[0]?.bucket ?? "";
@@ -98,7 +98,7 @@ function SeriesChart({
         <YAxis tickFormatter={axis} tick={{ fontSize: 12 }} width={72} />
         <Tooltip formatter={(v) => formatMoney(Number(v), c)} />
         <Legend />
-        {ATTRIBUTION_METHODS.map((m) => (
+        {METHODS_IN_DISPLAY_ORDER.map((m) => (
           <Bar
             key={m}
             dataKey={`${m}_${kind}`}

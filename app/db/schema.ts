@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { AttributionMethod, ConversionStatus } from "../domain/conversion-enums";
 
 /** Kysely table types. Keep in step with `migrations/`. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -359,8 +360,8 @@ export interface ConversionDailyTotalsTable {
 }
 
 // ---- Attribution (migrations/0006_attribution.ts) ----
-export type AttributionMethodColumn = "link" | "coupon" | "s2s";
-export type ConversionStatusColumn = "approved" | "partially_refunded" | "refunded";
+export type AttributionMethodColumn = AttributionMethod;
+export type ConversionStatusColumn = ConversionStatus;
 export type LedgerKindColumn = "commission" | "override" | "clawback" | "override_clawback";
 type Json<T> = ColumnType<T, string, string>;
 

@@ -25,7 +25,9 @@
  * second purchase with the same code). Stripe counts the redemption whoever earns the commission.
  */
 
-export type AttributionMethod = "link" | "coupon" | "s2s";
+import type { AttributionMethod } from "./conversion-enums";
+
+export type { AttributionMethod } from "./conversion-enums";
 
 /** A moment in time as the caller has it: a Date or an ISO 8601 string. Stored as ISO 8601 UTC. */
 export type Instant = Date | string;

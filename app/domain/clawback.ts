@@ -24,9 +24,9 @@
  *   further than the target is left as it is and reported as `shortfall`).
  */
 import { type CommissionTerms, commissionFor } from "./commission";
+import type { ConversionStatus } from "./conversion-enums";
 
 export type LedgerKind = "commission" | "override" | "clawback" | "override_clawback";
-export type ConversionStatus = "approved" | "partially_refunded" | "refunded";
 
 export interface LedgerEntry {
   kind: LedgerKind;

@@ -4,15 +4,21 @@
  * (query string -> filters + field errors), CSV cell neutralisation, customer masking and the
  * chart's time buckets. Pure: no I/O.
  */
-export type AttributionMethod = "link" | "coupon" | "s2s";
-export type ConversionStatus = "approved" | "partially_refunded" | "refunded";
+import {
+  ATTRIBUTION_METHODS,
+  type AttributionMethod,
+  CONVERSION_STATUSES,
+  type ConversionStatus,
+} from "./conversion-enums";
 
-export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = ["coupon", "link", "s2s"];
-export const CONVERSION_STATUSES: readonly ConversionStatus[] = [
-  "approved",
-  "partially_refunded",
-  "refunded",
-];
+export {
+  type AttributionMethod,
+  CONVERSION_STATUSES,
+  type ConversionStatus,
+} from "./conversion-enums";
+
+/** The methods in the order the dashboard lists them (the headline first). */
+export const METHODS_IN_DISPLAY_ORDER: readonly AttributionMethod[] = ["coupon", "link", "s2s"];
 
 export const METHOD_LABELS: Record<AttributionMethod, string> = {
   coupon: "Coupon",

@@ -1,10 +1,10 @@
 /**
- * Group commit (app/http/group-commit.server.ts): the generic writer, and the referral clicks
+ * Group commit (app/db/group-commit.server.ts): the generic writer, and the referral clicks
  * written through it: many concurrent visits share statements, each visitor gets an id that is
  * already committed, and one failing visit fails alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GroupCommitWriter } from "../../app/http/group-commit.server";
+import { GroupCommitWriter } from "../../app/db/group-commit.server";
 import { clickWriterStats, followReferralLink } from "../../app/services/attribution/clicks.server";
 import { deleteCampaign } from "../../app/services/campaigns/campaigns.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";

@@ -9,7 +9,7 @@ import type { DB } from "~/db/db.server";
 import type { Database } from "~/db/schema";
 import { alreadyRegistered, verifyEmail } from "~/mail/account-emails";
 import { consumeToken, findUsableToken, issueToken, retireTokens } from "./account-tokens.server";
-import { inTransaction } from "../campaigns/campaigns.server";
+import { inTransaction } from "~/db/tx.server";
 import { queueEmail } from "../notifications/outbox.server";
 
 type AppUrl = Pick<Config, "appUrl">;

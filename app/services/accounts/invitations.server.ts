@@ -13,7 +13,7 @@ import { fieldErrorsOf, type FieldErrors } from "~/domain/forms";
 import { affiliateInvitation } from "~/mail/account-emails";
 import { claimSchema } from "~/domain/invitations";
 import { consumeToken, findUsableToken, issueToken } from "./account-tokens.server";
-import { inTransaction } from "../campaigns/campaigns.server";
+import { inTransaction, inTransactionOr, Rollback } from "~/db/tx.server";
 import { queueEmail } from "../notifications/outbox.server";
 
 type AppUrl = Pick<Config, "appUrl">;
@@ -166,7 +166,7 @@ export async function acceptInvitation(
   token: unknown,
   user: { id: string; email: string },
 ): Promise<ClaimResult> {
-  return inTransaction(db, async (trx): Promise<ClaimResult> => {
+  return inTransactionOr<ClaimResult, ClaimResult>(db, async (trx): Promise<ClaimResult> => {
     const row = await findUsableToken(trx, ["affiliate_invite", "team_invite"], token);
     if (!row) return INVALID;
     if (row.email !== user.email)
@@ -176,9 +176,9 @@ export async function acceptInvitation(
         message: `This invitation is for ${row.email}. You are signed in as ${user.email}: log out, then open the link again.`,
       };
     const result = await claim(trx, row, user.id);
-    if (!result.ok) throw new RollbackWith(result);
+    if (!result.ok) throw new Rollback(result);
     return result;
-  }).catch(unwrapRollback);
+  });
 }
 
 /**
@@ -195,7 +195,7 @@ export async function acceptInvitationWithNewAccount(
   if (!parsed.success)
     return { ok: false, reason: "fields", fieldErrors: fieldErrorsOf(parsed.error) };
   const passwordHash = await hashPassword(parsed.data.password);
-  return inTransaction(db, async (trx): Promise<ClaimResult> => {
+  return inTransactionOr<ClaimResult, ClaimResult>(db, async (trx): Promise<ClaimResult> => {
     const row = await findUsableToken(trx, ["affiliate_invite", "team_invite"], token);
     if (!row) return INVALID;
     const existing = await trx
@@ -228,17 +228,7 @@ export async function acceptInvitationWithNewAccount(
       userId = created.id;
     }
     const result = await claim(trx, row, userId);
-    if (!result.ok) throw new RollbackWith(result);
+    if (!result.ok) throw new Rollback(result);
     return result;
-  }).catch(unwrapRollback);
-}
-
-class RollbackWith extends Error {
-  constructor(public readonly result: ClaimResult) {
-    super("rollback");
-  }
-}
-function unwrapRollback(error: unknown): ClaimResult {
-  if (error instanceof RollbackWith) return error.result;
-  throw error;
+  });
 }

@@ -13,7 +13,7 @@ import { fieldErrorsOf, type FieldErrors } from "~/domain/forms";
 import { newPasswordSchema } from "~/domain/passwords";
 import { confirmNewEmail, resetPassword as resetPasswordEmail } from "~/mail/account-emails";
 import { consumeToken, findUsableToken, issueToken, retireTokens } from "./account-tokens.server";
-import { inTransaction } from "../campaigns/campaigns.server";
+import { inTransaction } from "~/db/tx.server";
 import { checkPassword } from "./login-throttle.server";
 import { queueEmail } from "../notifications/outbox.server";
 

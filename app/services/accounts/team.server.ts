@@ -11,7 +11,7 @@ import { fieldErrorsOf, type FieldErrors } from "~/domain/forms";
 import { isUuid } from "~/domain/ids";
 import { teamInvitation } from "~/mail/account-emails";
 import { issueToken } from "./account-tokens.server";
-import { inTransaction } from "../campaigns/campaigns.server";
+import { inTransaction } from "~/db/tx.server";
 import { queueEmail } from "../notifications/outbox.server";
 
 export interface TeamMember {

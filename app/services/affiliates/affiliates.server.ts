@@ -13,7 +13,7 @@ import { encodeReadableCode, LINK_CODE_LENGTH } from "~/domain/codes";
 import { type FieldErrors, fieldErrorsOf } from "~/domain/forms";
 import { isUuid } from "~/domain/ids";
 import { applyAffiliateStatusToCodes } from "../campaigns/affiliate-code-stripe.server";
-import { inTransaction } from "../campaigns/campaigns.server";
+import { inTransaction } from "~/db/tx.server";
 import { sendAffiliateInvitation } from "../accounts/invitations.server";
 import { queueNotification } from "../notifications/notification-events.server";
 

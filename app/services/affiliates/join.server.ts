@@ -24,7 +24,8 @@ import {
   findOrCreateEnrollment,
   personNameSchema,
 } from "./affiliates.server";
-import { getCampaignBySlug, inTransaction } from "../campaigns/campaigns.server";
+import { inTransaction } from "~/db/tx.server";
+import { getCampaignBySlug } from "../campaigns/campaigns.server";
 import {
   sendVerificationEmail,
   tellAlreadyRegistered,

@@ -6,7 +6,7 @@
  * and unknown codes, a few seconds, bounded), and a counted click is ONE statement that inserts the
  * click only if the cached facts still hold in the database (enrollment with that code, affiliate
  * approved, same destination and cookie window), written together with the other clicks that
- * arrived meanwhile (group commit, app/http/group-commit.server.ts). The visitor gets the click id
+ * arrived meanwhile (group commit, app/db/group-commit.server.ts). The visitor gets the click id
  * only after that statement committed. If the facts changed, the entry is dropped and the visit is
  * decided again from a fresh read, so a counted click never uses stale data; only uncounted visits
  * (HEAD, bots) of an approved link can see a cached entry up to LINK_CACHE_TTL_MS old.
@@ -23,7 +23,7 @@ import {
   truncateHeader,
   USER_AGENT_MAX,
 } from "~/domain/click";
-import { GroupCommitWriter, writerPerKey } from "~/http/group-commit.server";
+import { GroupCommitWriter, writerPerKey } from "~/db/group-commit.server";
 
 export interface ResolvedLink {
   enrollmentId: string;

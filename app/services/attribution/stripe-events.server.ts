@@ -4,7 +4,7 @@ import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import { addJob } from "~/db/jobs.server";
 import type { StripeEventRow, StripeEventStatus } from "~/db/schema";
-import { GroupCommitWriter, writerPerKey } from "~/http/group-commit.server";
+import { GroupCommitWriter, writerPerKey } from "~/db/group-commit.server";
 import { findTextProblem, jsonTooDeep, MAX_JSON_DEPTH } from "~/domain/text-hygiene";
 import { Stripe, stripeClient } from "~/stripe/client.server";
 import { handlePromotionCodeUpdated } from "../campaigns/affiliate-codes.server";

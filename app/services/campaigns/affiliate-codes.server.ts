@@ -41,7 +41,7 @@ import {
   isStripeConnected,
   NOT_CONNECTED_MESSAGE,
 } from "./campaign-coupons.server";
-import { inTransaction } from "./campaigns.server";
+import { inTransaction } from "~/db/tx.server";
 import { queueSettle } from "../stripe-account/stripe-writes.server";
 
 export { affiliateCouponCreateSchema, type AffiliateCouponCreateInput } from "~/domain/coupon";

@@ -22,7 +22,7 @@ import {
 import { isUuid } from "~/domain/ids";
 import { canCreateCoupons, PLAN_REQUIRED_MESSAGE } from "~/domain/plan";
 import { isStripeError, type Stripe, stripeErrorMessage } from "~/stripe/client.server";
-import { inTransaction } from "./campaigns.server";
+import { inTransaction, Rollback } from "~/db/tx.server";
 import { settleCampaignCoupon } from "./campaign-coupon-stripe.server";
 import { stripeForBrand } from "../stripe-account/stripe-connection.server";
 import {
@@ -149,13 +149,6 @@ export type CouponWriteResult = CouponResult<{
   coupon: CampaignCoupon;
   stripePending: string | null;
 }>;
-
-/** Thrown inside a transaction to roll it back and hand a result to the caller. */
-class Rollback<T> extends Error {
-  constructor(readonly result: T) {
-    super("rollback");
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Reads

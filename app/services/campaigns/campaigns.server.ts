@@ -3,9 +3,9 @@
  * another brand's id behaves exactly like an unknown id.
  */
 import { randomBytes } from "node:crypto";
-import { type Transaction, sql } from "kysely";
+import { sql } from "kysely";
 import type { DB } from "~/db/db.server";
-import type { Campaign, Database } from "~/db/schema";
+import type { Campaign } from "~/db/schema";
 import {
   campaignColumns,
   campaignInputSchema,
@@ -16,6 +16,7 @@ import {
 } from "~/domain/campaign";
 import { encodeReadableCode } from "~/domain/codes";
 import { isUuid } from "~/domain/ids";
+import { inTransaction } from "~/db/tx.server";
 
 export {
   campaignFormSchema,
@@ -23,17 +24,6 @@ export {
   parseCampaignForm,
   type CampaignInput,
 } from "~/domain/campaign";
-
-/**
- * Run `fn` in a transaction, or inside the caller's transaction when `db` already is one, so
- * use-cases compose (e.g. the demo seed creates a brand, a campaign and affiliates atomically).
- */
-export function inTransaction<T>(
-  db: DB,
-  fn: (trx: Transaction<Database>) => Promise<T>,
-): Promise<T> {
-  return db.isTransaction ? fn(db as Transaction<Database>) : db.transaction().execute(fn);
-}
 
 export type CampaignWithCounts = Campaign & { affiliate_count: number };
 

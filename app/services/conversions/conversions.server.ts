@@ -8,8 +8,7 @@ import type { DB } from "~/db/db.server";
 import type { ConversionRow } from "~/db/schema";
 import { isUuid } from "~/domain/ids";
 
-export type ConversionStatus = "approved" | "partially_refunded" | "refunded";
-export type AttributionMethod = "link" | "coupon" | "s2s";
+import type { AttributionMethod, ConversionStatus } from "~/domain/conversion-enums";
 
 /** The conversion exactly as the REST API, CSV export and outbound webhooks show it. */
 export interface ConversionJson {

@@ -13,7 +13,7 @@ import type { DB } from "~/db/db.server";
 import type { Database } from "~/db/schema";
 import { formatMoney } from "~/domain/money";
 import * as emails from "~/mail/notification-emails";
-import { inTransaction } from "../campaigns/campaigns.server";
+import { inTransaction } from "~/db/tx.server";
 import { notifyAffiliate, notifyBrandOwners } from "./notifications.server";
 
 export const NOTIFY_TASK = "notifications__send";
