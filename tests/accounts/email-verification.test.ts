@@ -2,7 +2,7 @@ import { mailWorld } from "../helpers/mail-world";
 import { describe, expect, it } from "vitest";
 import { loader as appLoader, type BrandLayoutData } from "../../app/routes/app";
 import * as apiKeys from "../../app/routes/app.settings.api-keys";
-import * as stripeSettings from "../../app/routes/app.settings.stripe";
+import * as stripeSettings from "../../app/routes/app.settings.stripe/route";
 import * as signup from "../../app/routes/signup";
 import * as verify from "../../app/routes/verify-email.$token";
 import * as resend from "../../app/routes/verify-email._index";

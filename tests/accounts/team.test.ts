@@ -2,7 +2,7 @@ import { mailWorld } from "../helpers/mail-world";
 import { describe, expect, it } from "vitest";
 import * as campaignsNew from "../../app/routes/app.campaigns.new";
 import * as apiKeys from "../../app/routes/app.settings.api-keys";
-import * as stripeSettings from "../../app/routes/app.settings.stripe";
+import * as stripeSettings from "../../app/routes/app.settings.stripe/route";
 import * as team from "../../app/routes/app.settings.team";
 import * as invite from "../../app/routes/invite.$token";
 import { CookieJar, getRequest, postForm } from "../helpers/context";

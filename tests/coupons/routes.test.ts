@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as campaignLayout from "../../app/routes/app.campaigns.$campaignId";
-import * as couponsTab from "../../app/routes/app.campaigns.$campaignId.coupons";
-import * as affiliateCoupons from "../../app/routes/app.affiliates.$affiliateId.coupons";
+import * as couponsTab from "../../app/routes/app.campaigns.$campaignId.coupons/route";
+import * as affiliateCoupons from "../../app/routes/app.affiliates.$affiliateId.coupons/route";
 import * as portalCampaign from "../../app/routes/a.campaigns.$campaignId";
 import * as portalHome from "../../app/routes/a._index";
 import * as couponsApi from "../../app/routes/api.campaigns.$campaignId.coupons";

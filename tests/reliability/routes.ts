@@ -92,14 +92,27 @@ export function patternOf(id: string): { pattern: string; params: string[] } {
 
 let cached: RouteInfo[] | undefined;
 
+/** Route modules as Remix flat routes sees them: `x.tsx`, or a folder route `x/route.tsx`. */
+function routeFiles(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      const inner = readdirSync(path.join(dir, entry.name)).find((f) => /^route\.tsx?$/.test(f));
+      if (inner) files.push(`${entry.name}/${inner}`);
+    } else if (/\.(ts|tsx)$/.test(entry.name) && !/\.test\./.test(entry.name)) {
+      files.push(entry.name);
+    }
+  }
+  return files.sort();
+}
+
 export async function routeInventory(): Promise<RouteInfo[]> {
   if (cached) return cached;
   const dir = path.resolve("app/routes");
-  const files = readdirSync(dir).filter((f) => /\.(ts|tsx)$/.test(f) && !/\.test\./.test(f));
   const unclassified: string[] = [];
   const routes: RouteInfo[] = [];
-  for (const file of files.sort()) {
-    const id = file.replace(/\.(ts|tsx)$/, "");
+  for (const file of routeFiles(dir)) {
+    const id = file.replace(/(\/route)?\.(ts|tsx)$/, "");
     const access = classify(id);
     if (!access) {
       unclassified.push(id);
@@ -245,7 +258,7 @@ export function formVocabulary(): { names: string[]; intents: string[] } {
   const names = new Set<string>();
   const intents = new Set<string>();
   for (const dir of ["app/routes", "app/components", "app/webhooks"]) {
-    for (const file of readdirSync(path.resolve(dir))) {
+    for (const file of readdirSync(path.resolve(dir), { recursive: true }).map(String)) {
       if (!/\.tsx$/.test(file)) continue;
       const src = readFileSync(path.resolve(dir, file), "utf8");
       for (const m of src.matchAll(/\bname="([A-Za-z_][\w.[\]-]*)"/g)) names.add(m[1]);

@@ -4,7 +4,7 @@ import {
   action,
   loader,
   type StripeSettingsActionData,
-} from "../../app/routes/app.settings.stripe";
+} from "../../app/routes/app.settings.stripe/route";
 import { loadStripeCredentials } from "../../app/services/stripe-account/stripe-connection.server";
 import { processStripeEvent } from "../../app/services/attribution/stripe-events.server";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";

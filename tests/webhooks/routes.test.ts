@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as endpointRoute from "../../app/routes/app.settings.webhooks_.$endpointId";
+import * as endpointRoute from "../../app/routes/app.settings.webhooks_.$endpointId/route";
 import * as listRoute from "../../app/routes/app.settings.webhooks";
 import * as apiList from "../../app/routes/api.v1.webhook_endpoints";
 import * as apiItem from "../../app/routes/api.v1.webhook_endpoints.$id";
