@@ -2,9 +2,9 @@ import { Form, useNavigation } from "@remix-run/react";
 import { useId, useRef } from "react";
 import { COUPON_NAME_MAX, type CouponFormValues } from "~/domain/coupon";
 import type { FieldErrors } from "~/domain/forms";
-import { SUPPORTED_CURRENCIES } from "~/domain/money";
 import { CsrfInput } from "./CsrfInput";
 import { CheckboxField, Field, FormError, useFocusFirstInvalid } from "./Field";
+import { PercentOrAmountFields } from "./PercentOrAmountFields";
 
 function describedBy(...ids: (string | undefined | false)[]): string | undefined {
   return ids.filter(Boolean).join(" ") || undefined;
@@ -39,11 +39,7 @@ export function CouponForm({
   const submitting =
     navigation.state === "submitting" && navigation.formData?.get("intent") === "create";
   const fieldKeys = Object.keys(errors).filter((k) => k !== "form");
-  const ids = {
-    type: `discount-type-${id}-error`,
-    currency: `currency-${id}`,
-    duration: `duration-${id}`,
-  };
+  const ids = { duration: `duration-${id}` };
   return (
     <Form
       method="post"
@@ -71,70 +67,30 @@ export function CouponForm({
         defaultValue={values.name}
         error={errors.name}
       />
-      <fieldset
+      <PercentOrAmountFields
+        legend="Discount"
         className="discount-fields"
-        aria-describedby={errors.discount_type ? ids.type : undefined}
-      >
-        <legend>Discount</legend>
-        <div className="row" role="radiogroup" aria-label="Discount type">
-          <label className="checkbox">
-            <input
-              type="radio"
-              name="discount_type"
-              value="percent"
-              defaultChecked={values.discount_type !== "amount"}
-            />
-            Percentage off
-          </label>
-          <label className="checkbox">
-            <input
-              type="radio"
-              name="discount_type"
-              value="amount"
-              defaultChecked={values.discount_type === "amount"}
-            />
-            Fixed amount off
-          </label>
-        </div>
-        <ErrorText id={ids.type} error={errors.discount_type} />
-        <div className="discount-percent">
-          <Field
-            label="Percent off (%)"
-            name="percent_off"
-            inputMode="decimal"
-            hint="Between 0.01 and 100, up to 2 decimals."
-            defaultValue={values.percent_off}
-            error={errors.percent_off}
-          />
-        </div>
-        <div className="discount-amount form-grid">
-          <Field
-            label="Amount off"
-            name="amount_off"
-            inputMode="decimal"
-            hint="e.g. 10.00"
-            defaultValue={values.amount_off}
-            error={errors.amount_off}
-          />
-          <div className="field">
-            <label htmlFor={ids.currency}>Currency</label>
-            <select
-              id={ids.currency}
-              name="currency"
-              defaultValue={values.currency || "usd"}
-              aria-invalid={errors.currency ? true : undefined}
-              aria-describedby={describedBy(errors.currency && `${ids.currency}-error`)}
-            >
-              {SUPPORTED_CURRENCIES.map((c) => (
-                <option key={c} value={c}>
-                  {c.toUpperCase()}
-                </option>
-              ))}
-            </select>
-            <ErrorText id={`${ids.currency}-error`} error={errors.currency} />
-          </div>
-        </div>
-      </fieldset>
+        typeName="discount_type"
+        percent={{
+          value: "percent",
+          label: "Percentage off",
+          className: "discount-percent",
+          field: {
+            name: "percent_off",
+            label: "Percent off (%)",
+            hint: "Between 0.01 and 100, up to 2 decimals.",
+          },
+        }}
+        amount={{
+          value: "amount",
+          label: "Fixed amount off",
+          className: "discount-amount",
+          field: { name: "amount_off", label: "Amount off", hint: "e.g. 10.00" },
+        }}
+        currencyName="currency"
+        values={{ ...values }}
+        errors={errors}
+      />
       <div className="duration-fields form-grid">
         <div className="field">
           <label htmlFor={ids.duration}>Duration</label>
