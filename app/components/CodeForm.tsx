@@ -3,6 +3,7 @@ import { useId, useRef } from "react";
 import type { FieldErrors } from "~/domain/forms";
 import { CsrfInput } from "./CsrfInput";
 import { Field, FormError, useFocusFirstInvalid } from "./Field";
+import { SelectField } from "./SelectField";
 
 export interface CodeCouponOption {
   id: string;
@@ -39,7 +40,6 @@ export function CodeForm({
   const navigation = useNavigation();
   const submitting =
     navigation.state === "submitting" && navigation.formData?.get("intent") === "create";
-  const selectId = `coupon-${id}`;
   const couponError = errors.campaign_coupon_id;
   return (
     <Form
@@ -66,27 +66,13 @@ export function CodeForm({
           ) : null}
         </>
       ) : (
-        <div className="field">
-          <label htmlFor={selectId}>Coupon</label>
-          <select
-            id={selectId}
-            name="campaign_coupon_id"
-            defaultValue={values.campaign_coupon_id ?? coupons[0]?.id}
-            aria-invalid={couponError ? true : undefined}
-            aria-describedby={couponError ? `${selectId}-error` : undefined}
-          >
-            {coupons.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-          {couponError ? (
-            <span className="error" id={`${selectId}-error`}>
-              {couponError}
-            </span>
-          ) : null}
-        </div>
+        <SelectField
+          label="Coupon"
+          name="campaign_coupon_id"
+          options={coupons.map((c) => ({ value: c.id, label: c.label }))}
+          defaultValue={values.campaign_coupon_id ?? coupons[0]?.id}
+          error={couponError}
+        />
       )}
       <div className="form-grid">
         <Field

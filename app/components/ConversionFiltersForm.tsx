@@ -13,6 +13,20 @@ export interface FilterOption {
   name: string;
 }
 
+interface Option {
+  value: string;
+  label: string;
+}
+
+const sourceOptions: Option[] = METHODS_IN_DISPLAY_ORDER.map((m) => ({
+  value: m,
+  label: METHOD_LABELS[m],
+}));
+const statusOptions: Option[] = CONVERSION_STATUSES.map((s) => ({
+  value: s,
+  label: CONVERSION_STATUS_LABELS[s],
+}));
+
 /**
  * The conversions filter form: source, affiliate, code, status and a date range, sent as GET
  * query parameters (bookmarkable; the CSV export reuses them). Errors are linked to their fields.
@@ -48,6 +62,23 @@ export function ConversionFiltersForm({
     "aria-invalid": errors[f] ? true : undefined,
     "aria-describedby": described(f),
   });
+  const field = (f: ConversionFilterField, label: string, control: ReactNode) => (
+    <div className="field">
+      <label htmlFor={idOf(f)}>{label}</label>
+      {control}
+      {errorOf(f)}
+    </div>
+  );
+  const select = (f: ConversionFilterField, all: string, options: Option[]) => (
+    <select {...common(f)} defaultValue={values[f]}>
+      <option value="">{all}</option>
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
   return (
     <FormElement
       method="get"
@@ -57,32 +88,19 @@ export function ConversionFiltersForm({
       aria-label="Filter conversions"
     >
       <div className="filter-grid">
-        <div className="field">
-          <label htmlFor={idOf("source")}>Source</label>
-          <select {...common("source")} defaultValue={values.source}>
-            <option value="">All sources</option>
-            {METHODS_IN_DISPLAY_ORDER.map((m) => (
-              <option key={m} value={m}>
-                {METHOD_LABELS[m]}
-              </option>
-            ))}
-          </select>
-          {errorOf("source")}
-        </div>
-        <div className="field">
-          <label htmlFor={idOf("affiliate")}>Affiliate</label>
-          <select {...common("affiliate")} defaultValue={values.affiliate}>
-            <option value="">All affiliates</option>
-            {affiliates.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-          {errorOf("affiliate")}
-        </div>
-        <div className="field">
-          <label htmlFor={idOf("code")}>Coupon code</label>
+        {field("source", "Source", select("source", "All sources", sourceOptions))}
+        {field(
+          "affiliate",
+          "Affiliate",
+          select(
+            "affiliate",
+            "All affiliates",
+            affiliates.map((a) => ({ value: a.id, label: a.name })),
+          ),
+        )}
+        {field(
+          "code",
+          "Coupon code",
           <input
             {...common("code")}
             type="search"
@@ -90,31 +108,19 @@ export function ConversionFiltersForm({
             placeholder="e.g. SARAH20"
             autoCapitalize="characters"
             spellCheck={false}
-          />
-          {errorOf("code")}
-        </div>
-        <div className="field">
-          <label htmlFor={idOf("status")}>Status</label>
-          <select {...common("status")} defaultValue={values.status}>
-            <option value="">All statuses</option>
-            {CONVERSION_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {CONVERSION_STATUS_LABELS[s]}
-              </option>
-            ))}
-          </select>
-          {errorOf("status")}
-        </div>
-        <div className="field">
-          <label htmlFor={idOf("from")}>From</label>
-          <input {...common("from")} type="date" defaultValue={values.from} />
-          {errorOf("from")}
-        </div>
-        <div className="field">
-          <label htmlFor={idOf("to")}>To (inclusive)</label>
-          <input {...common("to")} type="date" defaultValue={values.to} />
-          {errorOf("to")}
-        </div>
+          />,
+        )}
+        {field("status", "Status", select("status", "All statuses", statusOptions))}
+        {field(
+          "from",
+          "From",
+          <input {...common("from")} type="date" defaultValue={values.from} />,
+        )}
+        {field(
+          "to",
+          "To (inclusive)",
+          <input {...common("to")} type="date" defaultValue={values.to} />,
+        )}
       </div>
       <div className="row">
         <button type="submit" className="primary">
