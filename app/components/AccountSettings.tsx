@@ -4,7 +4,7 @@ import type { AccountActionData } from "~/auth/account-settings.server";
 import { NOTIFICATION_KINDS, type NotificationKind } from "~/domain/notifications";
 import { CsrfInput } from "./CsrfInput";
 import { Field } from "./Field";
-import { PasswordField } from "./PasswordField";
+import { NewPasswordFields, PasswordField } from "./PasswordField";
 import { SettingsCard } from "./SettingsCard";
 
 type Intent = AccountActionData["intent"];
@@ -69,19 +69,12 @@ export function AccountSettings({
             label="Current password"
             error={pw.currentPassword}
           />
-          <PasswordField
-            kind="new"
+          <NewPasswordFields
             name="newPassword"
             label="New password"
+            confirmLabel="Confirm new password"
             hint="At least 10 characters, hard to guess. Signs out your other sessions."
-            error={pw.newPassword}
-          />
-          <PasswordField
-            kind="new"
-            name="confirmPassword"
-            label="Confirm new password"
-            hint=""
-            error={pw.confirmPassword}
+            errors={pw}
           />
         </IntentForm>
       </SettingsCard>

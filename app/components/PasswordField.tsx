@@ -33,3 +33,31 @@ export function PasswordField({
     />
   );
 }
+
+/** A new password and its confirmation (`confirmPassword`), as signup and reset ask for them. */
+export function NewPasswordFields({
+  name = "password",
+  label,
+  confirmLabel,
+  hint,
+  errors,
+}: {
+  name?: string;
+  label: string;
+  confirmLabel: string;
+  hint?: string;
+  errors: Partial<Record<string, string>>;
+}) {
+  return (
+    <>
+      <PasswordField kind="new" label={label} name={name} hint={hint} error={errors[name]} />
+      <PasswordField
+        kind="new"
+        label={confirmLabel}
+        name="confirmPassword"
+        hint=""
+        error={errors.confirmPassword}
+      />
+    </>
+  );
+}

@@ -7,6 +7,7 @@ import {
 import { Form, Link, Outlet, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireCsrfForm } from "~/auth/csrf.server";
 import { notFound, requireBrandUser } from "~/auth/guards.server";
+import { ActionAlerts } from "~/components/ActionAlerts";
 import { CsrfInput } from "~/components/CsrfInput";
 import { ErrorPanel } from "~/components/ErrorPanel";
 import { StatusBadge } from "~/components/StatusBadge";
@@ -108,16 +109,7 @@ export default function AffiliateLayout() {
           </Form>
         ) : null}
       </div>
-      {actionData?.message ? (
-        <div className="alert success" role="status">
-          {actionData.message}
-        </div>
-      ) : null}
-      {actionData?.error ? (
-        <div className="alert error" role="alert">
-          {actionData.error}
-        </div>
-      ) : null}
+      <ActionAlerts message={actionData?.message} error={actionData?.error} />
       {affiliate.status === "pending" ? (
         <div className="alert warning">
           {affiliate.name} applied and is waiting for your approval. Their links do not earn

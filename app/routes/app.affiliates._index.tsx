@@ -9,6 +9,7 @@ import { z } from "zod";
 import { requireCsrfForm } from "~/auth/csrf.server";
 import { notFound, requireBrandUser } from "~/auth/guards.server";
 import { CopyField } from "~/components/CopyField";
+import { ActionAlerts } from "~/components/ActionAlerts";
 import { CsrfInput } from "~/components/CsrfInput";
 import { EmptyState } from "~/components/EmptyState";
 import { StatusBadge } from "~/components/StatusBadge";
@@ -198,16 +199,7 @@ export default function Affiliates() {
           </Link>
         ) : null}
       </div>
-      {actionData?.message ? (
-        <div className="alert success" role="status">
-          {actionData.message}
-        </div>
-      ) : null}
-      {actionData?.error ? (
-        <div className="alert error" role="alert">
-          {actionData.error}
-        </div>
-      ) : null}
+      <ActionAlerts message={actionData?.message} error={actionData?.error} />
       <nav className="tabs" aria-label="Filter affiliates by status">
         {FILTERS.map((f) => {
           const current = (f.status ?? null) === status;

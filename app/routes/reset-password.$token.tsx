@@ -10,7 +10,7 @@ import { homeFor } from "~/auth/guards.server";
 import { startUserSession } from "~/auth/session.server";
 import { AuthCard } from "~/components/AuthCard";
 import { CsrfInput } from "~/components/CsrfInput";
-import { PasswordField } from "~/components/PasswordField";
+import { NewPasswordFields } from "~/components/PasswordField";
 import { FormError } from "~/components/Field";
 import { formFields } from "~/domain/forms";
 import { resetPasswordWithToken, resetTokenValid } from "~/services/accounts/passwords.server";
@@ -58,13 +58,10 @@ export default function ResetPassword() {
       <p className="muted">This signs you out everywhere else.</p>
       <Form method="post" noValidate>
         <CsrfInput />
-        <PasswordField kind="new" label="New password" name="password" error={errors.password} />
-        <PasswordField
-          kind="new"
-          label="Confirm new password"
-          name="confirmPassword"
-          hint=""
-          error={errors.confirmPassword}
+        <NewPasswordFields
+          label="New password"
+          confirmLabel="Confirm new password"
+          errors={errors}
         />
         <button type="submit" className="primary" disabled={submitting}>
           {submitting ? "Saving…" : "Set new password"}

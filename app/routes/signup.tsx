@@ -11,7 +11,7 @@ import { requireCsrfForm } from "~/auth/csrf.server";
 import { getUser, homeFor } from "~/auth/guards.server";
 import { CheckInbox } from "~/components/CheckInbox";
 import { CsrfInput } from "~/components/CsrfInput";
-import { PasswordField } from "~/components/PasswordField";
+import { NewPasswordFields } from "~/components/PasswordField";
 import { Field, FormError, useFocusFirstInvalid } from "~/components/Field";
 import { TRIAL_DAYS } from "~/domain/accounts";
 import { signupBrand } from "~/services/accounts/accounts.server";
@@ -114,14 +114,7 @@ export default function Signup() {
             defaultValue={values?.email}
             error={errors.email}
           />
-          <PasswordField kind="new" label="Password" name="password" error={errors.password} />
-          <PasswordField
-            kind="new"
-            label="Confirm password"
-            name="confirmPassword"
-            hint=""
-            error={errors.confirmPassword}
-          />
+          <NewPasswordFields label="Password" confirmLabel="Confirm password" errors={errors} />
           <button type="submit" className="primary" disabled={submitting}>
             {submitting ? "Creating your account…" : "Create account"}
           </button>
