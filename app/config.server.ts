@@ -12,6 +12,12 @@ const boolish = z
   .optional()
   .transform((v) => v === "1" || v === "true");
 
+/** An integer setting within [min, max], with one message for every way it can be wrong. */
+function intBetween(min: number, max: number) {
+  const message = `must be an integer between ${min} and ${max}`;
+  return z.coerce.number({ message }).int(message).min(min, message).max(max, message);
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z
@@ -22,12 +28,7 @@ const envSchema = z.object({
       message: "must be a postgres:// or postgresql:// URL",
     }),
   DATA_DIR: z.string().min(1).default(".data"),
-  PORT: z.coerce
-    .number({ message: "must be an integer between 1 and 65535" })
-    .int("must be an integer between 1 and 65535")
-    .min(1, "must be an integer between 1 and 65535")
-    .max(65535, "must be an integer between 1 and 65535")
-    .default(3000),
+  PORT: intBetween(1, 65535).default(3000),
   APP_URL: z
     .url({
       protocol: /^https?$/,
@@ -44,12 +45,7 @@ const envSchema = z.object({
     .optional(),
   STRIPE_MODE: z.enum(["emulator", "live"], { message: 'must be "emulator" or "live"' }).optional(),
   ALLOW_PRIVATE_WEBHOOK_URLS: boolish,
-  WORKER_CONCURRENCY: z.coerce
-    .number({ message: "must be an integer between 1 and 100" })
-    .int("must be an integer between 1 and 100")
-    .min(1, "must be an integer between 1 and 100")
-    .max(100, "must be an integer between 1 and 100")
-    .default(5),
+  WORKER_CONCURRENCY: intBetween(1, 100).default(5),
   SMTP_URL: z
     .url({
       protocol: /^smtps?$/,

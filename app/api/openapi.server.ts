@@ -32,6 +32,33 @@ interface Op {
   description?: string;
 }
 
+/** A `GET` of one page of a collection (`limit`, `cursor`), answered 200 with the list schema. */
+function listOperation(o: {
+  tag: string;
+  summary: string;
+  list: z.ZodType;
+  description: string;
+  errors: ApiErrorType[];
+  path?: z.ZodObject;
+}): Op {
+  const ok = { status: 200, schema: o.list, description: o.description };
+  return { tag: o.tag, summary: o.summary, path: o.path, query: S.PageQuery, ok, errors: o.errors };
+}
+
+/** A `POST` that creates one resource from a JSON body, answered 201 with it. */
+function createOperation(o: {
+  tag: string;
+  summary: string;
+  body: z.ZodType;
+  created: z.ZodType;
+  description: string;
+  errors: ApiErrorType[];
+  path?: z.ZodObject;
+}): Op {
+  const ok = { status: 201, schema: o.created, description: o.description };
+  return { tag: o.tag, summary: o.summary, path: o.path, body: o.body, ok, errors: o.errors };
+}
+
 const COMMON_ERRORS: ApiErrorType[] = ["authentication", "rate_limited"];
 
 const errorDescriptions: Record<ApiErrorType, string> = {
@@ -71,24 +98,21 @@ const idempotencyHeader = z.object({
 /** Every documented operation: "/path" -> method -> operation. Paths are relative to /api/v1. */
 export const API_OPERATIONS: Record<string, Partial<Record<Method, Op>>> = {
   "/campaigns": {
-    get: {
+    get: listOperation({
       tag: "Campaigns",
       summary: "List campaigns",
-      query: S.PageQuery,
-      ok: {
-        status: 200,
-        schema: S.CampaignList,
-        description: "A page of campaigns, newest first.",
-      },
+      list: S.CampaignList,
+      description: "A page of campaigns, newest first.",
       errors: ["invalid_request"],
-    },
-    post: {
+    }),
+    post: createOperation({
       tag: "Campaigns",
       summary: "Create a campaign",
       body: S.CampaignCreate,
-      ok: { status: 201, schema: S.Campaign, description: "The created campaign." },
+      created: S.Campaign,
+      description: "The created campaign.",
       errors: ["invalid_request", "conflict"],
-    },
+    }),
   },
   "/campaigns/{programId}": {
     get: {
@@ -108,26 +132,23 @@ export const API_OPERATIONS: Record<string, Partial<Record<Method, Op>>> = {
     },
   },
   "/campaigns/{programId}/coupons": {
-    get: {
+    get: listOperation({
       tag: "Campaign coupons",
       summary: "List a campaign's coupons",
-      path: pathParams.programId,
-      query: S.PageQuery,
-      ok: {
-        status: 200,
-        schema: S.CampaignCouponList,
-        description: "A page of coupons, newest first.",
-      },
+      list: S.CampaignCouponList,
+      description: "A page of coupons, newest first.",
       errors: ["invalid_request", "not_found", "plan_required"],
-    },
-    post: {
+      path: pathParams.programId,
+    }),
+    post: createOperation({
       tag: "Campaign coupons",
       summary: "Create a campaign coupon (and its Stripe coupon)",
-      path: pathParams.programId,
       body: S.CampaignCouponCreate,
-      ok: { status: 201, schema: S.CampaignCoupon, description: "The created coupon." },
+      created: S.CampaignCoupon,
+      description: "The created coupon.",
       errors: ["invalid_request", "not_found", "plan_required", "conflict", "stripe_error"],
-    },
+      path: pathParams.programId,
+    }),
   },
   "/campaigns/{programId}/coupons/{id}": {
     get: {
@@ -154,17 +175,13 @@ export const API_OPERATIONS: Record<string, Partial<Record<Method, Op>>> = {
     },
   },
   "/affiliates": {
-    get: {
+    get: listOperation({
       tag: "Affiliates",
       summary: "List affiliates",
-      query: S.PageQuery,
-      ok: {
-        status: 200,
-        schema: S.AffiliateList,
-        description: "A page of affiliates, newest first.",
-      },
+      list: S.AffiliateList,
+      description: "A page of affiliates, newest first.",
       errors: ["invalid_request"],
-    },
+    }),
     post: {
       tag: "Affiliates",
       summary: "Create an affiliate enrolled in a campaign",
@@ -187,26 +204,23 @@ export const API_OPERATIONS: Record<string, Partial<Record<Method, Op>>> = {
     },
   },
   "/affiliates/{affiliateId}/coupons": {
-    get: {
+    get: listOperation({
       tag: "Affiliate coupons",
       summary: "List an affiliate's codes",
-      path: pathParams.affiliateId,
-      query: S.PageQuery,
-      ok: {
-        status: 200,
-        schema: S.AffiliateCouponList,
-        description: "A page of codes, newest first.",
-      },
+      list: S.AffiliateCouponList,
+      description: "A page of codes, newest first.",
       errors: ["invalid_request", "not_found", "plan_required"],
-    },
-    post: {
+      path: pathParams.affiliateId,
+    }),
+    post: createOperation({
       tag: "Affiliate coupons",
       summary: "Create an affiliate code (a Stripe promotion code)",
-      path: pathParams.affiliateId,
       body: S.AffiliateCouponCreate,
-      ok: { status: 201, schema: S.AffiliateCoupon, description: "The created code." },
+      created: S.AffiliateCoupon,
+      description: "The created code.",
       errors: ["invalid_request", "not_found", "plan_required", "conflict", "stripe_error"],
-    },
+      path: pathParams.affiliateId,
+    }),
   },
   "/affiliates/{affiliateId}/coupons/{id}": {
     delete: {
@@ -264,17 +278,13 @@ export const API_OPERATIONS: Record<string, Partial<Record<Method, Op>>> = {
     },
   },
   "/webhook_endpoints": {
-    get: {
+    get: listOperation({
       tag: "Webhook endpoints",
       summary: "List webhook endpoints",
-      query: S.PageQuery,
-      ok: {
-        status: 200,
-        schema: S.WebhookEndpointList,
-        description: "A page of endpoints (without secrets).",
-      },
+      list: S.WebhookEndpointList,
+      description: "A page of endpoints (without secrets).",
       errors: ["invalid_request"],
-    },
+    }),
     post: {
       tag: "Webhook endpoints",
       summary: "Create a webhook endpoint",
