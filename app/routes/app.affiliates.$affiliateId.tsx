@@ -4,11 +4,11 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, Outlet, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Link, Outlet, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireCsrfForm } from "~/auth/csrf.server";
 import { notFound, requireBrandUser } from "~/auth/guards.server";
 import { ActionAlerts } from "~/components/ActionAlerts";
-import { CsrfInput } from "~/components/CsrfInput";
+import { AffiliateStatusButton } from "~/components/AffiliateStatusButton";
 import { ErrorPanel } from "~/components/ErrorPanel";
 import { StatusBadge } from "~/components/StatusBadge";
 import { type Tab, TabNav } from "~/components/TabNav";
@@ -92,21 +92,16 @@ export default function AffiliateLayout() {
           </p>
         </div>
         {actions.length > 0 ? (
-          <Form method="post" className="row" aria-label="Change status">
-            <CsrfInput />
+          <div className="row" role="group" aria-label="Change status">
             {actions.map((act) => (
-              <button
+              <AffiliateStatusButton
                 key={act}
-                type="submit"
-                name="intent"
-                value={act}
-                disabled={busy}
-                className={act === "approve" || act === "reinstate" ? "primary" : "danger"}
-              >
-                {AFFILIATE_ACTIONS[act].label}
-              </button>
+                act={act}
+                name={affiliate.name}
+                busy={Boolean(busy)}
+              />
             ))}
-          </Form>
+          </div>
         ) : null}
       </div>
       <ActionAlerts message={actionData?.message} error={actionData?.error} />

@@ -10,6 +10,7 @@ import { requireCsrfForm } from "~/auth/csrf.server";
 import { notFound, requireBrandUser } from "~/auth/guards.server";
 import { CopyField } from "~/components/CopyField";
 import { ActionAlerts } from "~/components/ActionAlerts";
+import { AffiliateStatusButton } from "~/components/AffiliateStatusButton";
 import { CsrfInput } from "~/components/CsrfInput";
 import { EmptyState } from "~/components/EmptyState";
 import { StatusBadge } from "~/components/StatusBadge";
@@ -169,20 +170,13 @@ function InlineAction({
     navigation.formData?.get("affiliateId") === affiliateId &&
     navigation.formData?.get("intent") === act;
   return (
-    <Form method="post" className="inline-form">
-      <CsrfInput />
-      <input type="hidden" name="affiliateId" value={affiliateId} />
-      <button
-        type="submit"
-        name="intent"
-        value={act}
-        className={act === "reject" ? "danger" : undefined}
-        disabled={busy}
-        aria-label={`${AFFILIATE_ACTIONS[act].label} ${name}`}
-      >
-        {AFFILIATE_ACTIONS[act].label}
-      </button>
-    </Form>
+    <AffiliateStatusButton
+      act={act}
+      name={name}
+      fields={{ affiliateId }}
+      busy={busy}
+      ariaLabel={`${AFFILIATE_ACTIONS[act].label} ${name}`}
+    />
   );
 }
 

@@ -8,6 +8,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { useRef } from "react";
 import { requireCsrfForm } from "~/auth/csrf.server";
 import { notFound, requireBrandOwner } from "~/auth/guards.server";
+import { ConfirmAction } from "~/components/ConfirmAction";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, useFocusFirstInvalid } from "~/components/Field";
 import {
@@ -224,29 +225,18 @@ export default function ApiKeys() {
                     </td>
                     <td>
                       {key.revokedAt ? null : (
-                        <Form
-                          method="post"
-                          onSubmit={(e) => {
-                            if (
-                              !confirm(
-                                `Revoke “${key.name}”? Requests using it will fail immediately.`,
-                              )
-                            ) {
-                              e.preventDefault();
-                            }
-                          }}
+                        <ConfirmAction
+                          fields={{ intent: "revoke", id: key.id }}
+                          label="Revoke"
+                          ariaLabel={`Revoke ${key.name}`}
+                          title={`Revoke “${key.name}”?`}
+                          confirmLabel="Revoke key"
                         >
-                          <CsrfInput />
-                          <input type="hidden" name="intent" value="revoke" />
-                          <input type="hidden" name="id" value={key.id} />
-                          <button
-                            type="submit"
-                            className="danger"
-                            aria-label={`Revoke ${key.name}`}
-                          >
-                            Revoke
-                          </button>
-                        </Form>
+                          <p>
+                            Requests using this key fail at once with 401. Anything still using it
+                            (a script, an integration) stops working. This cannot be undone.
+                          </p>
+                        </ConfirmAction>
                       )}
                     </td>
                   </tr>

@@ -7,6 +7,7 @@ import {
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireCsrfForm } from "~/auth/csrf.server";
 import { requireBrandOwner, requireBrandUser } from "~/auth/guards.server";
+import { ConfirmAction } from "~/components/ConfirmAction";
 import { CsrfInput } from "~/components/CsrfInput";
 import { EmptyState } from "~/components/EmptyState";
 import { SettingsCard } from "~/components/SettingsCard";
@@ -128,11 +129,20 @@ export default function TeamSettings() {
                   <td>{dateFormat.format(new Date(m.joinedAt))}</td>
                   {isOwner ? (
                     <td>
-                      <InlineAction
+                      <ConfirmAction
                         fields={{ intent: "remove", userId: m.userId }}
                         label="Remove"
                         ariaLabel={`Remove ${m.name}`}
-                      />
+                        title={`Remove ${m.name} from the team?`}
+                        confirmLabel={`Remove ${m.name}`}
+                        className="link"
+                        formClassName="inline-form"
+                      >
+                        <p>
+                          They lose access to this brand at once (their Rekomi account stays).
+                          Invite them again to give access back.
+                        </p>
+                      </ConfirmAction>
                     </td>
                   ) : null}
                 </tr>

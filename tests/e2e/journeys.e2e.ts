@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "playwright-core";
+import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   axeViolations,
@@ -220,6 +221,43 @@ describe("journeys (Chromium)", () => {
       "conversion.refunded",
     ]);
     expect(verified.every((v) => v.id.startsWith("msg_"))).toBe(true);
+
+    // Deleting the code asks first, in an accessible dialog: Cancel (or Escape) keeps it.
+    await brand.goto("/app/affiliates");
+    await brand.getByRole("link", { name: "Pat Podcaster" }).first().click();
+    await brand.getByRole("link", { name: "Coupons" }).click();
+    await brand.waitForURL(/\/coupons$/);
+    await hydrated(brand);
+    const codeRow = () => brand.locator("tbody tr", { hasText: "PATVIP" });
+    await codeRow().getByRole("button", { name: "Delete PATVIP" }).click();
+    const dialog = brand.getByRole("dialog", { name: "Delete PATVIP?" });
+    await dialog.waitFor();
+    await expect(dialog.textContent()).resolves.toContain("deactivated in Stripe");
+    expect(await brand.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+    await expectAccessible(brand);
+    await screenshot(brand, "16-confirm-delete-code");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await codeRow().getByRole("button", { name: "Delete PATVIP" }).click();
+    await dialog.waitFor();
+    await brand.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    await brand.reload();
+    expect(await codeRow().count()).toBe(1);
+    // Confirm deletes it: the code leaves the list and its Stripe promotion code is deactivated.
+    await hydrated(brand);
+    await codeRow().getByRole("button", { name: "Delete PATVIP" }).click();
+    await dialog.getByRole("button", { name: "Delete PATVIP" }).click();
+    await brand.getByText("PATVIP was deleted.").waitFor();
+    const stripe = new Stripe(stripeKey, { ...stack.emulator.stripeOptions });
+    const started = Date.now();
+    let active = true;
+    while (active && Date.now() - started < 15_000) {
+      const { data } = await stripe.promotionCodes.list({ code: "PATVIP" });
+      active = data[0]?.active ?? true;
+      if (active) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(active).toBe(false);
 
     await brandCtx.close();
     await affCtx.close();

@@ -1,8 +1,7 @@
 /** One campaign coupon: its terms, Stripe state, the settings form and Delete (asks in a disclosure). */
-import { Form } from "@remix-run/react";
 import type { SerializeFrom } from "@remix-run/node";
 import { CouponSettingsForm } from "~/components/CouponForm";
-import { CsrfInput } from "~/components/CsrfInput";
+import { ConfirmAction } from "~/components/ConfirmAction";
 import type { ActionData, loader } from "./coupons.server";
 
 type CouponView = SerializeFrom<typeof loader>["coupons"][number];
@@ -78,21 +77,21 @@ export function CouponCard({
           errors={update?.fieldErrors ?? {}}
         />
       </details>
-      <details className="coupon-delete">
-        <summary>Delete coupon…</summary>
-        <p className="muted small">
-          Its {c.codeCount} code{c.codeCount === 1 ? "" : "s"} stop working immediately and the
-          Stripe coupon is deleted. Customers who already have the discount keep it.
+      <ConfirmAction
+        fields={{ intent: "delete", coupon_id: c.id }}
+        label="Delete coupon…"
+        ariaLabel={`Delete “${c.name}”`}
+        title={`Delete “${c.name}”?`}
+        confirmLabel={`Delete “${c.name}”`}
+        disabled={busy("delete", c.id)}
+        formClassName="coupon-delete"
+      >
+        <p>
+          The Stripe coupon is deleted and its {c.codeCount} code{c.codeCount === 1 ? "" : "s"} stop
+          working at once: customers typing them at Checkout get no discount. Customers who already
+          have the discount keep it, and commissions already earned stay.
         </p>
-        <Form method="post">
-          <CsrfInput />
-          <input type="hidden" name="intent" value="delete" />
-          <input type="hidden" name="coupon_id" value={c.id} />
-          <button type="submit" className="danger" disabled={busy("delete", c.id)}>
-            Delete “{c.name}”
-          </button>
-        </Form>
-      </details>
+      </ConfirmAction>
     </li>
   );
 }

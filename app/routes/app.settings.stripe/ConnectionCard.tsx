@@ -1,6 +1,5 @@
 /** The connected account's details and Disconnect (which asks first). */
-import { Form } from "@remix-run/react";
-import { CsrfInput } from "~/components/CsrfInput";
+import { ConfirmAction } from "~/components/ConfirmAction";
 import type { LoaderData } from "./stripe-settings.server";
 import { When } from "./When";
 
@@ -45,24 +44,20 @@ export function ConnectionCard({
           </>
         ) : null}
       </dl>
-      <Form
-        method="post"
-        onSubmit={(e) => {
-          if (
-            !confirm(
-              "Disconnect Stripe? Rekomi deletes its webhook endpoint and stops tracking coupon and checkout conversions until you connect again.",
-            )
-          ) {
-            e.preventDefault();
-          }
-        }}
+      <ConfirmAction
+        fields={{ intent: "disconnect" }}
+        label={busy ? "Disconnecting…" : "Disconnect Stripe"}
+        title="Disconnect Stripe?"
+        confirmLabel="Disconnect Stripe"
+        disabled={busy}
       >
-        <CsrfInput />
-        <input type="hidden" name="intent" value="disconnect" />
-        <button type="submit" className="danger" disabled={busy}>
-          {busy ? "Disconnecting…" : "Disconnect Stripe"}
-        </button>
-      </Form>
+        <p>
+          Rekomi deletes its webhook endpoint from your Stripe account and forgets the key. Until
+          you connect again, coupon and checkout sales are not tracked, and codes cannot be created.
+          Your Stripe coupons and promotion codes stay as they are, so customers keep their
+          discounts.
+        </p>
+      </ConfirmAction>
     </section>
   );
 }

@@ -1,11 +1,8 @@
 /** The endpoint's action buttons; rotate and delete ask first. */
 import { Form } from "@remix-run/react";
+import { ConfirmAction } from "~/components/ConfirmAction";
 import { CsrfInput } from "~/components/CsrfInput";
 import { WhenUtc } from "~/webhooks/EndpointFields";
-
-const confirmSubmit = (message: string) => (e: React.FormEvent) => {
-  if (!confirm(message)) e.preventDefault();
-};
 
 export function EndpointActions({
   endpoint,
@@ -34,30 +31,30 @@ export function EndpointActions({
             {endpoint.enabled ? "Disable" : "Enable"}
           </button>
         </Form>
-        <Form
-          method="post"
-          onSubmit={confirmSubmit(
-            "Rotate the signing secret? The old secret keeps signing for 24 hours, so update your receiver within that time.",
-          )}
+        <ConfirmAction
+          fields={{ intent: "rotate" }}
+          label="Rotate secret"
+          title="Rotate the signing secret?"
+          confirmLabel="Rotate secret"
+          className=""
+          disabled={busy}
         >
-          <CsrfInput />
-          <input type="hidden" name="intent" value="rotate" />
-          <button type="submit" disabled={busy}>
-            Rotate secret
-          </button>
-        </Form>
-        <Form
-          method="post"
-          onSubmit={confirmSubmit(
-            "Delete this endpoint and its delivery log? This cannot be undone.",
-          )}
+          <p>
+            Rekomi makes a new signing secret and shows it once. For 24 hours every message is
+            signed with both the old and the new secret, so update your receiver within that time.
+          </p>
+        </ConfirmAction>
+        <ConfirmAction
+          fields={{ intent: "delete" }}
+          label="Delete endpoint"
+          title="Delete this endpoint?"
+          confirmLabel="Delete endpoint"
+          disabled={busy}
         >
-          <CsrfInput />
-          <input type="hidden" name="intent" value="delete" />
-          <button type="submit" className="danger" disabled={busy}>
-            Delete endpoint
-          </button>
-        </Form>
+          <p>
+            No more events are sent to it, and its delivery log is deleted. This cannot be undone.
+          </p>
+        </ConfirmAction>
       </div>
       {endpoint.rotationEndsAt ? (
         <p className="small muted">
