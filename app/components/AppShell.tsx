@@ -1,5 +1,5 @@
-import { Form, Link, NavLink } from "@remix-run/react";
-import type { ReactNode } from "react";
+import { Form, Link, NavLink, useLocation } from "@remix-run/react";
+import { type ReactNode, useEffect, useState } from "react";
 import { CsrfInput } from "./CsrfInput";
 
 export interface NavItem {
@@ -21,7 +21,9 @@ export interface AppShellProps {
 
 /**
  * Signed-in portal frame: skip link, sidebar with the main navigation, the account block with a
- * CSRF-protected Log out button, and the main landmark the skip link targets.
+ * CSRF-protected Log out button, and the main landmark the skip link targets. Below 768 px the
+ * sidebar is a top bar whose Menu button opens the navigation as a drawer (closed again by
+ * navigating, Escape, or a tap outside). Before JavaScript loads the navigation is simply shown.
  */
 export function AppShell({
   homeTo,
@@ -31,39 +33,72 @@ export function AppShell({
   email,
   children,
 }: AppShellProps) {
+  const [open, setOpen] = useState(false);
+  const { pathname } = useLocation();
+  useEffect(() => setOpen(false), [pathname]);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") setOpen(false);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [open]);
   return (
     <>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
       <div className="shell">
-        <header className="sidebar">
-          <Link className="logo" to={homeTo}>
-            Rekomi
-          </Link>
-          <nav aria-label="Main">
-            <ul>
-              {nav.map((item) => (
-                <li key={item.to}>
-                  <NavLink to={item.to} end={item.end} prefetch="intent">
-                    {item.label}
-                  </NavLink>
-                </li>
-              ))}
-            </ul>
-          </nav>
-          <div className="account">
-            <div className="account-title">{accountTitle}</div>
-            {accountDetail ? <div className="account-detail">{accountDetail}</div> : null}
-            <div className="account-email" title={email}>
-              {email}
+        <header className={open ? "sidebar open" : "sidebar"}>
+          <div className="sidebar-top">
+            <Link className="logo" to={homeTo}>
+              Rekomi
+            </Link>
+            <button
+              type="button"
+              className="menu-button"
+              aria-expanded={open}
+              aria-controls="app-drawer"
+              onClick={() => setOpen((o) => !o)}
+            >
+              {open ? "Close menu" : "Menu"}
+            </button>
+          </div>
+          <div className="drawer" id="app-drawer">
+            <nav aria-label="Main">
+              <ul>
+                {nav.map((item) => (
+                  <li key={item.to}>
+                    <NavLink to={item.to} end={item.end} prefetch="intent">
+                      {item.label}
+                    </NavLink>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            <div className="account">
+              <div className="account-title">{accountTitle}</div>
+              {accountDetail ? <div className="account-detail">{accountDetail}</div> : null}
+              <div className="account-email" title={email}>
+                {email}
+              </div>
+              <Form method="post" action="/logout">
+                <CsrfInput />
+                <button type="submit">Log out</button>
+              </Form>
             </div>
-            <Form method="post" action="/logout">
-              <CsrfInput />
-              <button type="submit">Log out</button>
-            </Form>
           </div>
         </header>
+        {open ? (
+          <button
+            type="button"
+            className="drawer-backdrop"
+            aria-label="Close menu"
+            tabIndex={-1}
+            onClick={() => setOpen(false)}
+          />
+        ) : null}
         <main id="main" className="content" tabIndex={-1}>
           {children}
         </main>

@@ -9,6 +9,7 @@ import {
   startStack,
   type Stack,
 } from "./harness";
+import { crawl, sideScrolls } from "./layout";
 import { startReceiver, type Receiver } from "./receiver";
 
 /**
@@ -222,6 +223,46 @@ describe("journeys (Chromium)", () => {
     ]);
     expect(verified.every((v) => v.id.startsWith("msg_"))).toBe(true);
 
+    // No page of either portal scrolls sideways at 390, 768, 1280 or 1366 px.
+    const brandPages = await crawl(brand, "/app", "/app");
+    const affiliatePages = await crawl(aff, "/a", "/a");
+    expect(brandPages.length).toBeGreaterThan(15);
+    expect(affiliatePages.length).toBeGreaterThan(3);
+    const publicPages = ["/login", "/signup", "/forgot-password", new URL(joinUrl).pathname];
+    const anon = await (await stack.newContext()).newPage();
+    expect([
+      ...(await sideScrolls(brand, brandPages)),
+      ...(await sideScrolls(aff, affiliatePages)),
+      ...(await sideScrolls(anon, publicPages)),
+    ]).toEqual([]);
+
+    // At 390 px the navigation is a drawer behind the Menu button.
+    await brand.setViewportSize({ width: 390, height: 844 });
+    await brand.goto("/app/conversions");
+    await hydrated(brand);
+    const mainNav = brand.getByRole("navigation", { name: "Main" });
+    expect(await mainNav.isVisible()).toBe(false);
+    await screenshot(brand, "17-conversions-390");
+    const menu = brand.getByRole("button", { name: "Menu" });
+    expect(await menu.getAttribute("aria-expanded")).toBe("false");
+    await menu.click();
+    await mainNav.waitFor();
+    await screenshot(brand, "18-drawer-390");
+    await mainNav.getByRole("link", { name: "Affiliates" }).click();
+    await brand.waitForURL("**/app/affiliates");
+    await mainNav.waitFor({ state: "hidden" });
+    await menu.click();
+    await mainNav.waitFor();
+    await brand.keyboard.press("Escape");
+    await mainNav.waitFor({ state: "hidden" });
+    await brand.setViewportSize({ width: 1366, height: 768 });
+    await brand.goto("/app/conversions");
+    await screenshot(brand, "19-conversions-1366");
+    await aff.setViewportSize({ width: 390, height: 844 });
+    await aff.goto("/a");
+    await screenshot(aff, "20-affiliate-home-390");
+    await aff.setViewportSize({ width: 1280, height: 800 });
+
     // Deleting the code asks first, in an accessible dialog: Cancel (or Escape) keeps it.
     await brand.goto("/app/affiliates");
     await brand.getByRole("link", { name: "Pat Podcaster" }).first().click();
@@ -261,7 +302,7 @@ describe("journeys (Chromium)", () => {
 
     await brandCtx.close();
     await affCtx.close();
-  }, 180_000);
+  }, 400_000);
 
   it("link: a referral link click followed by Checkout is credited with source Link", async () => {
     const stripeKey = `rk_test_e2e_${randomBytes(6).toString("hex")}`;

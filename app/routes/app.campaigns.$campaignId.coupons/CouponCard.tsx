@@ -79,8 +79,8 @@ export function CouponCard({
       </details>
       <ConfirmAction
         fields={{ intent: "delete", coupon_id: c.id }}
-        label="Delete coupon…"
-        ariaLabel={`Delete “${c.name}”`}
+        label="Delete coupon"
+        ariaLabel={`Delete coupon “${c.name}”`}
         title={`Delete “${c.name}”?`}
         confirmLabel={`Delete “${c.name}”`}
         disabled={busy("delete", c.id)}
