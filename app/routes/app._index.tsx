@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireBrandUser } from "~/auth/guards.server";
 import { getBrandDashboard, type BrandDashboard } from "~/services/accounts/accounts.server";
+import { trackingStatus } from "~/services/setup/tracking-status.server";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard · Rekomi" }];
 
@@ -10,11 +11,16 @@ interface DashboardData {
   userName: string;
   stats: BrandDashboard;
   joinUrl: string | null;
+  /** A click or a Stripe event has arrived: the install works. */
+  trackingSeen: boolean;
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, brand } = await requireBrandUser(request, context);
-  const stats = await getBrandDashboard(context.db, brand.id);
+  const [stats, tracking] = await Promise.all([
+    getBrandDashboard(context.db, brand.id),
+    trackingStatus(context.db, brand.id),
+  ]);
   const result: DashboardData = {
     brandName: brand.name,
     userName: user.name,
@@ -22,6 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     joinUrl: stats.firstCampaignSlug
       ? `${context.config.appUrl}/join/${stats.firstCampaignSlug}`
       : null,
+    trackingSeen: Boolean(tracking.lastClick ?? tracking.lastStripeEvent),
   };
   return result;
 }
@@ -63,7 +70,7 @@ function Checklist({ steps }: { steps: Step[] }) {
 }
 
 export default function Dashboard() {
-  const { brandName, userName, stats, joinUrl } = useLoaderData<DashboardData>();
+  const { brandName, userName, stats, joinUrl, trackingSeen } = useLoaderData<DashboardData>();
   const { affiliates } = stats;
   const steps: Step[] = [
     {
@@ -94,6 +101,16 @@ export default function Dashboard() {
         <>
           Paste a restricted key so Rekomi can see payments and create coupon codes.{" "}
           <Link to="/app/settings/stripe">Stripe settings</Link>
+        </>
+      ),
+    },
+    {
+      done: trackingSeen,
+      title: "Set up tracking",
+      body: (
+        <>
+          Add the snippet to your site, pass the click to Checkout, and test it.{" "}
+          <Link to="/app/setup">Set up tracking</Link>
         </>
       ),
     },

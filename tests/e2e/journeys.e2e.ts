@@ -236,6 +236,19 @@ describe("journeys (Chromium)", () => {
       ...(await sideScrolls(anon, publicPages)),
     ]).toEqual([]);
 
+    // Set up tracking: the brand's own snippet, and "Test your setup" shows the Stripe events.
+    expect(brandPages).toContain("/app/setup");
+    await brand.goto("/app/setup");
+    await hydrated(brand);
+    await expect(brand.locator("pre").first().textContent()).resolves.toBe(
+      `<script src="${stack.baseUrl}/rekomi.js" data-rekomi data-cookie-days="30" async></script>`,
+    );
+    await brand.getByRole("button", { name: "Test your setup" }).click();
+    const stripeStatus = brand.locator(".setup-status > div", { hasText: "Last Stripe event" });
+    await expect(stripeStatus.textContent()).resolves.toMatch(/UTC\s*(charge|invoice|checkout)\./);
+    await expectAccessible(brand);
+    await screenshot(brand, "16a-setup-tracking");
+
     // At 390 px the navigation is a drawer behind the Menu button.
     await brand.setViewportSize({ width: 390, height: 844 });
     await brand.goto("/app/conversions");

@@ -26,6 +26,12 @@ export function ConnectForm({
         Create restricted key) with these permissions, then paste it here. Rekomi creates a webhook
         endpoint on your account and stores the key encrypted.
       </p>
+      <p>
+        <a href="https://dashboard.stripe.com/apikeys/create" target="_blank" rel="noreferrer">
+          Create a restricted key in Stripe
+        </a>{" "}
+        (opens Stripe in a new tab; for a sandbox, switch the Dashboard to test mode first).
+      </p>
       <div className="grid">
         <div>
           <h3 className="small">Write</h3>

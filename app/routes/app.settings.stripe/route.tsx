@@ -4,7 +4,7 @@
  */
 import type { MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useRef } from "react";
+import { useEffect, useRef } from "react";
 import { useFocusFirstInvalid } from "~/components/Field";
 import { keepActionHeaders } from "~/http/action-headers";
 import { ActionMessage } from "./ActionMessage";
@@ -28,6 +28,10 @@ export default function StripeSettings() {
   const connectError =
     actionData?.intent === "connect" && !actionData.ok ? actionData.fieldErrors : null;
   useFocusFirstInvalid(formRef, connectError);
+  // A key that worked is not left in the field.
+  useEffect(() => {
+    if (actionData?.intent === "connect" && actionData.ok) formRef.current?.reset();
+  }, [actionData]);
   const busyIntent = navigation.state === "submitting" ? navigation.formData?.get("intent") : null;
 
   return (
