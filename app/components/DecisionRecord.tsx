@@ -196,9 +196,11 @@ export function DecisionRecord({
         </div>
       )}
       {decision.rule ? (
-        <p className="muted small">
-          Rule: <span className="mono">{decision.rule}</span>
-        </p>
+        <details className="small muted">
+          <summary>For support</summary>
+          Decision rule id: <span className="mono">{decision.rule}</span> (the sentence above says
+          the same in words).
+        </details>
       ) : null}
     </section>
   );

@@ -9,6 +9,7 @@ import { useRef } from "react";
 import { requireCsrfForm } from "~/auth/csrf.server";
 import { notFound, requireBrandOwner } from "~/auth/guards.server";
 import { ConfirmAction } from "~/components/ConfirmAction";
+import { CopyField } from "~/components/CopyField";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, useFocusFirstInvalid } from "~/components/Field";
 import {
@@ -123,18 +124,7 @@ export default function ApiKeys() {
             <strong>Key “{created.name}” created.</strong> Copy it now — for your security it will
             not be shown again.
           </p>
-          <div className="copy-field">
-            <label htmlFor="new-api-key" className="sr-only">
-              New API key
-            </label>
-            <input
-              id="new-api-key"
-              type="text"
-              readOnly
-              value={created.apiKey}
-              onFocus={(e) => e.currentTarget.select()}
-            />
-          </div>
+          <CopyField label="New API key" value={created.apiKey} hideLabel />
         </div>
       ) : null}
       {actionData?.intent === "revoke" ? (

@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import {
   Form,
+  Link,
   useActionData,
   useLoaderData,
   useNavigation,
@@ -9,6 +10,8 @@ import {
 import { useEffect, useRef } from "react";
 import { notFound, requireBrandUser } from "~/auth/guards.server";
 import { requireCsrfForm } from "~/auth/csrf.server";
+import { ConversionStatusBadge } from "~/components/ConversionStatus";
+import type { ConversionStatus } from "~/domain/conversion-enums";
 import { CsrfInput } from "~/components/CsrfInput";
 import { Field, FormError, useFocusFirstInvalid } from "~/components/Field";
 import { fieldErrorsOf, formFields } from "~/domain/forms";
@@ -34,6 +37,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     options,
     purchase: session ? { session, invoice, startedAt: url.searchParams.get("t") } : null,
+    /** When "Refund in full" was pressed (ms), so the page can watch the refund arrive. */
+    refundedAt: Number(url.searchParams.get("refunded") ?? 0) || null,
     conversion,
   };
 }
@@ -52,7 +57,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
       amount: amount && Number.isInteger(amount) && amount > 0 ? amount : undefined,
     });
     if (!result.ok) return data<ActionData>({ refundError: result.message }, { status: 400 });
-    return redirect(new URL(request.url).pathname + new URL(request.url).search);
+    const back = new URL(request.url);
+    back.searchParams.set("refunded", String(Date.now()));
+    return redirect(back.pathname + back.search);
   }
   const parsed = simulateCheckoutSchema.safeParse(fields);
   if (!parsed.success)
@@ -68,7 +75,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function SimulateCheckout() {
-  const { options, purchase, conversion } = useLoaderData<typeof loader>();
+  const { options, purchase, conversion, refundedAt } = useLoaderData<typeof loader>();
   const actionData = useActionData<ActionData>();
   const errors = actionData?.fieldErrors ?? {};
   const navigation = useNavigation();
@@ -78,8 +85,14 @@ export default function SimulateCheckout() {
 
   // Watch the conversion arrive: poll while the purchase has no conversion yet (max ~30 s).
   const revalidator = useRevalidator();
-  const waiting = Boolean(purchase) && !conversion;
-  const startedAt = purchase?.startedAt ? Number(purchase.startedAt) : 0;
+  // After "Refund in full", poll the same way until Stripe's charge.refunded has been applied.
+  const refunding = Boolean(refundedAt) && conversion?.status !== "refunded";
+  const waiting = (Boolean(purchase) && !conversion) || refunding;
+  const startedAt = refunding
+    ? (refundedAt ?? 0)
+    : purchase?.startedAt
+      ? Number(purchase.startedAt)
+      : 0;
   useEffect(() => {
     if (!waiting || Date.now() - startedAt > 30_000) return;
     const timer = setInterval(() => {
@@ -207,16 +220,18 @@ export default function SimulateCheckout() {
                 <dd>{formatMoney(conversion.commissionAmount, conversion.currency)}</dd>
                 <dt>Status</dt>
                 <dd>
-                  <span
-                    className={`badge ${conversion.status === "approved" ? "approved" : "rejected"}`}
-                  >
-                    {conversion.status.replace("_", " ")}
-                  </span>
+                  <ConversionStatusBadge status={conversion.status as ConversionStatus} />
                   {conversion.refundedAmount > 0
                     ? ` (${formatMoney(conversion.refundedAmount, conversion.currency)} refunded)`
                     : null}
                 </dd>
               </dl>
+              <p>
+                <Link to={`/app/conversions/${conversion.id}`}>Open this conversion</Link>
+              </p>
+              {refunding ? (
+                <p role="status">Refund sent to Stripe. Waiting for the refund to be applied…</p>
+              ) : null}
               {conversion.paymentIntentId && conversion.status !== "refunded" ? (
                 <Form method="post" className="row">
                   <CsrfInput />
@@ -226,9 +241,9 @@ export default function SimulateCheckout() {
                     name="intent"
                     value="refund"
                     className="danger"
-                    disabled={busy}
+                    disabled={busy || refunding}
                   >
-                    Refund in full
+                    {refunding ? "Refunding…" : "Refund in full"}
                   </button>
                 </Form>
               ) : null}
