@@ -108,7 +108,8 @@ export default function AffiliateHome() {
                     value={e.referralUrl}
                   />
                   <p className="muted small">
-                    You can share it already; it earns commission once {e.brandName} approves you.
+                    Until {e.brandName} approves you, the link only forwards visitors: their clicks
+                    are not counted and earn nothing. Share it once you are approved.
                   </p>
                 </>
               ) : (

@@ -187,7 +187,7 @@ export default function Join() {
             <p className="muted small">
               {campaign.autoApprove
                 ? "You get your referral link as soon as you confirm your email."
-                : `${campaign.brandName} reviews each application; your referral link works once you are approved.`}
+                : `${campaign.brandName} reviews each application; your referral link starts counting clicks once you are approved.`}
             </p>
             <div className="alert info" role="note">
               Already have a Rekomi account? <Link to={signInTo}>Sign in to join</Link>
