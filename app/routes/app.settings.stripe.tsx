@@ -17,7 +17,8 @@ import {
   getStripeConnection,
   webhookUrlFor,
 } from "~/services/stripe-account/stripe-connection.server";
-import { listStripeEvents, retryStripeEvent } from "~/services/attribution/stripe-events.server";
+import { listStripeEvents } from "~/services/stripe-events/event-list.server";
+import { retryStripeEvent } from "~/services/stripe-events/process.server";
 import { STRIPE_KEY_PERMISSIONS, STRIPE_WEBHOOK_EVENTS } from "~/stripe/constants";
 import { keepActionHeaders } from "~/http/action-headers";
 

@@ -13,7 +13,7 @@ import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addJob } from "../../app/db/jobs.server";
 import { loadWebhookSecret } from "../../app/services/stripe-account/stripe-connection.server";
-import { PROCESS_STRIPE_EVENT_TASK } from "../../app/services/attribution/stripe-events.server";
+import { PROCESS_STRIPE_EVENT_TASK } from "../../app/db/job-registry";
 import { recoverDeadWorkerJobs } from "../../jobs/recovery";
 import { startWorker } from "../../jobs/runner";
 import { AttributionWorld, rng, shuffle } from "../attribution/harness";

@@ -8,7 +8,7 @@ import type { CampaignCommission } from "~/domain/commission";
 import { overrideEarner } from "~/domain/recruiting";
 import type { DB } from "~/db/db.server";
 import type { AffiliateStatus, ReferralRow } from "~/db/schema";
-import type { PaymentRecord } from "./history";
+import type { PaymentRecord } from "~/domain/payment-history";
 
 export interface CouponInfo {
   affiliateCouponId: string;

@@ -12,7 +12,7 @@ import {
   readDiscount,
   readInvoice,
 } from "~/stripe/readers";
-import { effectiveAt, type PaymentRecord } from "./history";
+import { effectiveAt, type PaymentRecord } from "~/domain/payment-history";
 import type { SignalResolver } from "./signals";
 
 /** Payments older than this margin before a scan are assumed complete in its result (clock skew). */
