@@ -13,7 +13,7 @@ import { lockAttribution, type LockScope } from "../../app/services/attribution/
 import { loadWebhookSecret } from "../../app/services/stripe-account/stripe-connection.server";
 import { intakeStripeEvent } from "../../app/services/stripe-events/intake.server";
 import { processStripeEvent } from "../../app/services/stripe-events/process.server";
-import { compareWithModel, duplicateConversions, playStory } from "../reliability/story";
+import { compareWithModel, duplicateConversions, playStory } from "../support/purchase-story";
 import { sign } from "../stripe/helpers";
 import { AttributionWorld, rng, shuffle, type TestBrand } from "./harness";
 

@@ -4,11 +4,12 @@
  * the `stripe_discounts` cache, else one expanded fetch), and the gather phase of a payment event.
  */
 import type { DB } from "~/db/db.server";
-import { effectiveAt, type PaymentRecord } from "~/domain/payment-history";
+import type { PaymentRecord } from "~/domain/payment-history";
 import type { DiscountRef, InvoiceFacts, SessionFacts } from "~/stripe/readers";
 import { collectPayment } from "./collect.server";
 import { writeLearnedDiscounts } from "./ledger-writer.server";
 import { loadPaymentState, scanIsCertain } from "./payment-state.server";
+import { invoiceRecordOf, sessionRecordOf } from "./record-of";
 import type { StripeFacts } from "./stripe-facts";
 
 /**
@@ -70,23 +71,12 @@ export async function invoiceRecord(
   const { promos, hints } = await promotionCodesOf(q, facts, brandId, f.discounts, () =>
     facts.invoiceDiscounts(f.id),
   );
-  const record: PaymentRecord = {
-    key: f.id,
-    kind: "invoice",
-    customerId: f.customerId,
-    at: effectiveAt(f),
-    periodStart: f.periodStart,
-    amount: f.amount,
-    currency: f.currency,
-    billingReason: f.billingReason,
-    subscriptionId: f.subscriptionId,
-    sessionId: null,
-    paymentIntentId: null,
-    promotionCodeIds: promos,
-    affiliateCouponHints: hints,
-    clickRef: f.clickRef,
-    processed: true,
-  };
+  const record = invoiceRecordOf(
+    f,
+    { promotionCodeIds: promos, affiliateCouponHints: hints },
+    true,
+  );
+
   facts.records.set(record.key, record);
   return record;
 }
@@ -95,23 +85,8 @@ export async function sessionRecord(facts: StripeFacts, s: SessionFacts): Promis
   const gathered = facts.records.get(s.id);
   if (gathered) return gathered;
   const promos = s.breakdownKnown ? s.promotionCodeIds : await facts.sessionPromotionCodes(s.id);
-  const record: PaymentRecord = {
-    key: s.id,
-    kind: "session",
-    customerId: s.customerId,
-    at: s.createdAt,
-    periodStart: s.createdAt,
-    amount: s.amount,
-    currency: s.currency,
-    billingReason: null,
-    subscriptionId: null,
-    sessionId: s.id,
-    paymentIntentId: s.paymentIntentId,
-    promotionCodeIds: [...new Set([...promos, ...s.promotionCodeIds])],
-    affiliateCouponHints: [],
-    clickRef: s.clickRef,
-    processed: true,
-  };
+  const record = sessionRecordOf(s, [...new Set([...promos, ...s.promotionCodeIds])], true);
+
   facts.records.set(record.key, record);
   return record;
 }

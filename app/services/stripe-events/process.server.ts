@@ -44,101 +44,120 @@ export async function processStripeEvent(
       .executeTakeFirst();
     if (!peek) return "missing";
     if (peek.status === "processed" || peek.status === "ignored") return "skipped";
-    let client: Stripe | undefined;
-    const stripe = async () => {
-      if (client) return client;
-      const creds = await loadStripeCredentials(db, deps.config, peek.brand_id);
-      if (!creds) throw new Error("Stripe is not connected for this brand");
-      client = stripeClient(deps.config, creds.secretKey);
-      return client;
-    };
+    const stripe = brandStripe(db, deps, peek.brand_id);
     const gather = handlers[peek.type]?.gather;
     const gathered = gather
-      ? await gather({
-          db,
-          deps,
-          brandId: peek.brand_id,
-          row: peek,
-          event: peek.payload as unknown as Stripe.Event,
-          stripe,
-        })
+      ? await gather({ db, deps, brandId: peek.brand_id, row: peek, event: eventOf(peek), stripe })
       : undefined;
+    return await db
+      .transaction()
+      .execute((trx) => applyPhase(trx, { deps, peek, handlers, gathered, stripe }));
+  } catch (error) {
+    await recordFailure(db, eventRowId, error);
+    throw error;
+  }
+}
 
-    return await db.transaction().execute(async (trx) => {
-      // Only the status is read again (the payload is immutable: the peek's copy is used).
-      const locked = await trx
-        .selectFrom("stripe_events")
-        .select(["status", "attempts", "error"])
-        .where("id", "=", eventRowId)
-        .forUpdate()
-        .skipLocked()
-        .executeTakeFirst();
-      // Missing: deleted with its brand. Locked: another worker holds it and will finish it.
-      if (!locked) return "missing";
-      const row: StripeEventRow = { ...peek, ...locked };
-      if (row.status === "processed" || row.status === "ignored") return "skipped";
-      const handler = handlers[row.type];
-      if (!handler) {
-        await trx
-          .updateTable("stripe_events")
-          .set({ status: "ignored", error: `Rekomi does not use ${row.type} events` })
-          .where("id", "=", row.id)
-          .execute();
-        return "ignored";
-      }
-      await handler({
-        trx,
-        deps,
-        brandId: row.brand_id,
-        row,
-        event: row.payload as unknown as Stripe.Event,
-        gathered,
-        stripe,
-      });
-      await trx
+const eventOf = (row: StripeEventRow) => row.payload as unknown as Stripe.Event;
+
+/** The brand's Stripe client, built on first use; throws when the brand is not connected. */
+function brandStripe(db: DB, deps: StripeEventDeps, brandId: string): () => Promise<Stripe> {
+  let client: Stripe | undefined;
+  return async () => {
+    if (client) return client;
+    const creds = await loadStripeCredentials(db, deps.config, brandId);
+    if (!creds) throw new Error("Stripe is not connected for this brand");
+    client = stripeClient(deps.config, creds.secretKey);
+    return client;
+  };
+}
+
+/** Lock the row, run the handler's apply phase and mark the event processed (one transaction). */
+async function applyPhase(
+  trx: DB,
+  input: {
+    deps: StripeEventDeps;
+    peek: StripeEventRow;
+    handlers: Partial<Record<string, StripeEventHandler>>;
+    gathered: unknown;
+    stripe: () => Promise<Stripe>;
+  },
+): Promise<ProcessOutcome> {
+  const { peek } = input;
+  // Only the status is read again (the payload is immutable: the peek's copy is used).
+  const locked = await trx
+    .selectFrom("stripe_events")
+    .select(["status", "attempts", "error"])
+    .where("id", "=", peek.id)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  // Missing: deleted with its brand. Locked: another worker holds it and will finish it.
+  if (!locked) return "missing";
+  const row: StripeEventRow = { ...peek, ...locked };
+  if (row.status === "processed" || row.status === "ignored") return "skipped";
+  const handler = input.handlers[row.type];
+  if (!handler) {
+    await trx
+      .updateTable("stripe_events")
+      .set({ status: "ignored", error: `Rekomi does not use ${row.type} events` })
+      .where("id", "=", row.id)
+      .execute();
+    return "ignored";
+  }
+  await handler({
+    trx,
+    deps: input.deps,
+    brandId: row.brand_id,
+    row,
+    event: eventOf(row),
+    gathered: input.gathered,
+    stripe: input.stripe,
+  });
+  await trx
+    .updateTable("stripe_events")
+    .set({
+      status: "processed",
+      error: null,
+      attempts: sql<number>`attempts + 1`,
+      processed_at: new Date(),
+    })
+    .where("id", "=", row.id)
+    .execute();
+  return "processed";
+}
+
+/** Mark the row failed (attempts + 1, message kept); email the owners when it keeps failing. */
+async function recordFailure(db: DB, eventRowId: string, error: unknown): Promise<void> {
+  const message = (error instanceof Error ? error.message : String(error)).slice(
+    0,
+    MAX_ERROR_LENGTH,
+  );
+  try {
+    await db.transaction().execute(async (trx) => {
+      const failed = await trx
         .updateTable("stripe_events")
         .set({
-          status: "processed",
-          error: null,
+          status: "failed",
+          error: message || "Unknown error",
           attempts: sql<number>`attempts + 1`,
-          processed_at: new Date(),
         })
-        .where("id", "=", row.id)
-        .execute();
-      return "processed";
+        .where("id", "=", eventRowId)
+        .where("status", "not in", ["processed", "ignored"])
+        .returning(["attempts", "brand_id"])
+        .executeTakeFirst();
+      // Tell the brand's owners once the event keeps failing (at most one email per brand a day).
+      if (failed?.attempts === STRIPE_FAILURE_NOTIFY_ATTEMPTS)
+        await queueNotification(
+          trx,
+          { kind: "stripe_events_failing", eventRowId },
+          {
+            jobKey: `notify:stripe_events_failing:${failed.brand_id}:${new Date().toISOString().slice(0, 10)}`,
+          },
+        );
     });
-  } catch (error) {
-    const message = (error instanceof Error ? error.message : String(error)).slice(
-      0,
-      MAX_ERROR_LENGTH,
-    );
-    try {
-      await db.transaction().execute(async (trx) => {
-        const failed = await trx
-          .updateTable("stripe_events")
-          .set({
-            status: "failed",
-            error: message || "Unknown error",
-            attempts: sql<number>`attempts + 1`,
-          })
-          .where("id", "=", eventRowId)
-          .where("status", "not in", ["processed", "ignored"])
-          .returning(["attempts", "brand_id"])
-          .executeTakeFirst();
-        // Tell the brand's owners once the event keeps failing (at most one email per brand a day).
-        if (failed?.attempts === STRIPE_FAILURE_NOTIFY_ATTEMPTS)
-          await queueNotification(
-            trx,
-            { kind: "stripe_events_failing", eventRowId },
-            {
-              jobKey: `notify:stripe_events_failing:${failed.brand_id}:${new Date().toISOString().slice(0, 10)}`,
-            },
-          );
-      });
-    } catch {
-      // The database itself is failing; the retry will record the outcome. Keep the original error.
-    }
-    throw error;
+  } catch {
+    // The database itself is failing; the retry will record the outcome. Keep the original error.
   }
 }
 
