@@ -1,7 +1,6 @@
 import { DELETE_STRIPE_COUPON_TASK, deleteStripeCouponPayload } from "../../app/db/job-registry";
 import { runDeleteStripeCoupon } from "../../app/services/campaigns/campaign-coupons.server";
-import { parsedTask, type ParsedTask } from "./define";
-import type { JobDeps } from "./index";
+import { type JobDeps, parsedTask, type ParsedTask } from "./define";
 
 /**
  * `coupons__delete_stripe_coupon { campaignCouponId }`: delete the Stripe coupon of a soft-deleted

@@ -5,6 +5,14 @@
  */
 import type { JobHelpers } from "graphile-worker";
 import type { z } from "zod";
+import type { Config } from "../../app/config.server";
+import type { DB } from "../../app/db/db.server";
+
+/** What every task is given. */
+export interface JobDeps {
+  db: DB;
+  config: Config;
+}
 
 /** A task as the task list holds it (the payload is checked here, so it arrives as unknown). */
 export type ParsedTask = (payload: unknown, helpers: JobHelpers) => Promise<void>;

@@ -1,8 +1,7 @@
 import { SEND_EMAIL_TASK, sendEmailPayload } from "../../app/db/job-registry";
 import { smtpTransport } from "../../app/mail/transport.server";
 import { sendQueuedEmail } from "../../app/services/notifications/outbox.server";
-import { parsedTask, type ParsedTask } from "./define";
-import type { JobDeps } from "./index";
+import { type JobDeps, parsedTask, type ParsedTask } from "./define";
 
 /** `email__send { outboxId }`: send one outbox message over SMTP; throws (-> retry) on failure. */
 export function emailTasks(deps: JobDeps): Record<string, ParsedTask> {

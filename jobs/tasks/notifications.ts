@@ -1,7 +1,6 @@
 import { NOTIFY_TASK, notificationPayloadSchema } from "../../app/db/job-registry";
 import { sendNotification } from "../../app/services/notifications/notification-events.server";
-import { parsedTask, type ParsedTask } from "./define";
-import type { JobDeps } from "./index";
+import { type JobDeps, parsedTask, type ParsedTask } from "./define";
 
 /** `notifications__send {kind, ...}`: write the notification emails of one event to the outbox. */
 export function notificationTasks(deps: JobDeps): Record<string, ParsedTask> {

@@ -8,8 +8,7 @@ import { settleAffiliateCode } from "../../app/services/campaigns/affiliate-code
 import { settleCampaignCoupon } from "../../app/services/campaigns/campaign-coupon-stripe.server";
 import { reconcileBrandStripe } from "../../app/services/stripe-account/stripe-reconcile.server";
 import { SettleLater } from "../../app/services/stripe-account/stripe-writes.server";
-import { parsedTask, type ParsedTask } from "./define";
-import type { JobDeps } from "./index";
+import { type JobDeps, parsedTask, type ParsedTask } from "./define";
 
 /**
  * `stripe__settle { kind, id }`: make Stripe match one `pending_stripe` row (the Stripe-write

@@ -1,7 +1,6 @@
 import { PROCESS_STRIPE_EVENT_TASK, processStripeEventPayload } from "../../app/db/job-registry";
 import { processStripeEvent } from "../../app/services/stripe-events/process.server";
-import { parsedTask, type ParsedTask } from "./define";
-import type { JobDeps } from "./index";
+import { type JobDeps, parsedTask, type ParsedTask } from "./define";
 
 /** `stripe__process_event { eventRowId }`: process one stored Stripe event (idempotent). */
 export function stripeTasks(deps: JobDeps): Record<string, ParsedTask> {

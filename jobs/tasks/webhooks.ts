@@ -3,8 +3,7 @@ import {
   deliverWebhook,
   type DeliveryDeps,
 } from "../../app/services/webhooks/webhook-messages.server";
-import { parsedTask, type ParsedTask } from "./define";
-import type { JobDeps } from "./index";
+import { type JobDeps, parsedTask, type ParsedTask } from "./define";
 
 /**
  * `webhooks__deliver { deliveryId }`: one attempt of one outbound webhook delivery. The service

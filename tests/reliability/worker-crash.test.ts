@@ -20,7 +20,12 @@ import { AttributionWorld, rng, shuffle } from "../attribution/harness";
 import { testContext } from "../helpers/context";
 import { callIntake, sign, webhookRequest } from "../stripe/helpers";
 import { baseEnv, recordFigures, startWorkerProc, waitUntil, type Proc } from "./procs";
-import { compareWithModel, duplicateConversions, playStory, type Story } from "../support/purchase-story";
+import {
+  compareWithModel,
+  duplicateConversions,
+  playStory,
+  type Story,
+} from "../support/purchase-story";
 
 const EVENTS = Number(process.env.RELIABILITY_EVENTS ?? 1200);
 const SEED = Number(process.env.RELIABILITY_SEED ?? Math.floor(Math.random() * 2 ** 31));
