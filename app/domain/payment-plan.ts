@@ -258,6 +258,53 @@ function customerWrite(f: PaymentFacts, payments: PaymentRecord[]): CustomerWrit
   return { brandId: f.brandId, customerId, payments, ...f.customer };
 }
 
+/** The row of P's conversion. */
+function conversionValues(
+  f: PaymentFacts,
+  decision: AttributionDecision,
+  x: {
+    record: ConversionDecisionRecord;
+    settlement: Settlement;
+    terms: CommissionResult["terms"] | null;
+    couponId: string | null;
+    couponCode: string | null;
+    /** The binding that applies to P (credited unless the winner is S2S). */
+    referralId: string | null;
+  },
+): ConversionValues {
+  const p = f.payment;
+  const own = signalsOf(f, p);
+  const winner = decision.winner;
+  const { record, settlement, terms, couponId } = x;
+  return {
+    brand_id: f.brandId,
+    campaign_id: winner?.campaignId ?? null,
+    affiliate_id: winner?.affiliateId ?? null,
+    referral_id: winner && x.referralId && winner.method !== "s2s" ? x.referralId : null,
+    attribution_method: winner?.method ?? (own.coupon ? "coupon" : "link"),
+    affiliate_coupon_id: couponId,
+    coupon_code: own.coupon?.code ?? (couponId ? x.couponCode : null),
+    click_id: winner?.clickId ?? own.click?.clickId ?? null,
+    amount: p.amount,
+    currency: p.currency,
+    commission_amount: settlement.commissionAmount,
+    override_amount: settlement.overrideAmount,
+    refunded_amount: settlement.result.refundedAmount,
+    status: settlement.result.status,
+    stripe_customer_id: p.customerId,
+    stripe_invoice_id: p.kind === "invoice" ? p.key : null,
+    stripe_subscription_id: p.subscriptionId,
+    stripe_checkout_session_id: p.sessionId,
+    stripe_payment_intent_id: p.paymentIntentId ?? f.paymentIntentId,
+    stripe_charge_id: f.pendingRefund?.chargeId ?? null,
+    decision: JSON.stringify(record),
+    terms: JSON.stringify(terms),
+    redemption_counted: decision.countsRedemptionOn !== null,
+    period_start: toDate(p.periodStart),
+    occurred_at: toDate(p.at),
+  };
+}
+
 /** Step 3: everything P writes. */
 export function planPayment(
   f: PaymentFacts,
@@ -301,39 +348,20 @@ export function planPayment(
     f.pendingRefund,
     [],
   );
-  const own = signalsOf(f, p);
   const couponId = conversionCouponId(f, decision);
   const record = buildDecisionRecord(decision, commission);
   plan.record = record;
   plan.commission = commission;
   plan.settlement = settlement;
-  plan.conversion = {
-    brand_id: f.brandId,
-    campaign_id: winner?.campaignId ?? null,
-    affiliate_id: winner?.affiliateId ?? null,
-    referral_id: winner && b.referral && winner.method !== "s2s" ? b.referral.id : null,
-    attribution_method: winner?.method ?? (own.coupon ? "coupon" : "link"),
-    affiliate_coupon_id: couponId,
-    coupon_code: own.coupon?.code ?? (couponId ? lookups.couponCode : null),
-    click_id: winner?.clickId ?? own.click?.clickId ?? null,
-    amount: p.amount,
-    currency: p.currency,
-    commission_amount: settlement.commissionAmount,
-    override_amount: settlement.overrideAmount,
-    refunded_amount: settlement.result.refundedAmount,
-    status: settlement.result.status,
-    stripe_customer_id: p.customerId,
-    stripe_invoice_id: p.kind === "invoice" ? p.key : null,
-    stripe_subscription_id: p.subscriptionId,
-    stripe_checkout_session_id: p.sessionId,
-    stripe_payment_intent_id: p.paymentIntentId ?? f.paymentIntentId,
-    stripe_charge_id: f.pendingRefund?.chargeId ?? null,
-    decision: JSON.stringify(record),
-    terms: JSON.stringify(terms),
-    redemption_counted: redemptionCounted,
-    period_start: toDate(p.periodStart),
-    occurred_at: toDate(p.at),
-  };
+  plan.conversion = conversionValues(f, decision, {
+    record,
+    settlement,
+    terms,
+    couponId,
+    couponCode: lookups.couponCode,
+    referralId: b.referral?.id ?? null,
+  });
+
   plan.counters = [
     ...(decision.countsRedemptionOn ? [{ couponId: decision.countsRedemptionOn, delta: 1 }] : []),
     ...redemptionRelease({ affiliateCouponId: couponId, redemptionCounted }, settlement.result),
