@@ -9,13 +9,15 @@ import { sql, type Kysely } from "kysely";
  * one `graphile_worker.add_jobs` job per new pending row.
  * Caller: app/services/stripe-events/store-events.server.ts.
  *
+ * The new function is an overload (its arguments differ): 0011's version is kept so processes
+ * still running the previous release keep storing events during a rolling deploy; a later
+ * migration drops it (`drop function rekomi_store_stripe_events(uuid[], text[], text[], boolean[],
+ * text[], timestamptz[], text[], text[], text[], text[], boolean[], text)`).
+ *
  * Frozen in time: never import application code here.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`
-    drop function rekomi_store_stripe_events(uuid[], text[], text[], boolean[], text[], timestamptz[],
-      text[], text[], text[], text[], boolean[], text)`.execute(db);
   await sql`
     create function rekomi_store_stripe_events(
       p_ids uuid[], p_brand_ids uuid[], p_event_ids text[], p_types text[], p_livemodes boolean[],
