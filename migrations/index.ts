@@ -13,6 +13,7 @@ import * as m0011 from "./0011_hot_path_writes";
 import * as m0012 from "./0012_accounts_email";
 import * as m0013 from "./0013_stripe_writes";
 import * as m0014 from "./0014_recruit_review";
+import * as m0015 from "./0015_store_events_job_key";
 
 /**
  * Every migration, in order. Forward-only: there are no `down` functions; fix forward with a new
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   "0012_accounts_email": m0012,
   "0013_stripe_writes": m0013,
   "0014_recruit_review": m0014,
+  "0015_store_events_job_key": m0015,
 };

@@ -21,6 +21,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import type { Request, RequestHandler, Response } from "express";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
+import { readNodeBodyWithLimit } from "~/stripe/raw-body.server";
 import { guardBody } from "./body-limit.server";
 import { referralReply } from "./referral.server";
 import type { HttpReply } from "./reply.server";
@@ -98,7 +99,7 @@ function serveStripeWebhook(
   res: ServerResponse,
   brandId: string,
 ): void {
-  readBodyWithLimit(req, MAX_WEBHOOK_BODY_BYTES).then(
+  readNodeBodyWithLimit(req, MAX_WEBHOOK_BODY_BYTES).then(
     async (rawBody) => {
       const reply =
         rawBody === null
@@ -145,70 +146,4 @@ function send(
   };
   if (reply.body === null) write();
   else deps.compression(req as Request, res as Response, write);
-}
-
-/**
- * After a refusal, the rest of an oversized body is read and thrown away (never buffered) so the
- * client gets the 413 instead of a reset connection. Past this many bytes the connection is cut.
- * (Same rules as app/stripe/raw-body.server.ts, for a node stream.)
- */
-const DISCARD_LIMIT = 16 * 1024 * 1024;
-
-/**
- * The request body as UTF-8 text, or null when it is larger than `limit` bytes: a declared
- * Content-Length over the limit is refused before reading, and the stream is counted while it
- * arrives (a lying or missing Content-Length, chunked encoding).
- */
-export function readBodyWithLimit(req: IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const declared = req.headers["content-length"];
-    if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) {
-      discardRest(req, 0);
-      return resolve(null);
-    }
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      total += chunk.byteLength;
-      if (total > limit) {
-        cleanup();
-        discardRest(req, total);
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, total).toString("utf8"));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new Error("request closed before its body was read"));
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
-  });
-}
-
-function discardRest(req: IncomingMessage, alreadyRead: number): void {
-  let seen = alreadyRead;
-  req.on("error", () => {});
-  req.on("data", (chunk: Buffer) => {
-    seen += chunk.byteLength;
-    if (seen > DISCARD_LIMIT) req.destroy();
-  });
-  req.resume();
 }

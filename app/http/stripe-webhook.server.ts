@@ -7,7 +7,7 @@
  */
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
-import { intakeStripeEvent } from "~/services/attribution/stripe-events.server";
+import { intakeStripeEvent } from "~/services/stripe-events/intake.server";
 import { isDatabaseUnavailable } from "./db-errors.server";
 import { jsonReply, type HttpReply } from "./reply.server";
 

@@ -1,25 +1,17 @@
-import type { TaskList } from "graphile-worker";
-import { z } from "zod";
+import { SEND_EMAIL_TASK, sendEmailPayload } from "../../app/db/job-registry";
 import { smtpTransport } from "../../app/mail/transport.server";
-import { SEND_EMAIL_TASK, sendQueuedEmail } from "../../app/services/notifications/outbox.server";
-import type { JobDeps } from "./index";
-
-const payloadSchema = z.object({ outboxId: z.uuid() });
+import { sendQueuedEmail } from "../../app/services/notifications/outbox.server";
+import { type JobDeps, parsedTask, type ParsedTask } from "./define";
 
 /** `email__send { outboxId }`: send one outbox message over SMTP; throws (-> retry) on failure. */
-export function emailTasks(deps: JobDeps): TaskList {
+export function emailTasks(deps: JobDeps): Record<string, ParsedTask> {
   return {
-    [SEND_EMAIL_TASK]: async (payload, helpers) => {
-      const parsed = payloadSchema.safeParse(payload);
-      if (!parsed.success) {
-        helpers.logger.error(`${SEND_EMAIL_TASK}: invalid payload ${JSON.stringify(payload)}`);
-        return;
-      }
+    [SEND_EMAIL_TASK]: parsedTask(SEND_EMAIL_TASK, sendEmailPayload, async ({ outboxId }) => {
       await sendQueuedEmail(
         deps.db,
         { transport: smtpTransport(deps.config.smtpUrl), from: deps.config.mailFrom },
-        parsed.data.outboxId,
+        outboxId,
       );
-    },
+    }),
   };
 }

@@ -1,17 +1,13 @@
 import type { TaskList } from "graphile-worker";
-import type { Config } from "../../app/config.server";
-import type { DB } from "../../app/db/db.server";
 import { couponTasks } from "./coupons";
+import type { JobDeps } from "./define";
 import { emailTasks } from "./email";
 import { notificationTasks } from "./notifications";
 import { stripeTasks } from "./stripe";
 import { stripeWriteTasks } from "./stripe-writes";
 import { webhookTasks } from "./webhooks";
 
-export interface JobDeps {
-  db: DB;
-  config: Config;
-}
+export type { JobDeps } from "./define";
 
 /**
  * The task list. Tasks are thin wrappers: parse the payload, call a service, let errors throw so

@@ -1,21 +1,12 @@
-import type { TaskList } from "graphile-worker";
-import {
-  NOTIFY_TASK,
-  notificationPayloadSchema,
-  sendNotification,
-} from "../../app/services/notifications/notification-events.server";
-import type { JobDeps } from "./index";
+import { NOTIFY_TASK, notificationPayloadSchema } from "../../app/db/job-registry";
+import { sendNotification } from "../../app/services/notifications/notification-events.server";
+import { type JobDeps, parsedTask, type ParsedTask } from "./define";
 
 /** `notifications__send {kind, ...}`: write the notification emails of one event to the outbox. */
-export function notificationTasks(deps: JobDeps): TaskList {
+export function notificationTasks(deps: JobDeps): Record<string, ParsedTask> {
   return {
-    [NOTIFY_TASK]: async (payload, helpers) => {
-      const parsed = notificationPayloadSchema.safeParse(payload);
-      if (!parsed.success) {
-        helpers.logger.error(`${NOTIFY_TASK}: invalid payload ${JSON.stringify(payload)}`);
-        return;
-      }
-      await sendNotification(deps.db, deps.config, parsed.data);
-    },
+    [NOTIFY_TASK]: parsedTask(NOTIFY_TASK, notificationPayloadSchema, async (payload) => {
+      await sendNotification(deps.db, deps.config, payload);
+    }),
   };
 }

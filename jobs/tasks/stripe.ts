@@ -1,26 +1,16 @@
-import type { TaskList } from "graphile-worker";
-import { z } from "zod";
-import {
-  PROCESS_STRIPE_EVENT_TASK,
-  processStripeEvent,
-} from "../../app/services/attribution/stripe-events.server";
-import type { JobDeps } from "./index";
-
-const payloadSchema = z.object({ eventRowId: z.uuid() });
+import { PROCESS_STRIPE_EVENT_TASK, processStripeEventPayload } from "../../app/db/job-registry";
+import { processStripeEvent } from "../../app/services/stripe-events/process.server";
+import { type JobDeps, parsedTask, type ParsedTask } from "./define";
 
 /** `stripe__process_event { eventRowId }`: process one stored Stripe event (idempotent). */
-export function stripeTasks(deps: JobDeps): TaskList {
+export function stripeTasks(deps: JobDeps): Record<string, ParsedTask> {
   return {
-    [PROCESS_STRIPE_EVENT_TASK]: async (payload, helpers) => {
-      const parsed = payloadSchema.safeParse(payload);
-      if (!parsed.success) {
-        // A malformed payload can never succeed; log and drop it instead of retrying for days.
-        helpers.logger.error(
-          `${PROCESS_STRIPE_EVENT_TASK}: invalid payload ${JSON.stringify(payload)}`,
-        );
-        return;
-      }
-      await processStripeEvent(deps.db, { config: deps.config }, parsed.data.eventRowId);
-    },
+    [PROCESS_STRIPE_EVENT_TASK]: parsedTask(
+      PROCESS_STRIPE_EVENT_TASK,
+      processStripeEventPayload,
+      async ({ eventRowId }) => {
+        await processStripeEvent(deps.db, { config: deps.config }, eventRowId);
+      },
+    ),
   };
 }

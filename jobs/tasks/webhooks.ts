@@ -1,13 +1,9 @@
-import type { TaskList } from "graphile-worker";
-import { z } from "zod";
+import { DELIVER_WEBHOOK_TASK, deliverWebhookPayload } from "../../app/db/job-registry";
 import {
-  DELIVER_WEBHOOK_TASK,
   deliverWebhook,
   type DeliveryDeps,
 } from "../../app/services/webhooks/webhook-messages.server";
-import type { JobDeps } from "./index";
-
-const payloadSchema = z.object({ deliveryId: z.uuid() });
+import { type JobDeps, parsedTask, type ParsedTask } from "./define";
 
 /**
  * `webhooks__deliver { deliveryId }`: one attempt of one outbound webhook delivery. The service
@@ -16,19 +12,14 @@ const payloadSchema = z.object({ deliveryId: z.uuid() });
  */
 export function webhookTasks(
   deps: JobDeps & { delivery?: Omit<DeliveryDeps, "config"> },
-): TaskList {
+): Record<string, ParsedTask> {
   return {
-    [DELIVER_WEBHOOK_TASK]: async (payload, helpers) => {
-      const parsed = payloadSchema.safeParse(payload);
-      if (!parsed.success) {
-        helpers.logger.error(`${DELIVER_WEBHOOK_TASK}: invalid payload ${JSON.stringify(payload)}`);
-        return;
-      }
-      await deliverWebhook(
-        deps.db,
-        { config: deps.config, ...deps.delivery },
-        parsed.data.deliveryId,
-      );
-    },
+    [DELIVER_WEBHOOK_TASK]: parsedTask(
+      DELIVER_WEBHOOK_TASK,
+      deliverWebhookPayload,
+      async ({ deliveryId }) => {
+        await deliverWebhook(deps.db, { config: deps.config, ...deps.delivery }, deliveryId);
+      },
+    ),
   };
 }

@@ -8,7 +8,7 @@ import { createCampaign } from "../../app/services/campaigns/campaigns.server";
 import { joinCampaign } from "../../app/services/affiliates/join.server";
 import { queueNotification } from "../../app/services/notifications/notification-events.server";
 import { recordS2sConversion } from "../../app/services/attribution/s2s.server";
-import { processStripeEvent } from "../../app/services/attribution/stripe-events.server";
+import { processStripeEvent } from "../../app/services/stripe-events/process.server";
 import { getRequest, postForm } from "../helpers/context";
 import { deliverOutbox, runNotificationJobs } from "../helpers/smtp";
 import { brandWithOwner, signIn } from "../portal/fixtures";

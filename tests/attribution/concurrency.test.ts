@@ -9,13 +9,11 @@ import { sql } from "kysely";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb, createPool, type DB } from "../../app/db/db.server";
-import { lockAttribution, type LockScope } from "../../app/services/attribution/attribution.server";
+import { lockAttribution, type LockScope } from "../../app/services/attribution/locks.server";
 import { loadWebhookSecret } from "../../app/services/stripe-account/stripe-connection.server";
-import {
-  intakeStripeEvent,
-  processStripeEvent,
-} from "../../app/services/attribution/stripe-events.server";
-import { compareWithModel, duplicateConversions, playStory } from "../reliability/story";
+import { intakeStripeEvent } from "../../app/services/stripe-events/intake.server";
+import { processStripeEvent } from "../../app/services/stripe-events/process.server";
+import { compareWithModel, duplicateConversions, playStory } from "../support/purchase-story";
 import { sign } from "../stripe/helpers";
 import { AttributionWorld, rng, shuffle, type TestBrand } from "./harness";
 

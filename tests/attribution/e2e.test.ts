@@ -691,8 +691,7 @@ describe("attribution end to end", () => {
       .execute();
     expect(failed.length).toBeGreaterThan(0);
     expect(await b.conversionFor({ invoice: r.invoice })).toBeNull();
-    const { processStripeEvent } =
-      await import("../../app/services/attribution/stripe-events.server");
+    const { processStripeEvent } = await import("../../app/services/stripe-events/process.server");
     for (const row of failed) await processStripeEvent(w.db, { config: w.config }, row.id);
     for (const row of failed) await processStripeEvent(w.db, { config: w.config }, row.id);
     expect(await b.conversionFor({ invoice: r.invoice })).toMatchObject({ affiliate_id: aff });

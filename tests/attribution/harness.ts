@@ -18,10 +18,8 @@ import {
   loadWebhookSecret,
   STRIPE_WEBHOOK_EVENTS,
 } from "../../app/services/stripe-account/stripe-connection.server";
-import {
-  intakeStripeEvent,
-  processStripeEvent,
-} from "../../app/services/attribution/stripe-events.server";
+import { intakeStripeEvent } from "../../app/services/stripe-events/intake.server";
+import { processStripeEvent } from "../../app/services/stripe-events/process.server";
 import { stripeClient } from "../../app/stripe/client.server";
 import { startWorker, type WorkerHandle } from "../../jobs/runner";
 import { makeTaskList } from "../../jobs/tasks/index";

@@ -6,7 +6,7 @@ import {
   mergeHistory,
   parseHistory,
   type PaymentRecord,
-} from "../../app/services/attribution/history";
+} from "../../app/domain/payment-history";
 import {
   normaliseClickRef,
   readCharge,

@@ -10,7 +10,7 @@ import {
   handleCouponDeleted,
   listCampaignCoupons,
 } from "../../app/services/campaigns/campaign-coupons.server";
-import { processStripeEvent } from "../../app/services/attribution/stripe-events.server";
+import { processStripeEvent } from "../../app/services/stripe-events/process.server";
 import { startIntakeServer, type IntakeServer, waitFor } from "../stripe/helpers";
 import {
   affiliateJoins,

@@ -13,14 +13,19 @@ import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addJob } from "../../app/db/jobs.server";
 import { loadWebhookSecret } from "../../app/services/stripe-account/stripe-connection.server";
-import { PROCESS_STRIPE_EVENT_TASK } from "../../app/services/attribution/stripe-events.server";
+import { PROCESS_STRIPE_EVENT_TASK } from "../../app/db/job-registry";
 import { recoverDeadWorkerJobs } from "../../jobs/recovery";
 import { startWorker } from "../../jobs/runner";
 import { AttributionWorld, rng, shuffle } from "../attribution/harness";
 import { testContext } from "../helpers/context";
 import { callIntake, sign, webhookRequest } from "../stripe/helpers";
 import { baseEnv, recordFigures, startWorkerProc, waitUntil, type Proc } from "./procs";
-import { compareWithModel, duplicateConversions, playStory, type Story } from "./story";
+import {
+  compareWithModel,
+  duplicateConversions,
+  playStory,
+  type Story,
+} from "../support/purchase-story";
 
 const EVENTS = Number(process.env.RELIABILITY_EVENTS ?? 1200);
 const SEED = Number(process.env.RELIABILITY_SEED ?? Math.floor(Math.random() * 2 ** 31));

@@ -17,7 +17,7 @@ import { AttributionWorld, TestBrand } from "../attribution/harness";
 import { testContext } from "../helpers/context";
 import { signIn } from "../portal/fixtures";
 import { makeEndpoint } from "../webhooks/helpers";
-import { playStory } from "./story";
+import { playStory } from "../support/purchase-story";
 import type { CookieJar } from "../helpers/context";
 
 export interface Tenant {

@@ -5,10 +5,8 @@ import {
   connectStripe,
   STRIPE_WEBHOOK_EVENTS,
 } from "../../app/services/stripe-account/stripe-connection.server";
-import {
-  stripeEventHandlers,
-  type StripeEventHandler,
-} from "../../app/services/attribution/stripe-events.server";
+import { stripeEventHandlers } from "../../app/services/stripe-events/handlers";
+import { type StripeEventHandler } from "../../app/services/stripe-events/context";
 import { startWorker, type WorkerHandle } from "../../jobs/runner";
 import { makeTaskList } from "../../jobs/tasks/index";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";

@@ -5,10 +5,8 @@
  */
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  intakeStripeEvent,
-  intakeWriterStats,
-} from "../../app/services/attribution/stripe-events.server";
+import { intakeStripeEvent } from "../../app/services/stripe-events/intake.server";
+import { intakeWriterStats } from "../../app/services/stripe-events/store-events.server";
 import { testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { counts, createBrand, insertConnection, makeEvent, sign } from "./helpers";

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, createPool } from "../../app/db/db.server";
-import { intakeWriterStats } from "../../app/services/attribution/stripe-events.server";
+import { intakeWriterStats } from "../../app/services/stripe-events/store-events.server";
 import { testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import {

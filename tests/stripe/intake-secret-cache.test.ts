@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DB } from "../../app/db/db.server";
 import type { Database } from "../../app/db/schema";
 import { encryptSecret } from "../../app/lib/crypto.server";
-import { intakeStripeEvent } from "../../app/services/attribution/stripe-events.server";
+import { intakeStripeEvent } from "../../app/services/stripe-events/intake.server";
 import { testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { counts, createBrand, insertConnection, makeEvent, sign } from "./helpers";

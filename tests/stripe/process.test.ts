@@ -5,10 +5,10 @@ import type { AppContext } from "../../app/context.server";
 import {
   processStripeEvent,
   retryStripeEvent,
-  stripeEventHandlers,
-  listStripeEvents,
-  type StripeEventHandler,
-} from "../../app/services/attribution/stripe-events.server";
+} from "../../app/services/stripe-events/process.server";
+import { stripeEventHandlers } from "../../app/services/stripe-events/handlers";
+import { listStripeEvents } from "../../app/services/stripe-events/event-list.server";
+import { type StripeEventHandler } from "../../app/services/stripe-events/context";
 import { STRIPE_WEBHOOK_EVENTS } from "../../app/services/stripe-account/stripe-connection.server";
 import { stripeClient } from "../../app/stripe/client.server";
 import { makeTaskList } from "../../jobs/tasks/index";

@@ -6,7 +6,7 @@ import {
   type StripeSettingsActionData,
 } from "../../app/routes/app.settings.stripe/route";
 import { loadStripeCredentials } from "../../app/services/stripe-account/stripe-connection.server";
-import { processStripeEvent } from "../../app/services/attribution/stripe-events.server";
+import { processStripeEvent } from "../../app/services/stripe-events/process.server";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";
 import {
   getRequest,

@@ -3,7 +3,8 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-r
 import { requireCsrfForm } from "~/auth/csrf.server";
 import { notFound, requireBrandOwner } from "~/auth/guards.server";
 import type { StripeEventStatus } from "~/db/schema";
-import { listStripeEvents, retryStripeEvent } from "~/services/attribution/stripe-events.server";
+import { listStripeEvents } from "~/services/stripe-events/event-list.server";
+import { retryStripeEvent } from "~/services/stripe-events/process.server";
 import {
   connectStripe,
   disconnectStripe,

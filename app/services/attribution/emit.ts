@@ -1,5 +1,7 @@
+/** Outbound webhooks and affiliate emails for conversion changes, in the changing transaction. */
 import type { DB } from "~/db/db.server";
 import type { ConversionRow } from "~/db/schema";
+import type { LedgerAdjustmentResult } from "~/domain/clawback";
 import { conversionJson } from "~/services/conversions/conversions.server";
 import { queueNotification } from "~/services/notifications/notification-events.server";
 import { publishWebhookEvent } from "~/services/webhooks/webhook-messages.server";
@@ -34,4 +36,24 @@ export async function emitConversionEvent(
     await queueNotification(trx, { kind: "commission_earned", conversionId: c.id });
   else if (input.type !== "conversion.created" && c.refunded_amount > 0)
     await queueNotification(trx, { kind: "commission_clawed_back", conversionId: c.id });
+}
+
+/**
+ * Outbound webhooks for a settled conversion: `conversion.created` (on creation),
+ * `conversion.refunded` (became fully refunded) or `conversion.updated` (partially refunded further).
+ */
+export async function emitSettlement(
+  trx: DB,
+  conversion: ConversionRow,
+  result: LedgerAdjustmentResult,
+  opts: { created: boolean; previousRefunded: number },
+): Promise<void> {
+  const brandId = conversion.brand_id;
+  if (opts.created)
+    await emitConversionEvent(trx, { brandId, type: "conversion.created", conversion });
+  if (result.becameRefunded)
+    await emitConversionEvent(trx, { brandId, type: "conversion.refunded", conversion });
+  else if (!opts.created && result.refundedAmount > opts.previousRefunded) {
+    await emitConversionEvent(trx, { brandId, type: "conversion.updated", conversion });
+  }
 }

@@ -9,11 +9,13 @@ import type { ApiErrorBody } from "~/api/errors";
 import type { DB } from "~/db/db.server";
 import type { ConversionRow } from "~/db/schema";
 import { decideAttribution } from "~/domain/attribution";
-import { computeLedgerAdjustments } from "~/domain/clawback";
 import { buildDecisionRecord, type CommissionResult, computeCommission } from "~/domain/commission";
 import { MAX_AMOUNT_MINOR } from "~/domain/money";
+import type { CommissionContext } from "~/domain/payment-plan";
+import { planSettlement } from "~/domain/settlement";
 import { emitConversionEvent } from "./emit";
-import { affiliateIneligibility, campaignTerms, earningParent } from "./signals";
+import { writePayment } from "./ledger-writer.server";
+import { affiliateIneligibility, commissionContext } from "./signals";
 
 export const s2sConversionSchema = z
   .object({
@@ -55,6 +57,133 @@ function sameReport(
   );
 }
 
+/** An S2S sale's commission: campaign terms, no recurring window (S2S never binds). */
+function s2sCommission(
+  input: S2sInput,
+  affiliateId: string,
+  context: CommissionContext,
+): CommissionResult {
+  return computeCommission({
+    amount: input.amount,
+    currency: input.currency,
+    affiliateId,
+    campaignCommission: context.terms.commission,
+    overrideBps: context.terms.overrideBps,
+    parentAffiliateId: context.parentAffiliateId,
+    recurring: {
+      recurringMonths: context.terms.recurringMonths,
+      anchor: null,
+      periodStart: new Date(),
+    },
+  });
+}
+
+type S2sInput = z.output<typeof s2sConversionSchema>;
+interface Credit {
+  affiliateId: string;
+  campaignId: string;
+  clickId: string | null;
+}
+
+/** The affiliate and campaign the report names (brand-scoped), or why it names none. */
+async function resolveCredit(
+  trx: DB,
+  brandId: string,
+  input: S2sInput,
+): Promise<Credit | S2sResult> {
+  if (input.click_id) {
+    const click = await trx
+      .selectFrom("clicks")
+      .select(["id", "affiliate_id", "campaign_id"])
+      .where("brand_id", "=", brandId)
+      .where("id", "=", input.click_id)
+      .executeTakeFirst();
+    if (!click) return fail("not_found", `No click ${input.click_id} in this brand.`, "click_id");
+    return { affiliateId: click.affiliate_id, campaignId: click.campaign_id, clickId: click.id };
+  }
+  const affiliate = await trx
+    .selectFrom("affiliates")
+    .select("id")
+    .where("brand_id", "=", brandId)
+    .where("id", "=", input.affiliate_id!)
+    .executeTakeFirst();
+  if (!affiliate)
+    return fail("not_found", `No affiliate ${input.affiliate_id} in this brand.`, "affiliate_id");
+  let enrollment = trx
+    .selectFrom("enrollments")
+    .select("campaign_id")
+    .where("brand_id", "=", brandId)
+    .where("affiliate_id", "=", affiliate.id);
+  if (input.campaign_id) enrollment = enrollment.where("campaign_id", "=", input.campaign_id);
+  const e = await enrollment.orderBy("created_at").orderBy("id").executeTakeFirst();
+  if (!e) {
+    return input.campaign_id
+      ? fail("not_found", "The affiliate is not enrolled in that campaign.", "campaign_id")
+      : fail("invalid_request", "The affiliate is not enrolled in any campaign.", "affiliate_id");
+  }
+  return { affiliateId: affiliate.id, campaignId: e.campaign_id, clickId: null };
+}
+
+/** Decide, compute and write a new S2S conversion (the ledger writer), and emit it. */
+async function recordNew(
+  trx: DB,
+  brandId: string,
+  input: S2sInput,
+  { affiliateId, campaignId, clickId }: Credit,
+): Promise<ConversionRow> {
+  const status = await trx
+    .selectFrom("affiliates")
+    .select("status")
+    .where("id", "=", affiliateId)
+    .executeTakeFirstOrThrow();
+  const decision = decideAttribution({
+    s2sCandidate: {
+      affiliateId,
+      campaignId,
+      clickId,
+      ineligibleReason: affiliateIneligibility(status.status),
+    },
+  });
+  const context = await commissionContext(trx, brandId, campaignId, affiliateId);
+  const result = decision.winner && context ? s2sCommission(input, affiliateId, context) : null;
+  const occurredAt = input.occurred_at ? new Date(input.occurred_at) : new Date();
+  const terms = result?.terms ?? null;
+  const settlement = planSettlement(
+    { amount: input.amount, terms, refundedAmount: 0, redemptionCounted: false },
+    null,
+    [],
+  );
+  const conversion = await writePayment(trx, {
+    brandId,
+    referral: null,
+    referralAnchor: null,
+    conversion: {
+      brand_id: brandId,
+      campaign_id: decision.winner ? campaignId : null,
+      affiliate_id: decision.winner ? affiliateId : null,
+      attribution_method: "s2s",
+      click_id: clickId,
+      amount: input.amount,
+      currency: input.currency,
+      commission_amount: settlement.commissionAmount,
+      override_amount: settlement.overrideAmount,
+      external_id: input.external_id,
+      decision: JSON.stringify(buildDecisionRecord(decision, result)),
+      terms: JSON.stringify(terms),
+      period_start: occurredAt,
+      occurred_at: occurredAt,
+    },
+    entries: settlement.result.entries,
+    customer: null,
+    discounts: [],
+    counters: [],
+  });
+  // Reports of one external_id are serialised by the caller, so the insert cannot conflict.
+  if (!conversion) throw new Error(`conversion ${input.external_id} was not recorded`);
+  await emitConversionEvent(trx, { brandId, type: "conversion.created", conversion });
+  return conversion;
+}
+
 /**
  * Record one S2S conversion. Same `external_id` again -> the existing conversion, `created: false`
  * (a different amount, currency or affiliate for it -> `conflict`). Unknown click or affiliate ->
@@ -73,54 +202,8 @@ export async function recordS2sConversion(
   const input = parsed.data;
 
   return db.transaction().execute(async (trx) => {
-    // Resolve the affiliate and campaign (brand-scoped).
-    let affiliateId: string;
-    let campaignId: string;
-    let clickId: string | null = null;
-    if (input.click_id) {
-      const click = await trx
-        .selectFrom("clicks")
-        .select(["id", "affiliate_id", "campaign_id"])
-        .where("brand_id", "=", brandId)
-        .where("id", "=", input.click_id)
-        .executeTakeFirst();
-      if (!click) return fail("not_found", `No click ${input.click_id} in this brand.`, "click_id");
-      affiliateId = click.affiliate_id;
-      campaignId = click.campaign_id;
-      clickId = click.id;
-    } else {
-      const affiliate = await trx
-        .selectFrom("affiliates")
-        .select("id")
-        .where("brand_id", "=", brandId)
-        .where("id", "=", input.affiliate_id!)
-        .executeTakeFirst();
-      if (!affiliate)
-        return fail(
-          "not_found",
-          `No affiliate ${input.affiliate_id} in this brand.`,
-          "affiliate_id",
-        );
-      let enrollment = trx
-        .selectFrom("enrollments")
-        .select("campaign_id")
-        .where("brand_id", "=", brandId)
-        .where("affiliate_id", "=", affiliate.id);
-      if (input.campaign_id) enrollment = enrollment.where("campaign_id", "=", input.campaign_id);
-      const e = await enrollment.orderBy("created_at").orderBy("id").executeTakeFirst();
-      if (!e) {
-        return input.campaign_id
-          ? fail("not_found", "The affiliate is not enrolled in that campaign.", "campaign_id")
-          : fail(
-              "invalid_request",
-              "The affiliate is not enrolled in any campaign.",
-              "affiliate_id",
-            );
-      }
-      affiliateId = affiliate.id;
-      campaignId = e.campaign_id;
-    }
-
+    const credit = await resolveCredit(trx, brandId, input);
+    if ("ok" in credit) return credit;
     // Idempotency: serialise reports of the same external_id, then look for it.
     await sql`select pg_advisory_xact_lock(hashtextextended(${`rekomi:s2s:${brandId}:${input.external_id}`}, 0))`.execute(
       trx,
@@ -132,7 +215,7 @@ export async function recordS2sConversion(
       .where("external_id", "=", input.external_id)
       .executeTakeFirst();
     if (existing) {
-      if (!sameReport(existing, input, affiliateId)) {
+      if (!sameReport(existing, input, credit.affiliateId)) {
         return fail(
           "conflict",
           `A different conversion was already reported with external_id ${input.external_id}.`,
@@ -141,84 +224,7 @@ export async function recordS2sConversion(
       }
       return { ok: true, created: false, conversion: existing } as const;
     }
-
-    const status = await trx
-      .selectFrom("affiliates")
-      .select("status")
-      .where("id", "=", affiliateId)
-      .executeTakeFirstOrThrow();
-    const decision = decideAttribution({
-      s2sCandidate: {
-        affiliateId,
-        campaignId,
-        clickId,
-        ineligibleReason: affiliateIneligibility(status.status),
-      },
-    });
-    let result: CommissionResult | null = null;
-    const campaign = await campaignTerms(trx, brandId, campaignId);
-    if (decision.winner && campaign) {
-      result = computeCommission({
-        amount: input.amount,
-        currency: input.currency,
-        affiliateId,
-        campaignCommission: campaign.commission,
-        overrideBps: campaign.overrideBps,
-        parentAffiliateId: await earningParent(trx, brandId, affiliateId),
-        recurring: {
-          recurringMonths: campaign.recurringMonths,
-          anchor: null,
-          periodStart: new Date(),
-        },
-      });
-    }
-    const occurredAt = input.occurred_at ? new Date(input.occurred_at) : new Date();
-    const ledger = computeLedgerAdjustments({
-      amount: input.amount,
-      terms: result?.terms ?? null,
-      previousRefundedAmount: 0,
-      refundedAmount: 0,
-      redemptionCounted: false,
-      ledger: [],
-    });
-    const sum = (kinds: string[]) =>
-      ledger.entries.filter((e) => kinds.includes(e.kind)).reduce((s, e) => s + e.amount, 0);
-    const conversion = await trx
-      .insertInto("conversions")
-      .values({
-        brand_id: brandId,
-        campaign_id: decision.winner ? campaignId : null,
-        affiliate_id: decision.winner ? affiliateId : null,
-        attribution_method: "s2s",
-        click_id: clickId,
-        amount: input.amount,
-        currency: input.currency,
-        commission_amount: sum(["commission"]),
-        override_amount: sum(["override"]),
-        external_id: input.external_id,
-        decision: JSON.stringify(buildDecisionRecord(decision, result)),
-        terms: JSON.stringify(result?.terms ?? null),
-        period_start: occurredAt,
-        occurred_at: occurredAt,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    if (ledger.entries.length > 0) {
-      await trx
-        .insertInto("commission_entries")
-        .values(
-          ledger.entries.map((e) => ({
-            brand_id: brandId,
-            conversion_id: conversion.id,
-            affiliate_id: e.affiliateId,
-            kind: e.kind,
-            amount: e.amount,
-            currency: e.currency,
-          })),
-        )
-        .execute();
-    }
-    await emitConversionEvent(trx, { brandId, type: "conversion.created", conversion });
+    const conversion = await recordNew(trx, brandId, input, credit);
     return { ok: true, created: true, conversion } as const;
   });
 }

@@ -4,11 +4,11 @@
  */
 import type { ClickCandidate, CouponCandidate, ExistingReferral } from "~/domain/attribution";
 import { isClickWithinWindow } from "~/domain/attribution";
-import type { CampaignCommission } from "~/domain/commission";
-import { overrideEarner } from "~/domain/recruiting";
+import { commissionContextOf } from "~/domain/commission-context";
+import type { CommissionContext } from "~/domain/payment-plan";
 import type { DB } from "~/db/db.server";
 import type { AffiliateStatus, ReferralRow } from "~/db/schema";
-import type { PaymentRecord } from "./history";
+import type { PaymentRecord } from "~/domain/payment-history";
 
 export interface CouponInfo {
   affiliateCouponId: string;
@@ -182,7 +182,12 @@ export class SignalResolver {
       for (const h of hints) this.askedHints.add(h);
       rows.forEach((row) => this.remember(row));
     }
-    const newClicks = [...clicks].filter((c) => !this.askedClicks.has(c));
+    await this.loadClicks([...clicks]);
+  }
+
+  /** Load the clicks not asked for yet (with their affiliate's status and cookie window). */
+  private async loadClicks(clicks: string[]): Promise<void> {
+    const newClicks = clicks.filter((c) => !this.askedClicks.has(c));
     if (newClicks.length > 0) {
       const rows = await this.q
         .selectFrom("clicks as k")
@@ -316,56 +321,17 @@ export async function existingReferral(
   };
 }
 
-export interface CampaignTerms {
-  commission: CampaignCommission;
-  overrideBps: number;
-  recurringMonths: number | null;
-}
-
-export async function campaignTerms(
-  q: DB,
-  brandId: string,
-  campaignId: string,
-): Promise<CampaignTerms | null> {
-  const c = await q
-    .selectFrom("campaigns")
-    .select([
-      "commission_type",
-      "commission_percent_bps",
-      "commission_amount",
-      "commission_currency",
-      "sub_affiliate_override_bps",
-      "recurring_months",
-    ])
-    .where("id", "=", campaignId)
-    .where("brand_id", "=", brandId)
-    .executeTakeFirst();
-  if (!c) return null;
-  const commission: CampaignCommission =
-    c.commission_type === "percent"
-      ? { type: "percent", bps: c.commission_percent_bps ?? 0 }
-      : {
-          type: "flat",
-          amount: c.commission_amount ?? 0,
-          currency: c.commission_currency ?? "usd",
-        };
-  return {
-    commission,
-    overrideBps: c.sub_affiliate_override_bps,
-    recurringMonths: c.recurring_months,
-  };
-}
-
 /**
- * `campaignTerms` and `earningParent` in one query (the attribution job's hot path): null when the
- * campaign is not the brand's.
+ * The credited campaign's terms and the parent that may earn an override, in one query (the
+ * attribution job's hot path; S2S too): null when the campaign is not the brand's. The rule is
+ * the domain's (`commissionContextOf`, app/domain/commission-context.ts).
  */
 export async function commissionContext(
   q: DB,
   brandId: string,
   campaignId: string,
   affiliateId: string,
-): Promise<{ terms: CampaignTerms; parentAffiliateId: string | null } | null> {
+): Promise<CommissionContext | null> {
   const c = await q
     .selectFrom("campaigns as c")
     .leftJoin("affiliates as a", (j) =>
@@ -389,54 +355,5 @@ export async function commissionContext(
     .where("c.id", "=", campaignId)
     .where("c.brand_id", "=", brandId)
     .executeTakeFirst();
-  if (!c) return null;
-  const commission: CampaignCommission =
-    c.commission_type === "percent"
-      ? { type: "percent", bps: c.commission_percent_bps ?? 0 }
-      : {
-          type: "flat",
-          amount: c.commission_amount ?? 0,
-          currency: c.commission_currency ?? "usd",
-        };
-  const parentAffiliateId = overrideEarner(
-    {
-      id: affiliateId,
-      recruitFlags: c.recruit_flags ?? [],
-      recruitFlagsClearedAt: c.recruit_flags_cleared_at,
-    },
-    { id: c.parent_id, status: c.parent_status },
-  );
-  return {
-    terms: {
-      commission,
-      overrideBps: c.sub_affiliate_override_bps,
-      recurringMonths: c.recurring_months,
-    },
-    parentAffiliateId,
-  };
-}
-
-/** The credited affiliate's parent if it may earn an override now (overrideEarner), else null. */
-export async function earningParent(
-  q: DB,
-  brandId: string,
-  affiliateId: string,
-): Promise<string | null> {
-  const row = await q
-    .selectFrom("affiliates as a")
-    .innerJoin("affiliates as p", "p.id", "a.parent_affiliate_id")
-    .select(["p.id", "p.status", "a.recruit_flags", "a.recruit_flags_cleared_at"])
-    .where("a.id", "=", affiliateId)
-    .where("a.brand_id", "=", brandId)
-    .where("p.brand_id", "=", brandId)
-    .executeTakeFirst();
-  if (!row) return null;
-  return overrideEarner(
-    {
-      id: affiliateId,
-      recruitFlags: row.recruit_flags,
-      recruitFlagsClearedAt: row.recruit_flags_cleared_at,
-    },
-    { id: row.id, status: row.status },
-  );
+  return c ? commissionContextOf(affiliateId, c) : null;
 }

@@ -12,7 +12,8 @@ import {
   readDiscount,
   readInvoice,
 } from "~/stripe/readers";
-import { effectiveAt, type PaymentRecord } from "./history";
+import type { PaymentRecord } from "~/domain/payment-history";
+import { invoiceRecordOf, sessionRecordOf } from "./record-of";
 import type { SignalResolver } from "./signals";
 
 /** Payments older than this margin before a scan are assumed complete in its result (clock skew). */
@@ -142,111 +143,9 @@ export class StripeFacts {
   scanCustomer(customerId: string): Promise<CustomerScan> {
     return this.once(`customer:${customerId}`, async (stripe) => {
       const startedAt = this.now();
-      const listAll = async <T>(list: AsyncIterable<T>): Promise<T[]> => {
-        const out: T[] = [];
-        for await (const item of list) out.push(item);
-        return out;
-      };
-      const [invoices, sessions, customer] = await Promise.all([
-        listAll(
-          stripe.invoices.list({
-            customer: customerId,
-            status: "paid",
-            limit: 100,
-            expand: ["data.discounts", "data.discounts.promotion_code"],
-          }),
-        ),
-        listAll(
-          stripe.checkout.sessions.list({
-            customer: customerId,
-            status: "complete",
-            limit: 100,
-            expand: ["data.total_details.breakdown"],
-          }),
-        ),
-        stripe.customers.retrieve(customerId),
-      ]);
-
-      const payments = new Map<string, PaymentRecord>();
-      const discounts: DiscountRef[] = [];
-      const firstInvoiceOf = new Map<string, PaymentRecord>();
-      for (const invoice of invoices) {
-        const f = readInvoice(invoice);
-        if (!f) continue;
-        discounts.push(...f.discounts);
-        // The same expansion as `invoiceDiscounts` makes (top-level discounts and their codes).
-        this.scannedInvoices.set(f.id, f.discounts);
-        const record: PaymentRecord = {
-          key: f.id,
-          kind: "invoice",
-          customerId,
-          at: effectiveAt(f),
-          periodStart: f.periodStart,
-          amount: f.amount,
-          currency: f.currency,
-          billingReason: f.billingReason,
-          subscriptionId: f.subscriptionId,
-          sessionId: null,
-          paymentIntentId: null,
-          promotionCodeIds: f.discounts.flatMap((d) =>
-            d.promotionCodeId ? [d.promotionCodeId] : [],
-          ),
-          affiliateCouponHints: f.discounts.flatMap((d) =>
-            d.affiliateCouponIdHint ? [d.affiliateCouponIdHint] : [],
-          ),
-          clickRef: f.clickRef,
-          processed: false,
-        };
-        payments.set(record.key, record);
-        if (f.subscriptionId) {
-          const first = firstInvoiceOf.get(f.subscriptionId);
-          if (
-            !first ||
-            record.at < first.at ||
-            (record.at === first.at && record.key < first.key)
-          ) {
-            firstInvoiceOf.set(f.subscriptionId, record);
-          }
-        }
-      }
-
-      for (const session of sessions) {
-        const s = readCheckoutSession(session);
-        if (!s) continue;
-        if (s.breakdownKnown) this.sessionPromos.set(s.id, s.promotionCodeIds);
-        if (!s.paid) continue;
-        if (s.mode === "payment") {
-          payments.set(s.id, {
-            key: s.id,
-            kind: "session",
-            customerId,
-            at: s.createdAt,
-            periodStart: s.createdAt,
-            amount: s.amount,
-            currency: s.currency,
-            billingReason: null,
-            subscriptionId: null,
-            sessionId: s.id,
-            paymentIntentId: s.paymentIntentId,
-            promotionCodeIds: s.promotionCodeIds,
-            affiliateCouponHints: [],
-            clickRef: s.clickRef,
-            processed: false,
-          });
-        } else if (s.mode === "subscription") {
-          // The session's signals belong to the subscription's first invoice.
-          const target =
-            (s.invoiceId ? payments.get(s.invoiceId) : undefined) ??
-            (s.subscriptionId ? firstInvoiceOf.get(s.subscriptionId) : undefined);
-          if (target) {
-            target.sessionId ??= s.id;
-            target.clickRef ??= s.clickRef;
-            for (const p of s.promotionCodeIds)
-              if (!target.promotionCodeIds.includes(p)) target.promotionCodeIds.push(p);
-          }
-        }
-      }
-
+      const [invoices, sessions, customer] = await listCustomer(stripe, customerId);
+      const { payments, discounts, firstInvoiceOf } = this.scanInvoices(customerId, invoices);
+      this.scanSessions(customerId, sessions, payments, firstInvoiceOf);
       this.learn(discounts);
       return {
         scannedThrough: startedAt - SCAN_MARGIN_SECONDS,
@@ -256,4 +155,92 @@ export class StripeFacts {
       };
     });
   }
+
+  /** The scan's invoices as payments (their discounts remembered), and each subscription's first. */
+  private scanInvoices(customerId: string, invoices: readonly unknown[]) {
+    const payments = new Map<string, PaymentRecord>();
+    const discounts: DiscountRef[] = [];
+    const firstInvoiceOf = new Map<string, PaymentRecord>();
+    for (const invoice of invoices) {
+      const f = readInvoice(invoice);
+      if (!f) continue;
+      discounts.push(...f.discounts);
+      // The same expansion as `invoiceDiscounts` makes (top-level discounts and their codes).
+      this.scannedInvoices.set(f.id, f.discounts);
+      const codes = {
+        promotionCodeIds: f.discounts.flatMap((d) =>
+          d.promotionCodeId ? [d.promotionCodeId] : [],
+        ),
+        affiliateCouponHints: f.discounts.flatMap((d) =>
+          d.affiliateCouponIdHint ? [d.affiliateCouponIdHint] : [],
+        ),
+      };
+      const record: PaymentRecord = { ...invoiceRecordOf(f, codes, false), customerId };
+      payments.set(record.key, record);
+      if (f.subscriptionId) {
+        const first = firstInvoiceOf.get(f.subscriptionId);
+        if (!first || record.at < first.at || (record.at === first.at && record.key < first.key)) {
+          firstInvoiceOf.set(f.subscriptionId, record);
+        }
+      }
+    }
+    return { payments, discounts, firstInvoiceOf };
+  }
+
+  /** The scan's one-off sessions as payments; a subscription's session signals go to its first invoice. */
+  private scanSessions(
+    customerId: string,
+    sessions: readonly unknown[],
+    payments: Map<string, PaymentRecord>,
+    firstInvoiceOf: Map<string, PaymentRecord>,
+  ): void {
+    for (const session of sessions) {
+      const s = readCheckoutSession(session);
+      if (!s) continue;
+      if (s.breakdownKnown) this.sessionPromos.set(s.id, s.promotionCodeIds);
+      if (!s.paid) continue;
+      if (s.mode === "payment") {
+        payments.set(s.id, { ...sessionRecordOf(s, s.promotionCodeIds, false), customerId });
+      } else if (s.mode === "subscription") {
+        const target =
+          (s.invoiceId ? payments.get(s.invoiceId) : undefined) ??
+          (s.subscriptionId ? firstInvoiceOf.get(s.subscriptionId) : undefined);
+        if (target) {
+          target.sessionId ??= s.id;
+          target.clickRef ??= s.clickRef;
+          for (const p of s.promotionCodeIds)
+            if (!target.promotionCodeIds.includes(p)) target.promotionCodeIds.push(p);
+        }
+      }
+    }
+  }
+}
+
+async function listAll<T>(list: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of list) out.push(item);
+  return out;
+}
+
+/** A customer's paid invoices, completed Checkout Sessions and the customer, read concurrently. */
+function listCustomer(stripe: Stripe, customerId: string) {
+  return Promise.all([
+    listAll(
+      stripe.invoices.list({
+        customer: customerId,
+        status: "paid",
+        limit: 100,
+        expand: ["data.discounts", "data.discounts.promotion_code"],
+      }),
+    ),
+    listAll(
+      stripe.checkout.sessions.list({
+        customer: customerId,
+        status: "complete",
+        limit: 100,
+        expand: ["data.total_details.breakdown"],
+      }),
+    ),
+    stripe.customers.retrieve(customerId),
+  ]);
 }

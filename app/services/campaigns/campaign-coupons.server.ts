@@ -37,8 +37,10 @@ export {
   type CampaignCouponCreateInput,
   type CampaignCouponUpdateInput,
 } from "~/domain/coupon";
+import { DELETE_STRIPE_COUPON_TASK } from "~/db/job-registry";
 
-export const DELETE_STRIPE_COUPON_TASK = "coupons__delete_stripe_coupon";
+export { DELETE_STRIPE_COUPON_TASK };
+
 export const deleteCouponJobKey = (id: string) => `coupons:delete_stripe_coupon:${id}`;
 
 export interface CouponDeps {

@@ -6,7 +6,6 @@
  * outbox rows, sent by `email__send`.
  */
 import type { Kysely } from "kysely";
-import { z } from "zod";
 import type { Config } from "~/config.server";
 import { addJob } from "~/db/jobs.server";
 import type { DB } from "~/db/db.server";
@@ -15,22 +14,13 @@ import { formatMoney } from "~/domain/money";
 import * as emails from "~/mail/notification-emails";
 import { inTransaction } from "~/db/tx.server";
 import { notifyAffiliate, notifyBrandOwners } from "./notifications.server";
+import {
+  NOTIFY_TASK,
+  notificationPayloadSchema,
+  type NotificationPayload,
+} from "~/db/job-registry";
 
-export const NOTIFY_TASK = "notifications__send";
-
-export const notificationPayloadSchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.enum(["application_received", "application_decided", "affiliate_pending"]),
-    affiliateId: z.uuid(),
-  }),
-  z.object({
-    kind: z.enum(["commission_earned", "commission_clawed_back"]),
-    conversionId: z.uuid(),
-  }),
-  z.object({ kind: z.literal("webhook_disabled"), endpointId: z.uuid() }),
-  z.object({ kind: z.literal("stripe_events_failing"), eventRowId: z.uuid() }),
-]);
-export type NotificationPayload = z.infer<typeof notificationPayloadSchema>;
+export { NOTIFY_TASK, notificationPayloadSchema, type NotificationPayload };
 
 function subjectId(p: NotificationPayload): string {
   if ("affiliateId" in p) return p.affiliateId;

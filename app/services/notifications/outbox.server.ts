@@ -11,8 +11,10 @@ import { addJob } from "~/db/jobs.server";
 import type { DB } from "~/db/db.server";
 import type { Database } from "~/db/schema";
 import type { EmailContent } from "~/mail/layout";
+import { SEND_EMAIL_TASK } from "~/db/job-registry";
 
-export const SEND_EMAIL_TASK = "email__send";
+export { SEND_EMAIL_TASK };
+
 /** About 3 days of graphile-worker's exponential backoff. */
 export const SEND_EMAIL_MAX_ATTEMPTS = 20;
 

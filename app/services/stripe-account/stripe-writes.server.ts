@@ -19,9 +19,9 @@ import { addJob } from "~/db/jobs.server";
 import type { Database } from "~/db/schema";
 import { BrandBusyError, brandLimiter } from "~/stripe/brand-limiter.server";
 import { isStripeError, type Stripe, stripeErrorMessage } from "~/stripe/client.server";
+import { STRIPE_SETTLE_TASK, STRIPE_RECONCILE_TASK } from "~/db/job-registry";
 
-export const STRIPE_SETTLE_TASK = "stripe__settle";
-export const STRIPE_RECONCILE_TASK = "stripe__reconcile";
+export { STRIPE_SETTLE_TASK, STRIPE_RECONCILE_TASK };
 
 export type StripeWriteKind = "affiliate_coupon" | "campaign_coupon";
 

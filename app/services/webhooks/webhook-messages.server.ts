@@ -16,6 +16,9 @@ import { judgeAttempt, nextAttemptAt, shouldDisableEndpoint } from "~/webhooks/r
 import { webhookHeaders } from "~/webhooks/signing";
 import { queueNotification } from "../notifications/notification-events.server";
 import { activeSigningSecrets, cancelOpenDeliveries } from "./webhook-endpoints.server";
+import { DELIVER_WEBHOOK_TASK } from "~/db/job-registry";
+
+export { DELIVER_WEBHOOK_TASK };
 
 /**
  * Outbound webhook messages: the outbox (publish inside the caller's transaction), one delivery
@@ -23,7 +26,6 @@ import { activeSigningSecrets, cancelOpenDeliveries } from "./webhook-endpoints.
  * events, resends and the delivery log.
  */
 
-export const DELIVER_WEBHOOK_TASK = "webhooks__deliver";
 /** graphile-worker's own retries only cover crashes/DB errors inside the job, not HTTP failures. */
 const JOB_MAX_ATTEMPTS = 10;
 /** A healthy endpoint gets up to this many requests in flight; a failing one gets 1. */

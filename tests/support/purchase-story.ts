@@ -1,6 +1,7 @@
 /**
- * Random purchase stories for the fault tests: the acceptance test's generator
- * (tests/attribution/acceptance.test.ts — checkouts, renewals, partial/full refunds across six
+ * Random purchase stories: the ONE generator used by the acceptance test
+ * (tests/attribution/acceptance.test.ts, which delivers the events while the story unfolds), the
+ * concurrency test and the fault tests (tests/reliability/*) — checkouts, renewals, partial/full refunds across six
  * affiliates with sub-affiliates, an unapproved one, codes with own rates, once/repeating/forever and
  * 100%-off coupons, flat/percent campaigns, recurring windows, usd and jpy, repeat customers) made
  * reusable per brand, plus the comparison of a brand's ledger with the independent reference model
@@ -23,6 +24,17 @@ export interface Story {
   codeIds: Record<string, string>;
   /** Every subscribed Stripe event the story produced (distinct, in creation order). */
   events: Stripe.Event[];
+  /** The simulated time (unix seconds) the story ended at. */
+  endAt: number;
+}
+
+export interface StoryOptions {
+  /** The random source (default: `rng(seed)`); shared with a caller that also draws from it. */
+  random?: () => number;
+  /** Called after each operation with the events it produced (e.g. to deliver some now). */
+  onEvents?: (fresh: Stripe.Event[]) => Promise<void>;
+  /** Require the story to end before the real present (default true: a worker on the real clock). */
+  requirePast?: boolean;
 }
 
 interface Sub {
@@ -41,8 +53,9 @@ export async function playStory(
   seed: number,
   opsCount: number,
   startAt: number,
+  opts: StoryOptions = {},
 ): Promise<Story> {
-  const random = rng(seed);
+  const random = opts.random ?? rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   let T = startAt;
@@ -254,12 +267,14 @@ export async function playStory(
           refunded: 0,
         });
     }
-    events.push(...b.take());
+    const fresh = b.take();
+    events.push(...fresh);
+    if (opts.onEvents) await opts.onEvents(fresh);
   }
   vi.useRealTimers();
-  if (T * 1000 > Date.now() - 3600_000)
+  if (opts.requirePast !== false && T * 1000 > Date.now() - 3600_000)
     throw new Error("the story ran into the real present; start it earlier");
-  return { brand: b, model, ops, codeIds, events };
+  return { brand: b, model, ops, codeIds, events, endAt: T };
 }
 
 export interface Comparison {
