@@ -6,7 +6,7 @@ import { CopyField } from "~/components/CopyField";
 import { EmptyState } from "~/components/EmptyState";
 import { describeCommission, referralUrl } from "~/domain/campaign";
 import { getAffiliate, listAffiliateEnrollments } from "~/services/affiliates/affiliates.server";
-import { affiliateCodeStats } from "~/services/conversions/conversion-queries.server";
+import { affiliateCodeStats } from "~/services/conversions/affiliate-conversion-stats.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { brand } = await requireBrandUser(request, context);

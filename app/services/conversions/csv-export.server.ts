@@ -15,7 +15,7 @@ import { CompiledQuery, sql } from "kysely";
 import type { DB } from "~/db/db.server";
 import { type ConversionFilterSet, neutralizeCsvText } from "~/domain/conversion-report";
 import { amountToInput } from "~/domain/money";
-import { filteredConversions } from "./conversion-queries.server";
+import { filteredConversions } from "./conversion-base.server";
 
 /** Header row, in order. Amount columns are decimal strings in the row's currency. */
 export const CSV_COLUMNS = [
