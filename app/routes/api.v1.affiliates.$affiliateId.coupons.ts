@@ -7,12 +7,10 @@ import {
   AffiliateCouponList,
   PageQuery,
 } from "~/api/schemas";
-import {
-  affiliateCouponJson,
-  createAffiliateCode,
-} from "~/services/campaigns/affiliate-codes.server";
+import { affiliateCouponJson } from "~/api/serializers/coupons.server";
+import { createAffiliateCode } from "~/services/campaigns/affiliate-codes.server";
 import { getAffiliate } from "~/services/affiliates/affiliates.server";
-import { affiliateCouponsPage } from "~/services/campaigns/coupon-pages.server";
+import { affiliateCouponsPage } from "~/api/coupon-pages.server";
 
 /**
  * `GET|POST /api/v1/affiliates/{affiliateId}/coupons`. Create makes a Stripe promotion code:

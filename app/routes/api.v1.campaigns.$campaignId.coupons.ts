@@ -2,12 +2,10 @@ import { assertOk, notFound } from "~/api/errors";
 import { apiRoute, respond } from "~/api/handler.server";
 import { pageParams } from "~/api/pagination.server";
 import { CampaignCoupon, CampaignCouponCreate, CampaignCouponList, PageQuery } from "~/api/schemas";
-import {
-  campaignCouponJson,
-  createCampaignCoupon,
-} from "~/services/campaigns/campaign-coupons.server";
+import { campaignCouponJson } from "~/api/serializers/coupons.server";
+import { createCampaignCoupon } from "~/services/campaigns/campaign-coupons.server";
 import { getCampaign } from "~/services/campaigns/campaigns.server";
-import { campaignCouponsPage } from "~/services/campaigns/coupon-pages.server";
+import { campaignCouponsPage } from "~/api/coupon-pages.server";
 
 /**
  * `GET|POST /api/v1/campaigns/{campaignId}/coupons`. Create makes the Stripe coupon with the

@@ -1,6 +1,6 @@
 import type { DB } from "~/db/db.server";
 import type { ConversionRow } from "~/db/schema";
-import { conversionJson } from "~/domain/conversion-json";
+import { conversionJson } from "~/services/conversions/conversions.server";
 import { queueNotification } from "~/services/notifications/notification-events.server";
 import { publishWebhookEvent } from "~/services/webhooks/webhook-messages.server";
 

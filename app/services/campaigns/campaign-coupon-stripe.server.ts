@@ -9,7 +9,8 @@ import { sql } from "kysely";
 import type { DB } from "~/db/db.server";
 import type { CampaignCoupon } from "~/db/schema";
 import type { Stripe } from "~/stripe/client.server";
-import { type CouponDeps, queueStripeCouponDeletion } from "./campaign-coupons.server";
+import { type CouponDeps } from "./coupon-access.server";
+import { queueStripeCouponDeletion } from "./campaign-coupons.server";
 import { stripeForBrand } from "../stripe-account/stripe-connection.server";
 import {
   callStripe,

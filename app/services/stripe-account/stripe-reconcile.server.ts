@@ -20,7 +20,7 @@ import type { DB } from "~/db/db.server";
 import type { Stripe } from "~/stripe/client.server";
 import { settleAffiliateCode } from "../campaigns/affiliate-code-stripe.server";
 import { settleCampaignCoupon } from "../campaigns/campaign-coupon-stripe.server";
-import type { CouponDeps } from "../campaigns/campaign-coupons.server";
+import type { CouponDeps } from "../campaigns/coupon-access.server";
 import { stripeForBrand } from "./stripe-connection.server";
 import { callStripe, isStripeNotFound } from "./stripe-writes.server";
 
