@@ -217,19 +217,6 @@ export async function getStripeConnection(
   return row ? toStatus(row) : NOT_CONNECTED;
 }
 
-/** The `GET|PUT /api/v1/stripe_connection` body. */
-export function stripeConnectionJson(status: StripeConnectionStatus): {
-  connected: boolean;
-  webhook_endpoint_id: string | null;
-  livemode: boolean | null;
-} {
-  return {
-    connected: status.connected,
-    webhook_endpoint_id: status.webhook_endpoint_id,
-    livemode: status.livemode,
-  };
-}
-
 export interface StripeCredentials {
   brandId: string;
   secretKey: string;
