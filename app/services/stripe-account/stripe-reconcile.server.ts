@@ -54,8 +54,20 @@ export async function reconcileBrandStripe(
   const result: ReconcileResult = { deactivated: 0, adopted: 0, pending: 0 };
   const stripe = await stripeForBrand(db, deps.config, brandId);
   if (!stripe) return result;
+  await reconcilePromotionCodes(db, stripe, brandId, result);
+  await reconcileCoupons(db, stripe, brandId, result);
+  await reconcileWebhookEndpoints(db, stripe, brandId, result);
+  await settlePending(db, deps, brandId, result);
+  return result;
+}
 
-  // 1. Promotion codes carrying Rekomi metadata.
+/** 1. Promotion codes carrying Rekomi metadata: adopt the lost answer, or deactivate. */
+async function reconcilePromotionCodes(
+  db: DB,
+  stripe: Stripe,
+  brandId: string,
+  result: ReconcileResult,
+): Promise<void> {
   const promos = await callStripe(brandId, (ro) =>
     listAll((after) =>
       stripe.promotionCodes.list({ active: true, limit: PAGE, starting_after: after }, ro),
@@ -100,8 +112,15 @@ export async function reconcileBrandStripe(
       if (row && row.stripe_id === null) await markCodeSettled(db, brandId, row.id, promo.id);
     }
   }
+}
 
-  // 2. Coupons carrying Rekomi metadata.
+/** 2. Coupons carrying Rekomi metadata: adopt the lost answer, or delete the orphan. */
+async function reconcileCoupons(
+  db: DB,
+  stripe: Stripe,
+  brandId: string,
+  result: ReconcileResult,
+): Promise<void> {
   const coupons = await callStripe(brandId, (ro) =>
     listAll((after) => stripe.coupons.list({ limit: PAGE, starting_after: after }, ro)),
   );
@@ -135,8 +154,15 @@ export async function reconcileBrandStripe(
     if (del.kind === "done" || (del.kind === "refused" && isStripeNotFound(del.error)))
       result.deactivated++;
   }
+}
 
-  // 3. Webhook endpoints of this brand other than the connection's own.
+/** 3. Webhook endpoints of this brand other than the connection's own: deleted. */
+async function reconcileWebhookEndpoints(
+  db: DB,
+  stripe: Stripe,
+  brandId: string,
+  result: ReconcileResult,
+): Promise<void> {
   const connection = await db
     .selectFrom("stripe_connections")
     .select("webhook_endpoint_id")
@@ -154,8 +180,15 @@ export async function reconcileBrandStripe(
     if (del.kind === "done" || (del.kind === "refused" && isStripeNotFound(del.error)))
       result.deactivated++;
   }
+}
 
-  // 4. Whatever is still pending.
+/** 4. Whatever is still pending: settled (retry with the same key, deactivate). */
+async function settlePending(
+  db: DB,
+  deps: CouponDeps,
+  brandId: string,
+  result: ReconcileResult,
+): Promise<void> {
   const pendingCodes = await db
     .selectFrom("affiliate_coupons")
     .select("id")
@@ -176,7 +209,6 @@ export async function reconcileBrandStripe(
     const s = await settleCampaignCoupon(db, deps, id, { onRefusedCreate: "mark" });
     if (s.state === "pending") result.pending++;
   }
-  return result;
 }
 
 interface TaggedRow {
