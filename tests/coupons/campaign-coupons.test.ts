@@ -5,10 +5,10 @@ import {
   createCampaignCoupon,
   deleteCampaignCoupon,
   DELETE_STRIPE_COUPON_TASK,
-  retryStripeCouponDeletion,
   runDeleteStripeCoupon,
   updateCampaignCoupon,
 } from "../../app/services/campaigns/campaign-coupons.server";
+import { retryStripeCouponDeletion } from "../../app/services/campaigns/campaign-coupon-deletion.server";
 import {
   getCampaignCoupon,
   listCampaignCoupons,

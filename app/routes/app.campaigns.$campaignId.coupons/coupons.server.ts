@@ -22,9 +22,9 @@ import {
 import {
   createCampaignCoupon,
   deleteCampaignCoupon,
-  retryStripeCouponDeletion,
   updateCampaignCoupon,
 } from "~/services/campaigns/campaign-coupons.server";
+import { retryStripeCouponDeletion } from "~/services/campaigns/campaign-coupon-deletion.server";
 import { listCampaignCoupons } from "~/services/campaigns/campaign-coupon-reads.server";
 import { getCampaign } from "~/services/campaigns/campaigns.server";
 

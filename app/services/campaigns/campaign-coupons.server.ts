@@ -7,7 +7,6 @@
  */
 import { sql } from "kysely";
 import type { DB } from "~/db/db.server";
-import { addJob } from "~/db/jobs.server";
 import type { CampaignCoupon } from "~/db/schema";
 import {
   campaignCouponColumns,
@@ -23,6 +22,7 @@ import {
 import { isUuid } from "~/domain/ids";
 import { isStripeError, type Stripe, stripeErrorMessage } from "~/stripe/client.server";
 import { inTransaction, Rollback } from "~/db/tx.server";
+import { queueStripeCouponDeletion } from "./campaign-coupon-deletion.server";
 import { settleCampaignCoupon } from "./campaign-coupon-stripe.server";
 import {
   checkCouponPlan,
@@ -31,11 +31,13 @@ import {
   NOT_CONNECTED_MESSAGE,
 } from "./coupon-access.server";
 import { stripeForBrand } from "../stripe-account/stripe-connection.server";
-import {
-  isStripeNotFound,
-  queueSettle,
-  truncateSyncError,
-} from "../stripe-account/stripe-writes.server";
+import { queueSettle } from "../stripe-account/stripe-writes.server";
+
+// The deletion job's task id and body, where jobs/tasks/coupons.ts imports them.
+export {
+  DELETE_STRIPE_COUPON_TASK,
+  runDeleteStripeCoupon,
+} from "./campaign-coupon-deletion.server";
 
 export {
   campaignCouponCreateSchema,
@@ -43,9 +45,6 @@ export {
   type CampaignCouponCreateInput,
   type CampaignCouponUpdateInput,
 } from "~/domain/coupon";
-
-export const DELETE_STRIPE_COUPON_TASK = "coupons__delete_stripe_coupon";
-export const deleteCouponJobKey = (id: string) => `coupons:delete_stripe_coupon:${id}`;
 
 /** Coupon create params Stripe names -> this API's params. */
 const STRIPE_COUPON_PARAMS: Record<string, string> = {
@@ -244,95 +243,6 @@ export async function deleteCampaignCoupon(
       await queueStripeCouponDeletion(trx, coupon.id);
     return { ok: true, coupon };
   });
-}
-
-/** Queue the Stripe deletion job of a soft-deleted coupon (deduplicated per coupon). */
-export async function queueStripeCouponDeletion(db: DB, id: string): Promise<void> {
-  await addJob(
-    db,
-    DELETE_STRIPE_COUPON_TASK,
-    { campaignCouponId: id },
-    { jobKey: deleteCouponJobKey(id) },
-  );
-}
-
-/** Re-queue the Stripe deletion of a deleted coupon now (after a visible failure). */
-export async function retryStripeCouponDeletion(
-  db: DB,
-  brandId: string,
-  id: string,
-): Promise<CouponResult<object>> {
-  if (!isUuid(id)) return { ok: false, error: couponError("not_found", "Coupon not found.") };
-  return inTransaction(db, async (trx) => {
-    const row = await trx
-      .selectFrom("campaign_coupons")
-      .select(["id"])
-      .where("brand_id", "=", brandId)
-      .where("id", "=", id)
-      .where("deleted_at", "is not", null)
-      .where("stripe_deleted_at", "is", null)
-      .where("stripe_coupon_id", "is not", null)
-      .executeTakeFirst();
-    if (!row) return { ok: false, error: couponError("not_found", "Coupon not found.") };
-    await queueStripeCouponDeletion(trx, row.id);
-    return { ok: true };
-  });
-}
-
-export type DeleteStripeCouponOutcome = "deleted" | "already_gone" | "nothing_to_do";
-
-/**
- * Job body: delete the Stripe coupon of a soft-deleted campaign coupon. Idempotent (done rows are
- * skipped; a 404 from Stripe counts as done). On failure the reason is stored in
- * `stripe_sync_error` (shown in the UI) and the error rethrown so graphile-worker retries.
- */
-export async function runDeleteStripeCoupon(
-  db: DB,
-  deps: CouponDeps,
-  campaignCouponId: string,
-): Promise<DeleteStripeCouponOutcome> {
-  if (!isUuid(campaignCouponId)) return "nothing_to_do";
-  const row = await db
-    .selectFrom("campaign_coupons")
-    .select(["id", "brand_id", "stripe_coupon_id", "deleted_at", "stripe_deleted_at"])
-    .where("id", "=", campaignCouponId)
-    .executeTakeFirst();
-  if (!row || !row.deleted_at || row.stripe_deleted_at || !row.stripe_coupon_id)
-    return "nothing_to_do";
-  const markDone = () =>
-    db
-      .updateTable("campaign_coupons")
-      .set({ stripe_deleted_at: sql<Date>`now()`, stripe_sync_error: null })
-      .where("id", "=", row.id)
-      .where("brand_id", "=", row.brand_id)
-      .execute();
-  let outcome: DeleteStripeCouponOutcome = "deleted";
-  try {
-    const stripe = await stripeForBrand(db, deps.config, row.brand_id);
-    if (!stripe)
-      throw new Error("Stripe is not connected, so the Stripe coupon could not be deleted.");
-    try {
-      await stripe.coupons.del(row.stripe_coupon_id);
-    } catch (error) {
-      if (!isStripeNotFound(error)) throw error;
-      outcome = "already_gone";
-    }
-  } catch (error) {
-    const message = isStripeError(error)
-      ? stripeErrorMessage(error)
-      : error instanceof Error
-        ? error.message
-        : String(error);
-    await db
-      .updateTable("campaign_coupons")
-      .set({ stripe_sync_error: truncateSyncError(message || "Unknown error") })
-      .where("id", "=", row.id)
-      .where("brand_id", "=", row.brand_id)
-      .execute();
-    throw error;
-  }
-  await markDone();
-  return outcome;
 }
 
 // ---------------------------------------------------------------------------------------------
