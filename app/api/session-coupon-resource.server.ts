@@ -8,7 +8,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { AppContext } from "~/context.server";
 import type { DB } from "~/db/db.server";
 import type { CouponError } from "~/domain/coupon";
-import { getAffiliate } from "~/services/affiliates/affiliates.server";
+import { getAffiliate } from "~/services/affiliates/affiliate-reads.server";
 import { affiliateCouponJson } from "~/api/serializers/coupons.server";
 import {
   createAffiliateCode,

@@ -9,7 +9,7 @@ import {
 } from "~/api/schemas";
 import { affiliateCouponJson } from "~/api/serializers/coupons.server";
 import { createAffiliateCode } from "~/services/campaigns/affiliate-codes.server";
-import { getAffiliate } from "~/services/affiliates/affiliates.server";
+import { getAffiliate } from "~/services/affiliates/affiliate-reads.server";
 import { affiliateCouponsPage } from "~/api/coupon-pages.server";
 
 /**

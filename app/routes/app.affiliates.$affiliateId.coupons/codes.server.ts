@@ -20,7 +20,7 @@ import {
   deactivateAffiliateCode,
   deleteAffiliateCode,
 } from "~/services/campaigns/affiliate-codes.server";
-import { getAffiliate } from "~/services/affiliates/affiliates.server";
+import { getAffiliate } from "~/services/affiliates/affiliate-reads.server";
 import {
   brandCanCreateCoupons,
   isStripeConnected,
