@@ -4,6 +4,7 @@
  * across brands (portal). Brand functions are scoped by brand; portal functions by the user.
  */
 
+import { brandRowById } from "~/db/brand-rows.server";
 import { z } from "zod";
 import type { DB } from "~/db/db.server";
 import type { Affiliate, AffiliateStatus, Campaign, Enrollment } from "~/db/schema";
@@ -72,13 +73,7 @@ export async function getAffiliate(
   brandId: string,
   id: string,
 ): Promise<Affiliate | undefined> {
-  if (!isUuid(id)) return undefined;
-  return db
-    .selectFrom("affiliates")
-    .selectAll()
-    .where("brand_id", "=", brandId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  return brandRowById(db, "affiliates", brandId, id);
 }
 
 export type EnrollmentWithCampaign = Enrollment & {

@@ -3,6 +3,7 @@
  * coupons a new code can be made on, and the view models of the code lists (brand tab and
  * affiliate portal). Brand-scoped.
  */
+import { brandRowById } from "~/db/brand-rows.server";
 import { sql } from "kysely";
 import type { DB } from "~/db/db.server";
 import type { AffiliateCoupon, CampaignCoupon, CouponDuration, DiscountType } from "~/db/schema";
@@ -63,14 +64,7 @@ export async function getAffiliateCode(
   brandId: string,
   id: string,
 ): Promise<AffiliateCoupon | undefined> {
-  if (!isUuid(id)) return undefined;
-  return db
-    .selectFrom("affiliate_coupons")
-    .selectAll()
-    .where("brand_id", "=", brandId)
-    .where("id", "=", id)
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
+  return brandRowById(db, "affiliate_coupons", brandId, id, { live: true });
 }
 
 export type CouponOption = Pick<

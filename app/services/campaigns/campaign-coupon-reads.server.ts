@@ -3,6 +3,7 @@
  * whose Stripe deletion is still open when asked) and one coupon by id. Brand-scoped; another
  * brand's id behaves like an unknown id.
  */
+import { brandRowById } from "~/db/brand-rows.server";
 import type { DB } from "~/db/db.server";
 import type { CampaignCoupon } from "~/db/schema";
 import { isUuid } from "~/domain/ids";
@@ -65,12 +66,5 @@ export async function getCampaignCoupon(
   brandId: string,
   id: string,
 ): Promise<CampaignCoupon | undefined> {
-  if (!isUuid(id)) return undefined;
-  return db
-    .selectFrom("campaign_coupons")
-    .selectAll()
-    .where("brand_id", "=", brandId)
-    .where("id", "=", id)
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
+  return brandRowById(db, "campaign_coupons", brandId, id, { live: true });
 }

@@ -8,6 +8,7 @@ import { type SelectQueryBuilder, sql } from "kysely";
 import type { DB } from "~/db/db.server";
 import { type Cursor, decodeCursor, encodeCursor } from "~/db/keyset.server";
 import type { ConversionRow, Database } from "~/db/schema";
+import type { ConversionStatus } from "~/domain/conversion-enums";
 import type { ConversionFilterSet } from "~/domain/conversion-report";
 import { isUuid } from "~/domain/ids";
 
@@ -140,4 +141,21 @@ export async function keysetPage<Row extends { id: string; cursor_ts: string }>(
         older: more && last ? cursorOf(last) : null,
         newer: after && first ? cursorOf(first) : null,
       };
+}
+
+/** The money and status columns of a conversion row as the dashboard and portal lists show them. */
+export function conversionMoney(r: {
+  amount: number | string;
+  refunded_amount: number | string;
+  commission_amount: number | string;
+  currency: string;
+  status: ConversionStatus;
+}) {
+  return {
+    amount: Number(r.amount),
+    refundedAmount: Number(r.refunded_amount),
+    commissionAmount: Number(r.commission_amount),
+    currency: r.currency,
+    status: r.status,
+  };
 }

@@ -9,6 +9,7 @@ import type { DB } from "~/db/db.server";
 import type { AttributionMethod, ConversionStatus } from "~/domain/conversion-enums";
 import { isUuid } from "~/domain/ids";
 import {
+  conversionMoney,
   cursorTs,
   type KeysetRequest,
   keysetPage,
@@ -77,11 +78,7 @@ export async function listPortalConversions(
       campaignName: r.campaign_name,
       attributionMethod: r.attribution_method,
       couponCode: r.attribution_method === "coupon" ? r.own_code : null,
-      amount: Number(r.amount),
-      refundedAmount: Number(r.refunded_amount),
-      commissionAmount: Number(r.commission_amount),
-      currency: r.currency,
-      status: r.status,
+      ...conversionMoney(r),
     })),
     older,
     newer,

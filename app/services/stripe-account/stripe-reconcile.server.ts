@@ -33,6 +33,10 @@ export interface ReconcileResult {
 
 const PAGE = 100;
 
+/** A Stripe delete that is done, or found the object already gone. */
+const isGone = (r: Awaited<ReturnType<typeof callStripe>>) =>
+  r.kind === "done" || (r.kind === "refused" && isStripeNotFound(r.error));
+
 async function listAll<T extends { id: string }>(
   page: (startingAfter: string | undefined) => Promise<Stripe.ApiList<T>>,
 ): Promise<T[]> {
@@ -150,8 +154,7 @@ async function reconcileCoupons(
     }
     // The live row's own coupon is deleted by its deletion job; this one is an orphan.
     if (row && row.stripe_id === coupon.id) continue;
-    const del = await callStripe(brandId, (ro) => stripe.coupons.del(coupon.id, {}, ro));
-    if (del.kind === "done" || (del.kind === "refused" && isStripeNotFound(del.error)))
+    if (isGone(await callStripe(brandId, (ro) => stripe.coupons.del(coupon.id, {}, ro))))
       result.deactivated++;
   }
 }
@@ -176,9 +179,10 @@ async function reconcileWebhookEndpoints(
   for (const endpoint of endpoints.value) {
     if (endpoint.metadata?.rekomi_brand_id !== brandId) continue;
     if (!connection || endpoint.id === connection.webhook_endpoint_id) continue;
-    const del = await callStripe(brandId, (ro) => stripe.webhookEndpoints.del(endpoint.id, {}, ro));
-    if (del.kind === "done" || (del.kind === "refused" && isStripeNotFound(del.error)))
-      result.deactivated++;
+    const deleted = await callStripe(brandId, (ro) =>
+      stripe.webhookEndpoints.del(endpoint.id, {}, ro),
+    );
+    if (isGone(deleted)) result.deactivated++;
   }
 }
 
@@ -189,25 +193,21 @@ async function settlePending(
   brandId: string,
   result: ReconcileResult,
 ): Promise<void> {
-  const pendingCodes = await db
-    .selectFrom("affiliate_coupons")
-    .select("id")
-    .where("brand_id", "=", brandId)
-    .where("stripe_status", "=", "pending_stripe")
-    .execute();
-  for (const { id } of pendingCodes) {
-    const s = await settleAffiliateCode(db, deps, id, { onRefusedCreate: "mark" });
-    if (s.state === "pending") result.pending++;
-  }
-  const pendingCoupons = await db
-    .selectFrom("campaign_coupons")
-    .select("id")
-    .where("brand_id", "=", brandId)
-    .where("stripe_status", "=", "pending_stripe")
-    .execute();
-  for (const { id } of pendingCoupons) {
-    const s = await settleCampaignCoupon(db, deps, id, { onRefusedCreate: "mark" });
-    if (s.state === "pending") result.pending++;
+  const settles = {
+    affiliate_coupons: settleAffiliateCode,
+    campaign_coupons: settleCampaignCoupon,
+  } as const;
+  for (const table of ["affiliate_coupons", "campaign_coupons"] as const) {
+    const pending = await db
+      .selectFrom(table)
+      .select("id")
+      .where("brand_id", "=", brandId)
+      .where("stripe_status", "=", "pending_stripe")
+      .execute();
+    for (const { id } of pending) {
+      const s = await settles[table](db, deps, id, { onRefusedCreate: "mark" });
+      if (s.state === "pending") result.pending++;
+    }
   }
 }
 
