@@ -14,7 +14,7 @@ import {
 import { isDatabaseUnavailable } from "~/http/db-errors.server";
 import { ApiError, fromZodError, paramOf } from "./errors";
 import { claimIdempotencyKey, isReplayable } from "./idempotency.server";
-import type { RateDecision } from "./rate-limit.server";
+import type { RateDecision } from "~/db/rate-limit.server";
 
 /**
  * `apiRoute({ GET, POST, ... })` turns per-method handlers into a Remix resource route's
