@@ -3,7 +3,7 @@
  * `settleCampaignCoupon` makes Stripe match a `pending_stripe` row (created with the row id as
  * idempotency key and in `metadata.rekomi_campaign_coupon_id`; renamed) and records the outcome.
  * Deleting a coupon in Stripe stays the `coupons__delete_stripe_coupon` job
- * (campaign-coupons.server.ts), which retries until Stripe confirms.
+ * (campaign-coupon-deletion.server.ts), which retries until Stripe confirms.
  */
 import { sql } from "kysely";
 import type { DB } from "~/db/db.server";

@@ -1,3 +1,8 @@
+/**
+ * The brand's Stripe connection: connect (the webhook endpoint created with the key doubles as
+ * the key check; key and signing secret stored encrypted), disconnect, status, and the per-brand
+ * Stripe client and credentials the rest of the app uses.
+ */
 import { z } from "zod";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
