@@ -1,7 +1,6 @@
 import { couponCollectionRoute } from "~/api/coupon-collection-route.server";
 import { affiliateCouponsPage } from "~/api/coupon-pages.server";
 import { assertOk } from "~/api/errors";
-import { respond } from "~/api/handler.server";
 import { AffiliateCoupon, AffiliateCouponCreate, AffiliateCouponList } from "~/api/schemas";
 import { affiliateCouponJson } from "~/api/serializers/coupons.server";
 import { getAffiliate } from "~/services/affiliates/affiliate-reads.server";
@@ -16,23 +15,14 @@ export const { loader, action } = couponCollectionRoute({
   param: "affiliateId",
   parentName: "Affiliate",
   findParent: getAffiliate,
-  async listPage(ctx, affiliate, page) {
-    const rows = await affiliateCouponsPage(ctx.db, ctx.brandId, affiliate.id, page);
-    return respond(AffiliateCouponList, rows);
-  },
-  async create(ctx, affiliateId) {
-    const body = ctx.body(AffiliateCouponCreate);
-    const result = await createAffiliateCode(
-      ctx.db,
-      { config: ctx.config },
-      ctx.brandId,
-      affiliateId,
-      body,
-      { createdBy: "api" },
-    );
+  schemas: { list: AffiliateCouponList, create: AffiliateCouponCreate, item: AffiliateCoupon },
+  page: affiliateCouponsPage,
+  async create(ctx, affiliateId, body) {
+    const deps = { config: ctx.config };
+    const opts = { createdBy: "api" as const };
+    const result = await createAffiliateCode(ctx.db, deps, ctx.brandId, affiliateId, body, opts);
     assertOk(result);
     // 202: reserved, Stripe has not confirmed yet (the settle job finishes it).
-    const status = result.stripePending ? 202 : 201;
-    return respond(AffiliateCoupon, affiliateCouponJson(result.code), status);
+    return { json: affiliateCouponJson(result.code), status: result.stripePending ? 202 : 201 };
   },
 });

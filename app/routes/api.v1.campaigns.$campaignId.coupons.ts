@@ -1,7 +1,6 @@
 import { couponCollectionRoute } from "~/api/coupon-collection-route.server";
 import { campaignCouponsPage } from "~/api/coupon-pages.server";
 import { assertOk } from "~/api/errors";
-import { respond } from "~/api/handler.server";
 import { CampaignCoupon, CampaignCouponCreate, CampaignCouponList } from "~/api/schemas";
 import { campaignCouponJson } from "~/api/serializers/coupons.server";
 import { createCampaignCoupon } from "~/services/campaigns/campaign-coupons.server";
@@ -15,20 +14,12 @@ export const { loader, action } = couponCollectionRoute({
   param: "campaignId",
   parentName: "Campaign",
   findParent: getCampaign,
-  async listPage(ctx, campaign, page) {
-    const rows = await campaignCouponsPage(ctx.db, ctx.brandId, campaign.id, page);
-    return respond(CampaignCouponList, rows);
-  },
-  async create(ctx, campaignId) {
-    const body = ctx.body(CampaignCouponCreate);
-    const result = await createCampaignCoupon(
-      ctx.db,
-      { config: ctx.config },
-      ctx.brandId,
-      campaignId,
-      body,
-    );
+  schemas: { list: CampaignCouponList, create: CampaignCouponCreate, item: CampaignCoupon },
+  page: campaignCouponsPage,
+  async create(ctx, campaignId, body) {
+    const deps = { config: ctx.config };
+    const result = await createCampaignCoupon(ctx.db, deps, ctx.brandId, campaignId, body);
     assertOk(result);
-    return respond(CampaignCoupon, campaignCouponJson(result.coupon), 201);
+    return { json: campaignCouponJson(result.coupon), status: 201 };
   },
 });

@@ -143,6 +143,15 @@ export async function keysetPage<Row extends { id: string; cursor_ts: string }>(
       };
 }
 
+/** The money and status columns the dashboard and portal lists select (see conversionMoney). */
+export const MONEY_COLUMNS = [
+  "conversions.amount",
+  "conversions.refunded_amount",
+  "conversions.commission_amount",
+  "conversions.currency",
+  "conversions.status",
+] as const;
+
 /** The money and status columns of a conversion row as the dashboard and portal lists show them. */
 export function conversionMoney(r: {
   amount: number | string;

@@ -18,6 +18,7 @@ import {
   filteredConversions,
   type KeysetRequest,
   keysetPage,
+  MONEY_COLUMNS,
 } from "./conversion-base.server";
 
 // ---------------------------------------------------------------------------------------------
@@ -137,11 +138,7 @@ export async function listConversionItems(
     "affiliates.name as affiliate_name",
     "conversions.attribution_method",
     "conversions.coupon_code",
-    "conversions.amount",
-    "conversions.refunded_amount",
-    "conversions.commission_amount",
-    "conversions.currency",
-    "conversions.status",
+    ...MONEY_COLUMNS,
     "conversions.stripe_customer_id",
     "conversions.external_id",
     cursorTs.as("cursor_ts"),

@@ -13,6 +13,7 @@ import {
   cursorTs,
   type KeysetRequest,
   keysetPage,
+  MONEY_COLUMNS,
   scopedConversions,
 } from "./conversion-base.server";
 
@@ -62,11 +63,7 @@ export async function listPortalConversions(
       "campaigns.name as campaign_name",
       "conversions.attribution_method",
       "own_code.code as own_code",
-      "conversions.amount",
-      "conversions.refunded_amount",
-      "conversions.commission_amount",
-      "conversions.currency",
-      "conversions.status",
+      ...MONEY_COLUMNS,
       cursorTs.as("cursor_ts"),
     ]);
   const { rows, older, newer } = await keysetPage(q, req);
