@@ -9,13 +9,15 @@ import { sql } from "kysely";
 import { encodeCursor } from "../app/api/pagination.server";
 import {
   affiliateOptions,
-  conversionSeries,
-  conversionTotals,
   hasAnyConversion,
   listConversionItems,
   listConversionsApiPage,
-  type ConversionFilterSet,
-} from "../app/services/conversions/conversion-queries.server";
+} from "../app/services/conversions/conversion-lists.server";
+import {
+  conversionSeries,
+  conversionTotals,
+} from "../app/services/conversions/conversion-totals.server";
+import { type ConversionFilterSet } from "../app/services/conversions/conversion-base.server";
 import { log, openLoad, summarize, type LatencySummary, type OpenLoadResult } from "./lib";
 import type { Stack } from "./stack";
 

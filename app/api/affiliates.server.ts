@@ -1,30 +1,9 @@
-/** Affiliates over /api/v1: the JSON shape (with the referral link) and the paginated list. */
+/** Affiliates over /api/v1: by id and the paginated list, with the referral link. */
 import { sql } from "kysely";
-import type { z } from "zod";
 import type { DB } from "~/db/db.server";
-import type { Affiliate as AffiliateRow } from "~/db/schema";
-import { referralUrl } from "~/domain/campaign";
 import { isUuid } from "~/domain/ids";
-import { invitationState } from "~/domain/invitations";
 import { type Page, type PageParams, mapPage, paginate } from "./pagination.server";
-import type { Affiliate } from "./schemas";
-
-export type AffiliateJson = z.output<typeof Affiliate>;
-
-type AffiliateWithLink = AffiliateRow & { link_code: string | null };
-
-export function affiliateJson(row: AffiliateWithLink, appUrl: string): AffiliateJson {
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    status: row.status,
-    parent_affiliate_id: row.parent_affiliate_id,
-    link: row.link_code ? { code: row.link_code, url: referralUrl(appUrl, row.link_code) } : null,
-    invitation: invitationState(row),
-    created_at: row.created_at.toISOString(),
-  };
-}
+import { affiliateJson, type AffiliateJson } from "./serializers/affiliates.server";
 
 function withLink(db: DB, brandId: string) {
   return db

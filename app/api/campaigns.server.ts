@@ -1,5 +1,5 @@
 /**
- * Campaigns over /api/v1: the JSON shape, API body -> CampaignInput (validated by the same
+ * Campaigns over /api/v1: API body -> CampaignInput (validated by the same
  * domain schema the brand UI uses), and the keyset-paginated list.
  */
 import type { z } from "zod";
@@ -12,31 +12,10 @@ import {
 } from "~/domain/campaign";
 import { ApiError, fromZodError } from "./errors";
 import { type Page, type PageParams, mapPage, paginate } from "./pagination.server";
-import type { Campaign, CampaignCreate, CampaignUpdate } from "./schemas";
+import type { CampaignCreate, CampaignUpdate } from "./schemas";
+import { campaignJson, type CampaignJson } from "./serializers/campaigns.server";
 
-export type CampaignJson = z.output<typeof Campaign>;
-
-const toPercent = (bps: number) => bps / 100;
 const toBps = (percent: number) => Math.round(percent * 100);
-
-export function campaignJson(row: CampaignRow): CampaignJson {
-  return {
-    id: row.id,
-    name: row.name,
-    destination_url: row.destination_url,
-    commission:
-      row.commission_type === "percent"
-        ? { type: "percent", percent: toPercent(row.commission_percent_bps ?? 0) }
-        : {
-            type: "flat",
-            amount: row.commission_amount ?? 0,
-            currency: row.commission_currency ?? "usd",
-          },
-    recurring_months: row.recurring_months,
-    sub_affiliate_override_percent: toPercent(row.sub_affiliate_override_bps),
-    created_at: row.created_at.toISOString(),
-  };
-}
 
 /** Domain field path -> API param name. */
 const PARAM_OF: Record<string, string> = {

@@ -14,7 +14,7 @@ import {
 import { isDatabaseUnavailable } from "~/http/db-errors.server";
 import { ApiError, fromZodError, paramOf } from "./errors";
 import { claimIdempotencyKey, isReplayable } from "./idempotency.server";
-import type { RateDecision } from "./rate-limit.server";
+import type { RateDecision } from "~/db/rate-limit.server";
 
 /**
  * `apiRoute({ GET, POST, ... })` turns per-method handlers into a Remix resource route's
@@ -163,76 +163,96 @@ async function handle(
 
     const idemKey = request.headers.get("Idempotency-Key");
     if (method === "POST" && idemKey !== null && apiKey) {
-      const claim = await claimIdempotencyKey(context.db, {
-        apiKeyId: apiKey.id,
-        key: idemKey,
-        method,
-        path: url.pathname + url.search,
-        rawBody,
-      });
-      if (claim.kind === "replay") {
-        return withRate(
-          new Response(claim.response.body, {
-            status: claim.response.status,
-            headers: {
-              "Content-Type": claim.response.contentType,
-              ...BASE_HEADERS,
-              "Idempotent-Replayed": "true",
-            },
-          }),
-          rate,
-        );
-      }
-      let response: Response;
-      try {
-        response = await runHandler(handler, ctx);
-      } catch (error) {
-        await claim.release();
-        throw error;
-      }
-      if (isReplayable(response.status)) {
-        await claim.complete({
-          status: response.status,
-          body: await response.clone().text(),
-          contentType: response.headers.get("Content-Type") ?? "application/json; charset=utf-8",
-        });
-      } else {
-        await claim.release();
-      }
-      return withRate(response, rate);
+      return withRate(await runIdempotent(handler, ctx, apiKey, idemKey, rawBody), rate);
     }
 
     return withRate(await runHandler(handler, ctx), rate);
   } catch (error) {
-    if (error instanceof ApiError) {
-      // 405 keeps its own status; everything else follows the type -> status map.
-      const response = errorResponse(error);
-      if (!handler) {
-        return withRate(
-          new Response(response.body, { status: 405, headers: response.headers }),
-          rate,
-        );
-      }
-      return withRate(response, rate);
-    }
-    if (isDatabaseUnavailable(error)) {
-      console.error(
-        `[api] ${request.method} ${new URL(request.url).pathname}: database unavailable`,
+    return errorToResponse(error, request, Boolean(handler), rate);
+  }
+}
+
+/**
+ * A POST with an Idempotency-Key: the stored first response when the key was used for the same
+ * request, otherwise the handler's response, stored when replayable (the key is released when
+ * not, or when the handler throws).
+ */
+async function runIdempotent(
+  handler: ApiHandler,
+  ctx: ApiContext,
+  apiKey: VerifiedApiKey,
+  idemKey: string,
+  rawBody: string,
+): Promise<Response> {
+  const claim = await claimIdempotencyKey(ctx.db, {
+    apiKeyId: apiKey.id,
+    key: idemKey,
+    method: "POST",
+    path: ctx.url.pathname + ctx.url.search,
+    rawBody,
+  });
+  if (claim.kind === "replay") {
+    return new Response(claim.response.body, {
+      status: claim.response.status,
+      headers: {
+        "Content-Type": claim.response.contentType,
+        ...BASE_HEADERS,
+        "Idempotent-Replayed": "true",
+      },
+    });
+  }
+  let response: Response;
+  try {
+    response = await runHandler(handler, ctx);
+  } catch (error) {
+    await claim.release();
+    throw error;
+  }
+  if (isReplayable(response.status)) {
+    await claim.complete({
+      status: response.status,
+      body: await response.clone().text(),
+      contentType: response.headers.get("Content-Type") ?? "application/json; charset=utf-8",
+    });
+  } else {
+    await claim.release();
+  }
+  return response;
+}
+
+/** A thrown error as the API's JSON error response (405 for a method without a handler). */
+function errorToResponse(
+  error: unknown,
+  request: Request,
+  hasHandler: boolean,
+  rate: RateDecision | undefined,
+): Response {
+  if (error instanceof ApiError) {
+    // 405 keeps its own status; everything else follows the type -> status map.
+    const response = errorResponse(error);
+    if (!hasHandler) {
+      return withRate(
+        new Response(response.body, { status: 405, headers: response.headers }),
+        rate,
       );
-      return errorResponse(
-        new ApiError(
-          "service_unavailable",
-          "The service is briefly unavailable. Retry after a few seconds.",
-          undefined,
-          { "Retry-After": String(DB_RETRY_AFTER_SECONDS) },
-        ),
-      );
     }
-    console.error(`[api] ${request.method} ${new URL(request.url).pathname} failed:`, error);
+    return withRate(response, rate);
+  }
+  if (isDatabaseUnavailable(error)) {
+    console.error(`[api] ${request.method} ${new URL(request.url).pathname}: database unavailable`);
     return errorResponse(
-      new ApiError("api_error", "Something went wrong on our side. Try again later."),
+      new ApiError(
+        "service_unavailable",
+        "The service is briefly unavailable. Retry after a few seconds.",
+        undefined,
+        { "Retry-After": String(DB_RETRY_AFTER_SECONDS) },
+      ),
     );
   }
+  console.error(`[api] ${request.method} ${new URL(request.url).pathname} failed:`, error);
+  return errorResponse(
+    new ApiError("api_error", "Something went wrong on our side. Try again later."),
+  );
 }
 
 async function runHandler(handler: ApiHandler, ctx: ApiContext): Promise<Response> {

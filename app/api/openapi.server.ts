@@ -14,7 +14,7 @@ import {
 import { API_ERROR_STATUS, type ApiErrorType } from "./errors";
 import { MAX_JSON_BODY_BYTES } from "./handler.server";
 import { IDEMPOTENCY_TTL_HOURS } from "./idempotency.server";
-import { API_RATE_LIMIT } from "./rate-limit.server";
+import { API_RATE_LIMIT } from "~/db/rate-limit.server";
 import * as S from "./schemas";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";

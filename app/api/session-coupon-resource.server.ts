@@ -8,19 +8,19 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import type { AppContext } from "~/context.server";
 import type { DB } from "~/db/db.server";
 import type { CouponError } from "~/domain/coupon";
-import { getAffiliate } from "~/services/affiliates/affiliates.server";
+import { getAffiliate } from "~/services/affiliates/affiliate-reads.server";
+import { affiliateCouponJson } from "~/api/serializers/coupons.server";
 import {
-  affiliateCouponJson,
   createAffiliateCode,
-  listAffiliateCodes,
   type AffiliateCouponCreateInput,
 } from "~/services/campaigns/affiliate-codes.server";
+import { listAffiliateCodes } from "~/services/campaigns/affiliate-code-reads.server";
+import { campaignCouponJson } from "~/api/serializers/coupons.server";
 import {
-  campaignCouponJson,
   createCampaignCoupon,
-  listCampaignCoupons,
   type CampaignCouponCreateInput,
 } from "~/services/campaigns/campaign-coupons.server";
+import { listCampaignCoupons } from "~/services/campaigns/campaign-coupon-reads.server";
 import { getCampaign } from "~/services/campaigns/campaigns.server";
 import {
   couponErrorResponse,

@@ -7,7 +7,7 @@ import { StatusBadge } from "~/components/StatusBadge";
 import { describeCommission, referralUrl } from "~/domain/campaign";
 import { formatPercent } from "~/domain/money";
 import { recruitingUrl } from "~/domain/recruiting";
-import { listEnrollmentsForUser } from "~/services/affiliates/affiliates.server";
+import { listEnrollmentsForUser } from "~/services/affiliates/affiliate-reads.server";
 
 export const meta: MetaFunction = () => [{ title: "My campaigns · Rekomi" }];
 

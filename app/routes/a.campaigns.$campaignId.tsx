@@ -17,13 +17,12 @@ import { StatusBadge } from "~/components/StatusBadge";
 import { describeCommission, referralUrl } from "~/domain/campaign";
 import { COUPON_ERROR_STATUS, fieldErrorsFor } from "~/domain/coupon";
 import { type FieldErrors, formFields } from "~/domain/forms";
+import { codeListItem, couponOptionLabel } from "~/services/campaigns/affiliate-code-reads.server";
 import {
-  codeListItem,
-  couponOptionLabel,
   createVanityCode,
   getPortalCampaign,
   portalCodes,
-} from "~/services/campaigns/affiliate-codes.server";
+} from "~/services/campaigns/portal-codes.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.campaign.name ?? "Campaign"} · Rekomi` },

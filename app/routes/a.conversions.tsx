@@ -10,7 +10,7 @@ import { formatMoney } from "~/domain/money";
 import {
   listPortalConversions,
   portalEarnings,
-} from "~/services/conversions/conversion-queries.server";
+} from "~/services/conversions/portal-conversions.server";
 
 export const meta: MetaFunction = () => [{ title: "My earnings · Rekomi" }];
 

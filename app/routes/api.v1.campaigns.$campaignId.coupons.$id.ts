@@ -2,12 +2,12 @@ import { assertOk, notFound } from "~/api/errors";
 import { apiRoute, respond } from "~/api/handler.server";
 import { CampaignCoupon, CampaignCouponUpdate, DeletedResponse } from "~/api/schemas";
 import type { DB } from "~/db/db.server";
+import { campaignCouponJson } from "~/api/serializers/coupons.server";
 import {
-  campaignCouponJson,
   deleteCampaignCoupon,
-  getCampaignCoupon,
   updateCampaignCoupon,
 } from "~/services/campaigns/campaign-coupons.server";
+import { getCampaignCoupon } from "~/services/campaigns/campaign-coupon-reads.server";
 
 /** The campaign's (non-deleted) coupon, or 404 (another campaign's or brand's coupon too). */
 async function couponOf(

@@ -1,4 +1,5 @@
-import { campaignJson, campaignUpdateInput } from "~/api/campaigns.server";
+import { campaignJson } from "~/api/serializers/campaigns.server";
+import { campaignUpdateInput } from "~/api/campaigns.server";
 import { notFound } from "~/api/errors";
 import { apiRoute, respond } from "~/api/handler.server";
 import { Campaign, CampaignUpdate } from "~/api/schemas";

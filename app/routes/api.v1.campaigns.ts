@@ -1,4 +1,5 @@
-import { campaignCreateInput, campaignJson, listCampaignsPage } from "~/api/campaigns.server";
+import { campaignCreateInput, listCampaignsPage } from "~/api/campaigns.server";
+import { campaignJson } from "~/api/serializers/campaigns.server";
 import { apiRoute, respond } from "~/api/handler.server";
 import { pageParams } from "~/api/pagination.server";
 import { Campaign, CampaignCreate, CampaignList, PageQuery } from "~/api/schemas";

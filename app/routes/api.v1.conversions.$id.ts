@@ -1,7 +1,7 @@
 import { notFound } from "~/api/errors";
 import { apiRoute } from "~/api/handler.server";
 import { conversionResponse } from "~/api/serializers/conversions.server";
-import { getConversionApi } from "~/services/conversions/conversion-queries.server";
+import { getConversionApi } from "~/services/conversions/conversion-lists.server";
 
 /** `GET /api/v1/conversions/{id}` — another brand's conversion is 404. */
 export const { loader, action } = apiRoute({

@@ -3,8 +3,8 @@ import { apiRoute } from "~/api/handler.server";
 import { pageParams } from "~/api/pagination.server";
 import { ConversionCreate, ConversionListQuery } from "~/api/schemas";
 import { conversionPageResponse, conversionResponse } from "~/api/serializers/conversions.server";
-import { listConversionsApiPage } from "~/services/conversions/conversion-queries.server";
-import { conversionJson } from "~/services/conversions/conversions.server";
+import { listConversionsApiPage } from "~/services/conversions/conversion-lists.server";
+import { conversionJson } from "~/domain/conversion-json";
 import { recordS2sConversion } from "~/services/attribution/s2s.server";
 
 /**

@@ -5,8 +5,8 @@ import {
   connectStripe,
   disconnectStripe,
   getStripeConnection,
-  stripeConnectionJson,
 } from "~/services/stripe-account/stripe-connection.server";
+import { stripeConnectionJson } from "~/api/serializers/stripe-connection.server";
 
 /**
  * `GET|PUT|DELETE /api/v1/stripe_connection`. PUT: a malformed key is `invalid_request`

@@ -13,7 +13,8 @@ import { ErrorPanel } from "~/components/ErrorPanel";
 import { StatusBadge } from "~/components/StatusBadge";
 import { type Tab, TabNav } from "~/components/TabNav";
 import { AFFILIATE_ACTIONS, availableActions, isAffiliateAction } from "~/domain/affiliate";
-import { getAffiliate, setAffiliateStatus } from "~/services/affiliates/affiliates.server";
+import { getAffiliate } from "~/services/affiliates/affiliate-reads.server";
+import { setAffiliateStatus } from "~/services/affiliates/affiliates.server";
 
 /** The affiliate page's tabs. Later features add a tab here plus a child route file. */
 export const AFFILIATE_TABS: readonly Tab[] = [

@@ -26,9 +26,11 @@ import {
 } from "~/domain/recruiting";
 import {
   affiliateStatusFilterSchema,
-  confirmDifferentPeople,
   countAffiliatesByStatus,
   listAffiliates,
+} from "~/services/affiliates/affiliate-reads.server";
+import {
+  confirmDifferentPeople,
   setAffiliateStatus,
 } from "~/services/affiliates/affiliates.server";
 import { listCampaigns } from "~/services/campaigns/campaigns.server";

@@ -6,7 +6,7 @@ import { ConversionStatusBadge } from "~/components/ConversionStatus";
 import { formatUtc } from "~/components/ConversionsTable";
 import { DecisionRecord, type DecisionView } from "~/components/DecisionRecord";
 import { formatMoney } from "~/domain/money";
-import { getConversionDetail } from "~/services/conversions/conversion-queries.server";
+import { getConversionDetail } from "~/services/conversions/conversion-detail.server";
 
 export const meta: MetaFunction = () => [{ title: "Conversion · Rekomi" }];
 

@@ -15,13 +15,15 @@ import {
 import {
   affiliateOptions,
   type ConversionItemsPage,
+  hasAnyConversion,
+  listConversionItems,
+} from "~/services/conversions/conversion-lists.server";
+import {
   type ConversionSeries,
   conversionSeries,
   conversionTotals,
   type CurrencyTotal,
-  hasAnyConversion,
-  listConversionItems,
-} from "~/services/conversions/conversion-queries.server";
+} from "~/services/conversions/conversion-totals.server";
 
 export const meta: MetaFunction = () => [{ title: "Conversions · Rekomi" }];
 

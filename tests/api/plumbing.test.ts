@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { takeToken } from "../../app/api/rate-limit.server";
+import { takeToken } from "../../app/db/rate-limit.server";
 import * as splatRoute from "../../app/routes/api.v1.$";
 import * as affiliatesRoute from "../../app/routes/api.v1.affiliates";
 import * as campaignsRoute from "../../app/routes/api.v1.campaigns";

@@ -4,7 +4,7 @@
  * directly (the HTTP hop is covered once in http.test.ts). Each scenario uses its own brand.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { conversionJson } from "../../app/services/conversions/conversions.server";
+import { conversionJson } from "../../app/domain/conversion-json";
 import { AttributionWorld, rng, type TestBrand } from "./harness";
 
 let w: AttributionWorld;

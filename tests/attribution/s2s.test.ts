@@ -1,11 +1,11 @@
 /** S2S conversions service (`POST /api/v1/conversions` contract). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { affiliateBalances } from "../../app/services/conversions/affiliate-conversion-stats.server";
+import { conversionJson } from "../../app/domain/conversion-json";
 import {
-  affiliateBalances,
-  conversionJson,
   getConversion,
   listConversions,
-} from "../../app/services/conversions/conversions.server";
+} from "../../app/services/conversions/conversion-lists.server";
 import { recordS2sConversion } from "../../app/services/attribution/s2s.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 

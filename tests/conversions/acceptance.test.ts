@@ -17,7 +17,7 @@ import * as exportRoute from "../../app/routes/api.v1.conversions.export[.]csv";
 import * as stripeRoute from "../../app/routes/api.v1.stripe_connection";
 import { sourceLabel } from "../../app/domain/conversion-report";
 import { createApiKey } from "../../app/services/accounts/api-keys.server";
-import type { ConversionItemsPage } from "../../app/services/conversions/conversion-queries.server";
+import type { ConversionItemsPage } from "../../app/services/conversions/conversion-lists.server";
 import { AttributionWorld } from "../attribution/harness";
 import { getRequest, testContext } from "../helpers/context";
 import { brandWithOwner, run } from "../portal/fixtures";

@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DB } from "../../app/db/db.server";
 import { neutralizeCsvText } from "../../app/domain/conversion-report";
 import { amountToInput } from "../../app/domain/money";
+import { streamConversionsCsv } from "../../app/services/conversions/csv-export.server";
 import {
   CSV_COLUMNS,
   csvCell,
   isoFromPgUtc,
-  streamConversionsCsv,
-} from "../../app/services/conversions/csv-export.server";
+} from "../../app/services/conversions/csv-format.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import {
   affiliateFor,

@@ -2,10 +2,8 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as exportRoute from "../../app/routes/api.v1.conversions.export[.]csv";
 import { neutralizeCsvText } from "../../app/domain/conversion-report";
-import {
-  CSV_COLUMNS,
-  streamConversionsCsv,
-} from "../../app/services/conversions/csv-export.server";
+import { streamConversionsCsv } from "../../app/services/conversions/csv-export.server";
+import { CSV_COLUMNS } from "../../app/services/conversions/csv-format.server";
 import { testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { apiCall, BASE, type RouteModule } from "../api/helpers";

@@ -11,12 +11,12 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DB } from "../../app/db/db.server";
 import { buildSeries, granularityFor } from "../../app/domain/conversion-report";
+import { type ConversionFilterSet } from "../../app/services/conversions/conversion-base.server";
 import {
-  type ConversionFilterSet,
   conversionSeries,
   conversionTotals,
   rollupPlan,
-} from "../../app/services/conversions/conversion-queries.server";
+} from "../../app/services/conversions/conversion-totals.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { affiliateFor, brandWorld, type BrandWorld, insertConversion } from "./fixtures";
 

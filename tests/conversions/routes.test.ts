@@ -4,10 +4,8 @@ import * as affiliateOverview from "../../app/routes/app.affiliates.$affiliateId
 import * as detailRoute from "../../app/routes/app.conversions.$conversionId";
 import * as listRoute from "../../app/routes/app.conversions._index";
 import * as exportRoute from "../../app/routes/app.conversions.export[.]csv";
-import {
-  type ConversionItemsPage,
-  listPortalConversions,
-} from "../../app/services/conversions/conversion-queries.server";
+import { type ConversionItemsPage } from "../../app/services/conversions/conversion-lists.server";
+import { listPortalConversions } from "../../app/services/conversions/portal-conversions.server";
 import { getRequest } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { brandWithOwner, run } from "../portal/fixtures";

@@ -1,14 +1,14 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CampaignCoupon } from "../../app/db/schema";
+import { affiliateCouponJson } from "../../app/api/serializers/coupons.server";
 import {
-  affiliateCouponJson,
   createAffiliateCode,
-  createVanityCode,
   deactivateAffiliateCode,
   deleteAffiliateCode,
-  listAffiliateCodes,
 } from "../../app/services/campaigns/affiliate-codes.server";
+import { createVanityCode } from "../../app/services/campaigns/portal-codes.server";
+import { listAffiliateCodes } from "../../app/services/campaigns/affiliate-code-reads.server";
 import {
   createCampaignCoupon,
   updateCampaignCoupon,

@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
+import { campaignCouponJson } from "../../app/api/serializers/coupons.server";
 import {
-  campaignCouponJson,
   createCampaignCoupon,
   deleteCampaignCoupon,
   DELETE_STRIPE_COUPON_TASK,
-  getCampaignCoupon,
-  listCampaignCoupons,
-  retryStripeCouponDeletion,
   runDeleteStripeCoupon,
   updateCampaignCoupon,
 } from "../../app/services/campaigns/campaign-coupons.server";
+import { retryStripeCouponDeletion } from "../../app/services/campaigns/campaign-coupon-deletion.server";
+import {
+  getCampaignCoupon,
+  listCampaignCoupons,
+} from "../../app/services/campaigns/campaign-coupon-reads.server";
 import { createAffiliateCode } from "../../app/services/campaigns/affiliate-codes.server";
 import { makeTaskList } from "../../jobs/tasks/index";
 import { testConfig } from "../helpers/context";

@@ -10,9 +10,9 @@ import type { CampaignCoupon } from "../../app/db/schema";
 import { makeTaskList } from "../../jobs/tasks/index";
 import {
   createAffiliateCode,
-  createVanityCode,
   deleteAffiliateCode,
 } from "../../app/services/campaigns/affiliate-codes.server";
+import { createVanityCode } from "../../app/services/campaigns/portal-codes.server";
 import { settleAffiliateCode } from "../../app/services/campaigns/affiliate-code-stripe.server";
 import { setAffiliateStatus } from "../../app/services/affiliates/affiliates.server";
 import {

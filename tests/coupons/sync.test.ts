@@ -3,13 +3,13 @@ import type { CampaignCoupon } from "../../app/db/schema";
 import {
   createAffiliateCode,
   handlePromotionCodeUpdated,
-  listAffiliateCodes,
 } from "../../app/services/campaigns/affiliate-codes.server";
+import { listAffiliateCodes } from "../../app/services/campaigns/affiliate-code-reads.server";
 import {
   createCampaignCoupon,
   handleCouponDeleted,
-  listCampaignCoupons,
 } from "../../app/services/campaigns/campaign-coupons.server";
+import { listCampaignCoupons } from "../../app/services/campaigns/campaign-coupon-reads.server";
 import { processStripeEvent } from "../../app/services/stripe-events/process.server";
 import { startIntakeServer, type IntakeServer, waitFor } from "../stripe/helpers";
 import {

@@ -9,7 +9,8 @@ import * as campaignDetail from "../../app/routes/app.campaigns.$campaignId._ind
 import * as campaignDelete from "../../app/routes/app.campaigns.$campaignId_.delete";
 import * as join from "../../app/routes/join.$slug";
 import type { Campaign } from "../../app/db/schema";
-import { createAffiliate, getAffiliate } from "../../app/services/affiliates/affiliates.server";
+import { createAffiliate } from "../../app/services/affiliates/affiliates.server";
+import { getAffiliate } from "../../app/services/affiliates/affiliate-reads.server";
 import { joinCampaign } from "../../app/services/affiliates/join.server";
 import { createCampaign, getCampaign } from "../../app/services/campaigns/campaigns.server";
 import { CookieJar, getRequest, postForm, testConfig } from "../helpers/context";

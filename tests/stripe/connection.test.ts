@@ -10,8 +10,8 @@ import {
   getStripeConnection,
   loadStripeCredentials,
   maskStripeKey,
-  stripeConnectionJson,
 } from "../../app/services/stripe-account/stripe-connection.server";
+import { stripeConnectionJson } from "../../app/api/serializers/stripe-connection.server";
 import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emulator/index";
 import { testConfig, testContext } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";

@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rotateWebhookSecret } from "../../app/services/webhooks/webhook-endpoints.server";
 import {
   deliverWebhook,
-  listDeliveries,
   publishWebhookEvent,
-  resendMessage,
-  sendTestEvent,
 } from "../../app/services/webhooks/webhook-messages.server";
+import { listDeliveries } from "../../app/services/webhooks/webhook-delivery-log.server";
+import { resendMessage, sendTestEvent } from "../../app/services/webhooks/webhook-resend.server";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import {
   deliveriesOf,

@@ -2,7 +2,7 @@
 import { respond } from "~/api/handler.server";
 import type { Page } from "~/api/pagination.server";
 import { Conversion, ConversionList } from "~/api/schemas";
-import type { ConversionJson } from "../../services/conversions/conversions.server";
+import type { ConversionJson } from "~/domain/conversion-json";
 
 export function conversionResponse(json: ConversionJson, status = 200): Response {
   return respond(Conversion, json, status);

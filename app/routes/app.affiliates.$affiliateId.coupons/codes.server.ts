@@ -12,17 +12,19 @@ import { type FieldErrors, formFields } from "~/domain/forms";
 import {
   codeListItem,
   couponOptionLabel,
+  listAffiliateCodes,
+  listCouponOptionsForAffiliate,
+} from "~/services/campaigns/affiliate-code-reads.server";
+import {
   createAffiliateCode,
   deactivateAffiliateCode,
   deleteAffiliateCode,
-  listAffiliateCodes,
-  listCouponOptionsForAffiliate,
 } from "~/services/campaigns/affiliate-codes.server";
-import { getAffiliate } from "~/services/affiliates/affiliates.server";
+import { getAffiliate } from "~/services/affiliates/affiliate-reads.server";
 import {
   brandCanCreateCoupons,
   isStripeConnected,
-} from "~/services/campaigns/campaign-coupons.server";
+} from "~/services/campaigns/coupon-access.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { brand } = await requireBrandUser(request, context);

@@ -17,13 +17,15 @@ import {
 import { type FieldErrors, formFields } from "~/domain/forms";
 import {
   brandCanCreateCoupons,
+  isStripeConnected,
+} from "~/services/campaigns/coupon-access.server";
+import {
   createCampaignCoupon,
   deleteCampaignCoupon,
-  isStripeConnected,
-  listCampaignCoupons,
-  retryStripeCouponDeletion,
   updateCampaignCoupon,
 } from "~/services/campaigns/campaign-coupons.server";
+import { retryStripeCouponDeletion } from "~/services/campaigns/campaign-coupon-deletion.server";
+import { listCampaignCoupons } from "~/services/campaigns/campaign-coupon-reads.server";
 import { getCampaign } from "~/services/campaigns/campaigns.server";
 
 const DURATION_LABELS = { once: "First payment only", repeating: "Repeating", forever: "Forever" };

@@ -9,11 +9,8 @@ import {
   setWebhookEndpointEnabled,
   updateWebhookEndpoint,
 } from "~/services/webhooks/webhook-endpoints.server";
-import {
-  listDeliveries,
-  resendMessage,
-  sendTestEvent,
-} from "~/services/webhooks/webhook-messages.server";
+import { listDeliveries } from "~/services/webhooks/webhook-delivery-log.server";
+import { resendMessage, sendTestEvent } from "~/services/webhooks/webhook-resend.server";
 import type { EndpointFieldErrors } from "~/webhooks/EndpointFields";
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;

@@ -2,7 +2,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireBrandUser } from "~/auth/guards.server";
 import { trackingStatus } from "~/services/setup/tracking-status.server";
-import { isStripeConnected } from "~/services/campaigns/campaign-coupons.server";
+import { isStripeConnected } from "~/services/campaigns/coupon-access.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { brand } = await requireBrandUser(request, context);

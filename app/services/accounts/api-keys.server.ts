@@ -7,7 +7,7 @@ import {
   type RateDecision,
   type RateLimit,
   tokenUpsert,
-} from "~/api/rate-limit.server";
+} from "~/db/rate-limit.server";
 import type { DB } from "~/db/db.server";
 import {
   API_KEY_RANDOM_BYTES,

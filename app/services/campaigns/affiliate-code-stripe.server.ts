@@ -22,7 +22,7 @@ import {
   truncateSyncError as truncate,
   type StripeOutcome,
 } from "../stripe-account/stripe-writes.server";
-import type { CouponDeps } from "./campaign-coupons.server";
+import type { CouponDeps } from "./coupon-access.server";
 
 export const codeIdempotencyKey = (id: string) => `rekomi-affiliate-coupon-${id}`;
 

@@ -3,13 +3,14 @@
  * `settleCampaignCoupon` makes Stripe match a `pending_stripe` row (created with the row id as
  * idempotency key and in `metadata.rekomi_campaign_coupon_id`; renamed) and records the outcome.
  * Deleting a coupon in Stripe stays the `coupons__delete_stripe_coupon` job
- * (campaign-coupons.server.ts), which retries until Stripe confirms.
+ * (campaign-coupon-deletion.server.ts), which retries until Stripe confirms.
  */
 import { sql } from "kysely";
 import type { DB } from "~/db/db.server";
 import type { CampaignCoupon } from "~/db/schema";
 import type { Stripe } from "~/stripe/client.server";
-import { type CouponDeps, queueStripeCouponDeletion } from "./campaign-coupons.server";
+import { type CouponDeps } from "./coupon-access.server";
+import { queueStripeCouponDeletion } from "./campaign-coupon-deletion.server";
 import { stripeForBrand } from "../stripe-account/stripe-connection.server";
 import {
   callStripe,
@@ -80,38 +81,9 @@ async function settleCoupon(
     if (!stripe) return pending(db, row, "Stripe is not connected.");
     const call = { interactive: opts.interactive };
     if (!row.stripe_coupon_id) {
-      const created = await callStripe(
-        row.brand_id,
-        (ro) => stripe.coupons.create(couponCreateParams(row), ro),
-        { ...call, idempotencyKey: couponIdempotencyKey(row.id) },
-      );
-      if (created.kind === "unclear") return pending(db, row, created.message);
-      if (created.kind === "refused") return refusedCreate(db, row, created, opts.onRefusedCreate);
-      const coupon = await db
-        .updateTable("campaign_coupons")
-        .set({
-          stripe_coupon_id: created.value.id,
-          stripe_status: "synced",
-          stripe_sync_error: null,
-        })
-        .where("id", "=", row.id)
-        .where("stripe_coupon_id", "is", null)
-        .where("name", "=", row.name)
-        .returningAll()
-        .executeTakeFirst();
-      if (coupon) {
-        // Deleted before Stripe confirmed the create: the deletion job removes it now.
-        if (coupon.deleted_at) await queueStripeCouponDeletion(db, coupon.id);
-        return { state: "synced", coupon };
-      }
-      // Renamed meanwhile: keep the id, settle the name next round.
-      await db
-        .updateTable("campaign_coupons")
-        .set({ stripe_coupon_id: created.value.id })
-        .where("id", "=", row.id)
-        .where("stripe_coupon_id", "is", null)
-        .execute();
-      continue;
+      const created = await createStripeCoupon(db, stripe, row, call, opts.onRefusedCreate);
+      if (created === "again") continue;
+      return created;
     }
     if (row.deleted_at || !row.active) {
       // Deletion is the deletion job's business; nothing to name.
@@ -144,6 +116,51 @@ async function settleCoupon(
   return row
     ? { state: "pending", coupon: row, message: "The coupon kept changing; retrying." }
     : { state: "gone" };
+}
+
+/**
+ * The create half of a settle: create the Stripe coupon (idempotent on the row id) and record its
+ * id. "again" when the row was renamed meanwhile (the id is kept; the name settles next round).
+ */
+async function createStripeCoupon(
+  db: DB,
+  stripe: NonNullable<Awaited<ReturnType<typeof stripeForBrand>>>,
+  row: CampaignCoupon,
+  call: { interactive?: boolean },
+  onRefusedCreate: "delete" | "mark",
+): Promise<CouponSettleResult | "again"> {
+  const created = await callStripe(
+    row.brand_id,
+    (ro) => stripe.coupons.create(couponCreateParams(row), ro),
+    { ...call, idempotencyKey: couponIdempotencyKey(row.id) },
+  );
+  if (created.kind === "unclear") return pending(db, row, created.message);
+  if (created.kind === "refused") return refusedCreate(db, row, created, onRefusedCreate);
+  const coupon = await db
+    .updateTable("campaign_coupons")
+    .set({
+      stripe_coupon_id: created.value.id,
+      stripe_status: "synced",
+      stripe_sync_error: null,
+    })
+    .where("id", "=", row.id)
+    .where("stripe_coupon_id", "is", null)
+    .where("name", "=", row.name)
+    .returningAll()
+    .executeTakeFirst();
+  if (coupon) {
+    // Deleted before Stripe confirmed the create: the deletion job removes it now.
+    if (coupon.deleted_at) await queueStripeCouponDeletion(db, coupon.id);
+    return { state: "synced", coupon };
+  }
+  // Renamed meanwhile: keep the id, settle the name next round.
+  await db
+    .updateTable("campaign_coupons")
+    .set({ stripe_coupon_id: created.value.id })
+    .where("id", "=", row.id)
+    .where("stripe_coupon_id", "is", null)
+    .execute();
+  return "again";
 }
 
 /** `synced` if the name is still the one Stripe was given. */

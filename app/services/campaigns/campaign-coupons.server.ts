@@ -1,13 +1,13 @@
 /**
- * Campaign coupons: one Stripe coupon per row, created with the brand's own key. Used by the brand
- * UI, the session-auth resource routes, the REST API and jobs. Every query is scoped by brand;
- * another brand's id behaves exactly like an unknown id (`not_found`).
+ * Campaign coupon writes: one Stripe coupon per row, created with the brand's own key. Create and
+ * update (reserve -> Stripe outside the transaction -> record), soft delete and the Stripe
+ * deletion job, and the `coupon.deleted` echo from Stripe. Used by the brand UI, the session-auth
+ * resource routes, the REST API and jobs. Every query is scoped by brand; another brand's id
+ * behaves exactly like an unknown id (`not_found`).
  */
-import { type Kysely, sql } from "kysely";
-import type { Config } from "~/config.server";
+import { sql } from "kysely";
 import type { DB } from "~/db/db.server";
-import { addJob } from "~/db/jobs.server";
-import type { CampaignCoupon, Database } from "~/db/schema";
+import type { CampaignCoupon } from "~/db/schema";
 import {
   campaignCouponColumns,
   campaignCouponCreateSchema,
@@ -20,16 +20,24 @@ import {
   zodCouponError,
 } from "~/domain/coupon";
 import { isUuid } from "~/domain/ids";
-import { canCreateCoupons, PLAN_REQUIRED_MESSAGE } from "~/domain/plan";
 import { isStripeError, type Stripe, stripeErrorMessage } from "~/stripe/client.server";
 import { inTransaction, Rollback } from "~/db/tx.server";
+import { queueStripeCouponDeletion } from "./campaign-coupon-deletion.server";
 import { settleCampaignCoupon } from "./campaign-coupon-stripe.server";
-import { stripeForBrand } from "../stripe-account/stripe-connection.server";
 import {
-  isStripeNotFound,
-  queueSettle,
-  truncateSyncError,
-} from "../stripe-account/stripe-writes.server";
+  checkCouponPlan,
+  type CouponDeps,
+  isStripeConnected,
+  NOT_CONNECTED_MESSAGE,
+} from "./coupon-access.server";
+import { stripeForBrand } from "../stripe-account/stripe-connection.server";
+import { queueSettle } from "../stripe-account/stripe-writes.server";
+
+// The deletion job's task id and body, where jobs/tasks/coupons.ts imports them.
+export {
+  DELETE_STRIPE_COUPON_TASK,
+  runDeleteStripeCoupon,
+} from "./campaign-coupon-deletion.server";
 
 export {
   campaignCouponCreateSchema,
@@ -37,97 +45,6 @@ export {
   type CampaignCouponCreateInput,
   type CampaignCouponUpdateInput,
 } from "~/domain/coupon";
-import { DELETE_STRIPE_COUPON_TASK } from "~/db/job-registry";
-
-export { DELETE_STRIPE_COUPON_TASK };
-
-export const deleteCouponJobKey = (id: string) => `coupons:delete_stripe_coupon:${id}`;
-
-export interface CouponDeps {
-  config: Pick<Config, "encryptionKey" | "stripeApiBase" | "isProduction">;
-}
-
-export const NOT_CONNECTED_MESSAGE =
-  "Connect your Stripe account (Settings → Stripe) before creating coupons and codes.";
-
-// ---------------------------------------------------------------------------------------------
-// JSON (DESIGN.md section 7)
-
-export interface CampaignCouponJson {
-  id: string;
-  campaign_id: string;
-  name: string;
-  discount:
-    | { type: "percent"; percent_off: number }
-    | { type: "amount"; amount_off: number; currency: string };
-  duration: "once" | "repeating" | "forever";
-  duration_in_months: number | null;
-  max_redemptions: number | null;
-  redeem_by: string | null;
-  overrides_click_attribution: boolean;
-  allow_affiliate_self_service: boolean;
-  max_codes_per_affiliate: number;
-  stripe_coupon_id: string | null;
-  stripe_status: "pending_stripe" | "synced";
-  created_at: string;
-}
-
-const iso = (d: Date | string) => new Date(d).toISOString();
-
-export function campaignCouponJson(row: CampaignCoupon): CampaignCouponJson {
-  return {
-    id: row.id,
-    campaign_id: row.campaign_id,
-    name: row.name,
-    discount:
-      row.discount_type === "percent"
-        ? { type: "percent", percent_off: (row.percent_off_bps ?? 0) / 100 }
-        : { type: "amount", amount_off: row.amount_off ?? 0, currency: row.currency ?? "usd" },
-    duration: row.duration,
-    duration_in_months: row.duration_in_months,
-    max_redemptions: row.max_redemptions,
-    redeem_by: row.redeem_by ? iso(row.redeem_by) : null,
-    overrides_click_attribution: row.overrides_click_attribution,
-    allow_affiliate_self_service: row.allow_affiliate_self_service,
-    max_codes_per_affiliate: row.max_codes_per_affiliate,
-    stripe_coupon_id: row.stripe_coupon_id,
-    stripe_status: row.stripe_status,
-    created_at: iso(row.created_at),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Shared helpers (also used by affiliate-codes.server.ts)
-
-/** `plan_required` unless the brand is on Growth/Scale or in its trial. Unknown brand: not_found. */
-export async function checkCouponPlan(db: DB, brandId: string): Promise<CouponError | null> {
-  const brand = await db
-    .selectFrom("brands")
-    .select(["plan", "trial_ends_at"])
-    .where("id", "=", brandId)
-    .executeTakeFirst();
-  if (!brand) return couponError("not_found", "Brand not found.");
-  return canCreateCoupons(brand) ? null : couponError("plan_required", PLAN_REQUIRED_MESSAGE);
-}
-
-/** Whether the brand may create coupons now (for the UI's upgrade notice). */
-export async function brandCanCreateCoupons(db: DB, brandId: string): Promise<boolean> {
-  return (await checkCouponPlan(db, brandId)) === null;
-}
-
-export async function isStripeConnected(
-  db: DB | Kysely<Database>,
-  brandId: string,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom("stripe_connections")
-    .select("brand_id")
-    .where("brand_id", "=", brandId)
-    .executeTakeFirst();
-  return Boolean(row);
-}
-
-export { isStripeNotFound };
 
 /** Coupon create params Stripe names -> this API's params. */
 const STRIPE_COUPON_PARAMS: Record<string, string> = {
@@ -144,84 +61,11 @@ function stripeCouponError(error: unknown): CouponError {
   return couponError("stripe_error", message);
 }
 
-export { truncateSyncError };
-
 /** `stripePending`: Stripe has not confirmed yet (Rekomi finishes it in the background). */
 export type CouponWriteResult = CouponResult<{
   coupon: CampaignCoupon;
   stripePending: string | null;
 }>;
-
-// ---------------------------------------------------------------------------------------------
-// Reads
-
-export type CampaignCouponRow = CampaignCoupon & { code_count: number; active_code_count: number };
-
-/**
- * The campaign's coupons, newest first. Deleted coupons are left out unless their Stripe deletion
- * is still pending or failed (`includeDeleting`), so the brand sees what the job is doing.
- */
-export async function listCampaignCoupons(
-  db: DB,
-  brandId: string,
-  campaignId: string,
-  opts: { includeDeleting?: boolean } = {},
-): Promise<CampaignCouponRow[]> {
-  if (!isUuid(campaignId)) return [];
-  let q = db
-    .selectFrom("campaign_coupons as cc")
-    .selectAll("cc")
-    .select((eb) => [
-      eb
-        .selectFrom("affiliate_coupons as ac")
-        .select((e) => e.fn.countAll<number>().as("n"))
-        .whereRef("ac.campaign_coupon_id", "=", "cc.id")
-        .where("ac.deleted_at", "is", null)
-        .as("code_count"),
-      eb
-        .selectFrom("affiliate_coupons as ac")
-        .select((e) => e.fn.countAll<number>().as("n"))
-        .whereRef("ac.campaign_coupon_id", "=", "cc.id")
-        .where("ac.deleted_at", "is", null)
-        .where("ac.active", "=", true)
-        .as("active_code_count"),
-    ])
-    .where("cc.brand_id", "=", brandId)
-    .where("cc.campaign_id", "=", campaignId);
-  q = opts.includeDeleting
-    ? q.where((eb) =>
-        eb.or([
-          eb("cc.deleted_at", "is", null),
-          eb.and([
-            eb("cc.stripe_deleted_at", "is", null),
-            eb("cc.stripe_coupon_id", "is not", null),
-          ]),
-        ]),
-      )
-    : q.where("cc.deleted_at", "is", null);
-  const rows = await q.orderBy("cc.created_at", "desc").orderBy("cc.id").execute();
-  return rows.map((r) => ({
-    ...r,
-    code_count: Number(r.code_count ?? 0),
-    active_code_count: Number(r.active_code_count ?? 0),
-  }));
-}
-
-/** One of the brand's (non-deleted) campaign coupons. */
-export async function getCampaignCoupon(
-  db: DB,
-  brandId: string,
-  id: string,
-): Promise<CampaignCoupon | undefined> {
-  if (!isUuid(id)) return undefined;
-  return db
-    .selectFrom("campaign_coupons")
-    .selectAll()
-    .where("brand_id", "=", brandId)
-    .where("id", "=", id)
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Create
@@ -395,110 +239,10 @@ export async function deleteCampaignCoupon(
       .where("campaign_coupon_id", "=", coupon.id)
       .where("active", "=", true)
       .execute();
-    if (coupon.stripe_coupon_id && !coupon.stripe_deleted_at) {
-      await addJob(
-        trx,
-        DELETE_STRIPE_COUPON_TASK,
-        { campaignCouponId: coupon.id },
-        { jobKey: deleteCouponJobKey(coupon.id) },
-      );
-    }
+    if (coupon.stripe_coupon_id && !coupon.stripe_deleted_at)
+      await queueStripeCouponDeletion(trx, coupon.id);
     return { ok: true, coupon };
   });
-}
-
-/** Queue the Stripe deletion job of a soft-deleted coupon (deduplicated per coupon). */
-export async function queueStripeCouponDeletion(db: DB, id: string): Promise<void> {
-  await addJob(
-    db,
-    DELETE_STRIPE_COUPON_TASK,
-    { campaignCouponId: id },
-    { jobKey: deleteCouponJobKey(id) },
-  );
-}
-
-/** Re-queue the Stripe deletion of a deleted coupon now (after a visible failure). */
-export async function retryStripeCouponDeletion(
-  db: DB,
-  brandId: string,
-  id: string,
-): Promise<CouponResult<object>> {
-  if (!isUuid(id)) return { ok: false, error: couponError("not_found", "Coupon not found.") };
-  return inTransaction(db, async (trx) => {
-    const row = await trx
-      .selectFrom("campaign_coupons")
-      .select(["id"])
-      .where("brand_id", "=", brandId)
-      .where("id", "=", id)
-      .where("deleted_at", "is not", null)
-      .where("stripe_deleted_at", "is", null)
-      .where("stripe_coupon_id", "is not", null)
-      .executeTakeFirst();
-    if (!row) return { ok: false, error: couponError("not_found", "Coupon not found.") };
-    await addJob(
-      trx,
-      DELETE_STRIPE_COUPON_TASK,
-      { campaignCouponId: row.id },
-      { jobKey: deleteCouponJobKey(row.id) },
-    );
-    return { ok: true };
-  });
-}
-
-export type DeleteStripeCouponOutcome = "deleted" | "already_gone" | "nothing_to_do";
-
-/**
- * Job body: delete the Stripe coupon of a soft-deleted campaign coupon. Idempotent (done rows are
- * skipped; a 404 from Stripe counts as done). On failure the reason is stored in
- * `stripe_sync_error` (shown in the UI) and the error rethrown so graphile-worker retries.
- */
-export async function runDeleteStripeCoupon(
-  db: DB,
-  deps: CouponDeps,
-  campaignCouponId: string,
-): Promise<DeleteStripeCouponOutcome> {
-  if (!isUuid(campaignCouponId)) return "nothing_to_do";
-  const row = await db
-    .selectFrom("campaign_coupons")
-    .select(["id", "brand_id", "stripe_coupon_id", "deleted_at", "stripe_deleted_at"])
-    .where("id", "=", campaignCouponId)
-    .executeTakeFirst();
-  if (!row || !row.deleted_at || row.stripe_deleted_at || !row.stripe_coupon_id)
-    return "nothing_to_do";
-  const markDone = () =>
-    db
-      .updateTable("campaign_coupons")
-      .set({ stripe_deleted_at: sql<Date>`now()`, stripe_sync_error: null })
-      .where("id", "=", row.id)
-      .where("brand_id", "=", row.brand_id)
-      .execute();
-  let outcome: DeleteStripeCouponOutcome = "deleted";
-  try {
-    const stripe = await stripeForBrand(db, deps.config, row.brand_id);
-    if (!stripe)
-      throw new Error("Stripe is not connected, so the Stripe coupon could not be deleted.");
-    try {
-      await stripe.coupons.del(row.stripe_coupon_id);
-    } catch (error) {
-      if (!isStripeNotFound(error)) throw error;
-      outcome = "already_gone";
-    }
-  } catch (error) {
-    const message = isStripeError(error)
-      ? stripeErrorMessage(error)
-      : error instanceof Error
-        ? error.message
-        : String(error);
-    await db
-      .updateTable("campaign_coupons")
-      .set({ stripe_sync_error: truncateSyncError(message || "Unknown error") })
-      .where("id", "=", row.id)
-      .where("brand_id", "=", row.brand_id)
-      .execute();
-    throw error;
-  }
-  await markDone();
-  return outcome;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,3 +1,8 @@
+/**
+ * The brand's Stripe connection: connect (the webhook endpoint created with the key doubles as
+ * the key check; key and signing secret stored encrypted), disconnect, status, and the per-brand
+ * Stripe client and credentials the rest of the app uses.
+ */
 import { z } from "zod";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
@@ -89,30 +94,9 @@ export async function connectStripe(
     };
   }
   const key = parsed.data;
-  const stripe = stripeClient(config, key);
-
-  let endpoint: Stripe.WebhookEndpoint;
-  try {
-    endpoint = await stripe.webhookEndpoints.create({
-      url: webhookUrlFor(config, brandId),
-      enabled_events: [...STRIPE_WEBHOOK_EVENTS],
-      api_version: STRIPE_API_VERSION,
-      description: "Rekomi affiliate tracking",
-      metadata: { rekomi_brand_id: brandId },
-    });
-  } catch (error) {
-    forgetStripeClient(config, key);
-    return { ok: false, field: "secret_key", message: stripeErrorMessage(error), source: "stripe" };
-  }
-  if (!endpoint.secret) {
-    await deleteEndpointQuietly(config, key, endpoint.id);
-    return {
-      ok: false,
-      field: "secret_key",
-      message: "Stripe did not return a signing secret for the webhook endpoint.",
-      source: "stripe",
-    };
-  }
+  const created = await createWebhookEndpoint(config, key, brandId);
+  if (!created.ok) return created;
+  const endpoint = created.endpoint;
 
   const previous = await loadStripeCredentials(db, config, brandId).catch(() => null);
   const now = new Date();
@@ -142,21 +126,69 @@ export async function connectStripe(
     throw error;
   }
 
-  let warning: string | undefined;
-  let replacedEndpointId: string | null = null;
-  if (previous && previous.webhookEndpointId !== endpoint.id) {
-    replacedEndpointId = previous.webhookEndpointId;
-    const failure = await deleteEndpointQuietly(
-      config,
-      previous.secretKey,
-      previous.webhookEndpointId,
-    );
-    if (failure) {
-      warning = `The previous webhook endpoint ${previous.webhookEndpointId} could not be deleted in Stripe (${failure}). Delete it in the Stripe Dashboard.`;
-    }
-    if (previous.secretKey !== key) forgetStripeClient(config, previous.secretKey);
-  }
+  const { replacedEndpointId, warning } = await retirePreviousEndpoint(
+    config,
+    previous,
+    endpoint.id,
+    key,
+  );
   return { ok: true, connection: toStatus(row), replacedEndpointId, warning };
+}
+
+/** The brand's Stripe webhook endpoint, created with the key (the call doubles as the key check). */
+async function createWebhookEndpoint(
+  config: Ctx,
+  key: string,
+  brandId: string,
+): Promise<
+  | { ok: true; endpoint: Stripe.WebhookEndpoint & { secret: string } }
+  | Extract<ConnectResult, { ok: false }>
+> {
+  let endpoint: Stripe.WebhookEndpoint;
+  try {
+    endpoint = await stripeClient(config, key).webhookEndpoints.create({
+      url: webhookUrlFor(config, brandId),
+      enabled_events: [...STRIPE_WEBHOOK_EVENTS],
+      api_version: STRIPE_API_VERSION,
+      description: "Rekomi affiliate tracking",
+      metadata: { rekomi_brand_id: brandId },
+    });
+  } catch (error) {
+    forgetStripeClient(config, key);
+    return { ok: false, field: "secret_key", message: stripeErrorMessage(error), source: "stripe" };
+  }
+  if (!endpoint.secret) {
+    await deleteEndpointQuietly(config, key, endpoint.id);
+    return {
+      ok: false,
+      field: "secret_key",
+      message: "Stripe did not return a signing secret for the webhook endpoint.",
+      source: "stripe",
+    };
+  }
+  return { ok: true, endpoint: endpoint as Stripe.WebhookEndpoint & { secret: string } };
+}
+
+/** On reconnect: delete the previous endpoint in Stripe (best effort; a warning when it fails). */
+async function retirePreviousEndpoint(
+  config: Ctx,
+  previous: StripeCredentials | null,
+  newEndpointId: string,
+  key: string,
+): Promise<{ replacedEndpointId: string | null; warning?: string }> {
+  if (!previous || previous.webhookEndpointId === newEndpointId)
+    return { replacedEndpointId: null };
+  let warning: string | undefined;
+  const failure = await deleteEndpointQuietly(
+    config,
+    previous.secretKey,
+    previous.webhookEndpointId,
+  );
+  if (failure) {
+    warning = `The previous webhook endpoint ${previous.webhookEndpointId} could not be deleted in Stripe (${failure}). Delete it in the Stripe Dashboard.`;
+  }
+  if (previous.secretKey !== key) forgetStripeClient(config, previous.secretKey);
+  return { replacedEndpointId: previous.webhookEndpointId, warning };
 }
 
 export type DisconnectResult =
@@ -215,19 +247,6 @@ export async function getStripeConnection(
     .where("brand_id", "=", brandId)
     .executeTakeFirst();
   return row ? toStatus(row) : NOT_CONNECTED;
-}
-
-/** The `GET|PUT /api/v1/stripe_connection` body. */
-export function stripeConnectionJson(status: StripeConnectionStatus): {
-  connected: boolean;
-  webhook_endpoint_id: string | null;
-  livemode: boolean | null;
-} {
-  return {
-    connected: status.connected,
-    webhook_endpoint_id: status.webhook_endpoint_id,
-    livemode: status.livemode,
-  };
 }
 
 export interface StripeCredentials {

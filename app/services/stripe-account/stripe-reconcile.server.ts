@@ -20,7 +20,7 @@ import type { DB } from "~/db/db.server";
 import type { Stripe } from "~/stripe/client.server";
 import { settleAffiliateCode } from "../campaigns/affiliate-code-stripe.server";
 import { settleCampaignCoupon } from "../campaigns/campaign-coupon-stripe.server";
-import type { CouponDeps } from "../campaigns/campaign-coupons.server";
+import type { CouponDeps } from "../campaigns/coupon-access.server";
 import { stripeForBrand } from "./stripe-connection.server";
 import { callStripe, isStripeNotFound } from "./stripe-writes.server";
 
@@ -32,6 +32,10 @@ export interface ReconcileResult {
 }
 
 const PAGE = 100;
+
+/** A Stripe delete that is done, or found the object already gone. */
+const isGone = (r: Awaited<ReturnType<typeof callStripe>>) =>
+  r.kind === "done" || (r.kind === "refused" && isStripeNotFound(r.error));
 
 async function listAll<T extends { id: string }>(
   page: (startingAfter: string | undefined) => Promise<Stripe.ApiList<T>>,
@@ -54,8 +58,20 @@ export async function reconcileBrandStripe(
   const result: ReconcileResult = { deactivated: 0, adopted: 0, pending: 0 };
   const stripe = await stripeForBrand(db, deps.config, brandId);
   if (!stripe) return result;
+  await reconcilePromotionCodes(db, stripe, brandId, result);
+  await reconcileCoupons(db, stripe, brandId, result);
+  await reconcileWebhookEndpoints(db, stripe, brandId, result);
+  await settlePending(db, deps, brandId, result);
+  return result;
+}
 
-  // 1. Promotion codes carrying Rekomi metadata.
+/** 1. Promotion codes carrying Rekomi metadata: adopt the lost answer, or deactivate. */
+async function reconcilePromotionCodes(
+  db: DB,
+  stripe: Stripe,
+  brandId: string,
+  result: ReconcileResult,
+): Promise<void> {
   const promos = await callStripe(brandId, (ro) =>
     listAll((after) =>
       stripe.promotionCodes.list({ active: true, limit: PAGE, starting_after: after }, ro),
@@ -100,8 +116,15 @@ export async function reconcileBrandStripe(
       if (row && row.stripe_id === null) await markCodeSettled(db, brandId, row.id, promo.id);
     }
   }
+}
 
-  // 2. Coupons carrying Rekomi metadata.
+/** 2. Coupons carrying Rekomi metadata: adopt the lost answer, or delete the orphan. */
+async function reconcileCoupons(
+  db: DB,
+  stripe: Stripe,
+  brandId: string,
+  result: ReconcileResult,
+): Promise<void> {
   const coupons = await callStripe(brandId, (ro) =>
     listAll((after) => stripe.coupons.list({ limit: PAGE, starting_after: after }, ro)),
   );
@@ -131,12 +154,18 @@ export async function reconcileBrandStripe(
     }
     // The live row's own coupon is deleted by its deletion job; this one is an orphan.
     if (row && row.stripe_id === coupon.id) continue;
-    const del = await callStripe(brandId, (ro) => stripe.coupons.del(coupon.id, {}, ro));
-    if (del.kind === "done" || (del.kind === "refused" && isStripeNotFound(del.error)))
+    if (isGone(await callStripe(brandId, (ro) => stripe.coupons.del(coupon.id, {}, ro))))
       result.deactivated++;
   }
+}
 
-  // 3. Webhook endpoints of this brand other than the connection's own.
+/** 3. Webhook endpoints of this brand other than the connection's own: deleted. */
+async function reconcileWebhookEndpoints(
+  db: DB,
+  stripe: Stripe,
+  brandId: string,
+  result: ReconcileResult,
+): Promise<void> {
   const connection = await db
     .selectFrom("stripe_connections")
     .select("webhook_endpoint_id")
@@ -150,33 +179,36 @@ export async function reconcileBrandStripe(
   for (const endpoint of endpoints.value) {
     if (endpoint.metadata?.rekomi_brand_id !== brandId) continue;
     if (!connection || endpoint.id === connection.webhook_endpoint_id) continue;
-    const del = await callStripe(brandId, (ro) => stripe.webhookEndpoints.del(endpoint.id, {}, ro));
-    if (del.kind === "done" || (del.kind === "refused" && isStripeNotFound(del.error)))
-      result.deactivated++;
+    const deleted = await callStripe(brandId, (ro) =>
+      stripe.webhookEndpoints.del(endpoint.id, {}, ro),
+    );
+    if (isGone(deleted)) result.deactivated++;
   }
+}
 
-  // 4. Whatever is still pending.
-  const pendingCodes = await db
-    .selectFrom("affiliate_coupons")
-    .select("id")
-    .where("brand_id", "=", brandId)
-    .where("stripe_status", "=", "pending_stripe")
-    .execute();
-  for (const { id } of pendingCodes) {
-    const s = await settleAffiliateCode(db, deps, id, { onRefusedCreate: "mark" });
-    if (s.state === "pending") result.pending++;
+/** 4. Whatever is still pending: settled (retry with the same key, deactivate). */
+async function settlePending(
+  db: DB,
+  deps: CouponDeps,
+  brandId: string,
+  result: ReconcileResult,
+): Promise<void> {
+  const settles = {
+    affiliate_coupons: settleAffiliateCode,
+    campaign_coupons: settleCampaignCoupon,
+  } as const;
+  for (const table of ["affiliate_coupons", "campaign_coupons"] as const) {
+    const pending = await db
+      .selectFrom(table)
+      .select("id")
+      .where("brand_id", "=", brandId)
+      .where("stripe_status", "=", "pending_stripe")
+      .execute();
+    for (const { id } of pending) {
+      const s = await settles[table](db, deps, id, { onRefusedCreate: "mark" });
+      if (s.state === "pending") result.pending++;
+    }
   }
-  const pendingCoupons = await db
-    .selectFrom("campaign_coupons")
-    .select("id")
-    .where("brand_id", "=", brandId)
-    .where("stripe_status", "=", "pending_stripe")
-    .execute();
-  for (const { id } of pendingCoupons) {
-    const s = await settleCampaignCoupon(db, deps, id, { onRefusedCreate: "mark" });
-    if (s.state === "pending") result.pending++;
-  }
-  return result;
 }
 
 interface TaggedRow {

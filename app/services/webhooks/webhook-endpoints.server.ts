@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
+import { mapPage, type Page, type PageParams, paginate } from "~/db/keyset.server";
 import type { WebhookEndpointRow } from "~/db/schema";
 import { fieldErrorsOf, type FieldErrors } from "~/domain/forms";
 import { isUuid } from "~/domain/ids";
@@ -323,6 +324,20 @@ export async function listWebhookEndpoints(
     .orderBy("id")
     .execute();
   return rows.map(toEndpointSummary);
+}
+
+/** `GET /api/v1/webhook_endpoints`: one keyset page of the brand's endpoints, newest first. */
+export async function listWebhookEndpointsPage(
+  db: DB,
+  brandId: string,
+  page: PageParams,
+): Promise<Page<WebhookEndpointSummary>> {
+  const rows = await paginate(
+    db.selectFrom("webhook_endpoints as e").selectAll("e").where("e.brand_id", "=", brandId),
+    "e",
+    page,
+  );
+  return mapPage(rows, toEndpointSummary);
 }
 
 export async function getWebhookEndpoint(

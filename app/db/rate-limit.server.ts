@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from "kysely";
-import type { DB } from "~/db/db.server";
+import type { DB } from "./db.server";
 
 /**
  * Per-API-key token bucket kept in Postgres (docs/decisions/0002-rest-api.md): every web process
