@@ -4,32 +4,14 @@
  */
 import type { z } from "zod";
 
-export const API_ERROR_STATUS = {
-  invalid_request: 400,
-  authentication: 401,
-  permission: 403,
-  plan_required: 403,
-  not_found: 404,
-  conflict: 409,
-  rate_limited: 429,
-  stripe_error: 502,
-  /** The database is unavailable (e.g. restarting): retry after `Retry-After` seconds. */
-  service_unavailable: 503,
-  /** Not part of the contract's list: an unexpected server fault (a bug); details are logged. */
-  api_error: 500,
-} as const;
+import { API_ERROR_STATUS, type ApiErrorBody, type ApiErrorType } from "~/domain/api-errors";
 
-export type ApiErrorType = keyof typeof API_ERROR_STATUS;
-
-export const API_ERROR_TYPES = Object.keys(API_ERROR_STATUS) as ApiErrorType[];
-
-/** What services return on failure (`{ ok: false, error }`) and what the API sends. */
-export interface ApiErrorBody {
-  type: ApiErrorType;
-  message: string;
-  /** The offending request field, snake_case and dotted as sent (`commission.percent`). */
-  param?: string;
-}
+export {
+  API_ERROR_STATUS,
+  API_ERROR_TYPES,
+  type ApiErrorBody,
+  type ApiErrorType,
+} from "~/domain/api-errors";
 
 /** Throw this from a handler (or anything it calls) to answer with the error shape. */
 export class ApiError extends Error {

@@ -11,7 +11,7 @@ import {
   MAX_JSON_DEPTH,
   textProblemMessage,
 } from "~/domain/text-hygiene";
-import { isDatabaseUnavailable } from "~/http/db-errors.server";
+import { isDatabaseUnavailable } from "~/db/db-errors.server";
 import { ApiError, fromZodError, paramOf } from "./errors";
 import { claimIdempotencyKey, isReplayable } from "./idempotency.server";
 import type { RateDecision } from "~/db/rate-limit.server";

@@ -59,6 +59,37 @@ function createOperation(o: {
   return { tag: o.tag, summary: o.summary, path: o.path, body: o.body, ok, errors: o.errors };
 }
 
+/** A plan-gated collection under a parent (a campaign's coupons, an affiliate's codes). */
+function couponCollection(o: {
+  tag: string;
+  path: z.ZodObject;
+  noun: string;
+  list: [summary: string, schema: z.ZodType];
+  create: [summary: string, body: z.ZodType];
+  created: [schema: z.ZodType, description: string];
+}): Partial<Record<Method, Op>> {
+  const errors: ApiErrorType[] = ["invalid_request", "not_found", "plan_required"];
+  return {
+    get: listOperation({
+      tag: o.tag,
+      summary: o.list[0],
+      list: o.list[1],
+      description: `A page of ${o.noun}, newest first.`,
+      errors,
+      path: o.path,
+    }),
+    post: createOperation({
+      tag: o.tag,
+      summary: o.create[0],
+      body: o.create[1],
+      created: o.created[0],
+      description: o.created[1],
+      errors: [...errors, "conflict", "stripe_error"],
+      path: o.path,
+    }),
+  };
+}
+
 const COMMON_ERRORS: ApiErrorType[] = ["authentication", "rate_limited"];
 
 const errorDescriptions: Record<ApiErrorType, string> = {
@@ -131,25 +162,14 @@ export const API_OPERATIONS: Record<string, Partial<Record<Method, Op>>> = {
       errors: ["invalid_request", "not_found"],
     },
   },
-  "/campaigns/{programId}/coupons": {
-    get: listOperation({
-      tag: "Campaign coupons",
-      summary: "List a campaign's coupons",
-      list: S.CampaignCouponList,
-      description: "A page of coupons, newest first.",
-      errors: ["invalid_request", "not_found", "plan_required"],
-      path: pathParams.programId,
-    }),
-    post: createOperation({
-      tag: "Campaign coupons",
-      summary: "Create a campaign coupon (and its Stripe coupon)",
-      body: S.CampaignCouponCreate,
-      created: S.CampaignCoupon,
-      description: "The created coupon.",
-      errors: ["invalid_request", "not_found", "plan_required", "conflict", "stripe_error"],
-      path: pathParams.programId,
-    }),
-  },
+  "/campaigns/{programId}/coupons": couponCollection({
+    tag: "Campaign coupons",
+    path: pathParams.programId,
+    noun: "coupons",
+    list: ["List a campaign's coupons", S.CampaignCouponList],
+    create: ["Create a campaign coupon (and its Stripe coupon)", S.CampaignCouponCreate],
+    created: [S.CampaignCoupon, "The created coupon."],
+  }),
   "/campaigns/{programId}/coupons/{id}": {
     get: {
       tag: "Campaign coupons",
@@ -203,25 +223,14 @@ export const API_OPERATIONS: Record<string, Partial<Record<Method, Op>>> = {
       errors: ["not_found"],
     },
   },
-  "/affiliates/{affiliateId}/coupons": {
-    get: listOperation({
-      tag: "Affiliate coupons",
-      summary: "List an affiliate's codes",
-      list: S.AffiliateCouponList,
-      description: "A page of codes, newest first.",
-      errors: ["invalid_request", "not_found", "plan_required"],
-      path: pathParams.affiliateId,
-    }),
-    post: createOperation({
-      tag: "Affiliate coupons",
-      summary: "Create an affiliate code (a Stripe promotion code)",
-      body: S.AffiliateCouponCreate,
-      created: S.AffiliateCoupon,
-      description: "The created code.",
-      errors: ["invalid_request", "not_found", "plan_required", "conflict", "stripe_error"],
-      path: pathParams.affiliateId,
-    }),
-  },
+  "/affiliates/{affiliateId}/coupons": couponCollection({
+    tag: "Affiliate coupons",
+    path: pathParams.affiliateId,
+    noun: "codes",
+    list: ["List an affiliate's codes", S.AffiliateCouponList],
+    create: ["Create an affiliate code (a Stripe promotion code)", S.AffiliateCouponCreate],
+    created: [S.AffiliateCoupon, "The created code."],
+  }),
   "/affiliates/{affiliateId}/coupons/{id}": {
     delete: {
       tag: "Affiliate coupons",

@@ -12,7 +12,7 @@
  * is unavailable", each item is written again on its own, so a bad row fails only its own caller.
  * When the database is unavailable, every item of the batch fails with that error (a 503 for each).
  */
-import { isDatabaseUnavailable } from "../http/db-errors.server";
+import { isDatabaseUnavailable } from "./db-errors.server";
 
 export interface GroupCommitOptions<I> {
   /** Most items in one flush (the rest wait for the next). */

@@ -46,6 +46,16 @@ export const stripeReconcilePayload = z.object({ brandId: z.uuid() });
  * `processJobKey` is also what migration 0015's `rekomi_store_stripe_events` is given.
  */
 export const processJobKey = (eventRowId: string) => `stripe_event:${eventRowId}`;
+export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${deliveryId}`;
+export const deleteCouponJobKey = (campaignCouponId: string) =>
+  `coupons:delete_stripe_coupon:${campaignCouponId}`;
+export const emailJobKey = (outboxId: string) => `email:${outboxId}`;
+/** One notification per kind and subject (an affiliate, a conversion, an endpoint, ...). */
+export const notifyJobKey = (kind: NotificationPayload["kind"], subject: string) =>
+  `notify:${kind}:${subject}`;
+export const settleJobKey = (t: z.infer<typeof stripeSettlePayload>) =>
+  `stripe:settle:${t.kind}:${t.id}`;
+export const reconcileJobKey = (brandId: string) => `stripe:reconcile:${brandId}`;
 
 declare global {
   // graphile-worker types task payloads through this global namespace.

@@ -8,7 +8,7 @@
 import type { Config } from "~/config.server";
 import type { DB } from "~/db/db.server";
 import { intakeStripeEvent } from "~/services/stripe-events/intake.server";
-import { isDatabaseUnavailable } from "./db-errors.server";
+import { isDatabaseUnavailable } from "../db/db-errors.server";
 import { jsonReply, type HttpReply } from "./reply.server";
 
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;

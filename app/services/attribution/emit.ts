@@ -2,7 +2,7 @@
 import type { DB } from "~/db/db.server";
 import type { ConversionRow } from "~/db/schema";
 import type { LedgerAdjustmentResult } from "~/domain/clawback";
-import { conversionJson } from "~/services/conversions/conversions.server";
+import { conversionJson } from "~/domain/conversion-json";
 import { queueNotification } from "~/services/notifications/notification-events.server";
 import { publishWebhookEvent } from "~/services/webhooks/webhook-messages.server";
 

@@ -5,7 +5,7 @@
  */
 import { sql } from "kysely";
 import { z } from "zod";
-import type { ApiErrorBody } from "~/api/errors";
+import type { ApiErrorBody } from "~/domain/api-errors";
 import type { DB } from "~/db/db.server";
 import type { ConversionRow } from "~/db/schema";
 import { decideAttribution } from "~/domain/attribution";

@@ -13,10 +13,10 @@ import { isStripeError, stripeErrorMessage } from "~/stripe/client.server";
 import type { CouponDeps } from "./coupon-access.server";
 import { stripeForBrand } from "../stripe-account/stripe-connection.server";
 import { isStripeNotFound, truncateSyncError } from "../stripe-account/stripe-writes.server";
-import { DELETE_STRIPE_COUPON_TASK } from "~/db/job-registry";
+import { DELETE_STRIPE_COUPON_TASK, deleteCouponJobKey } from "~/db/job-registry";
 
 export { DELETE_STRIPE_COUPON_TASK };
-export const deleteCouponJobKey = (id: string) => `coupons:delete_stripe_coupon:${id}`;
+export { deleteCouponJobKey };
 
 /** Queue the Stripe deletion job of a soft-deleted coupon (deduplicated per coupon). */
 export async function queueStripeCouponDeletion(db: DB, id: string): Promise<void> {

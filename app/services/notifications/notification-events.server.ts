@@ -16,6 +16,7 @@ import { inTransaction } from "~/db/tx.server";
 import { notifyAffiliate, notifyBrandOwners } from "./notifications.server";
 import {
   NOTIFY_TASK,
+  notifyJobKey,
   notificationPayloadSchema,
   type NotificationPayload,
 } from "~/db/job-registry";
@@ -36,7 +37,7 @@ export async function queueNotification(
   opts: { jobKey?: string } = {},
 ): Promise<void> {
   await addJob(db, NOTIFY_TASK, payload, {
-    jobKey: opts.jobKey ?? `notify:${payload.kind}:${subjectId(payload)}`,
+    jobKey: opts.jobKey ?? notifyJobKey(payload.kind, subjectId(payload)),
     maxAttempts: 10,
   });
 }

@@ -11,7 +11,7 @@ import { addJob } from "~/db/jobs.server";
 import type { DB } from "~/db/db.server";
 import type { Database } from "~/db/schema";
 import type { EmailContent } from "~/mail/layout";
-import { SEND_EMAIL_TASK } from "~/db/job-registry";
+import { emailJobKey, SEND_EMAIL_TASK } from "~/db/job-registry";
 
 export { SEND_EMAIL_TASK };
 
@@ -45,7 +45,7 @@ export async function queueEmail(db: Kysely<Database>, email: QueuedEmail): Prom
     db,
     SEND_EMAIL_TASK,
     { outboxId: row.id },
-    { jobKey: `email:${row.id}`, maxAttempts: SEND_EMAIL_MAX_ATTEMPTS },
+    { jobKey: emailJobKey(row.id), maxAttempts: SEND_EMAIL_MAX_ATTEMPTS },
   );
   return row.id;
 }

@@ -19,7 +19,12 @@ import { addJob } from "~/db/jobs.server";
 import type { Database } from "~/db/schema";
 import { BrandBusyError, brandLimiter } from "~/stripe/brand-limiter.server";
 import { isStripeError, type Stripe, stripeErrorMessage } from "~/stripe/client.server";
-import { STRIPE_SETTLE_TASK, STRIPE_RECONCILE_TASK } from "~/db/job-registry";
+import {
+  reconcileJobKey,
+  settleJobKey,
+  STRIPE_RECONCILE_TASK,
+  STRIPE_SETTLE_TASK,
+} from "~/db/job-registry";
 
 export { STRIPE_SETTLE_TASK, STRIPE_RECONCILE_TASK };
 
@@ -30,8 +35,7 @@ export interface SettleTarget {
   id: string;
 }
 
-export const settleJobKey = (t: SettleTarget) => `stripe:settle:${t.kind}:${t.id}`;
-export const reconcileJobKey = (brandId: string) => `stripe:reconcile:${brandId}`;
+export { reconcileJobKey, settleJobKey };
 
 /** How long after a reservation the safety-net settle job runs (the request normally settles first). */
 export const SETTLE_SAFETY_DELAY_MS = 30_000;

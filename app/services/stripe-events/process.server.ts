@@ -7,7 +7,7 @@ import { sql } from "kysely";
 import { z } from "zod";
 import type { DB } from "~/db/db.server";
 import { addJob } from "~/db/jobs.server";
-import { PROCESS_STRIPE_EVENT_TASK, processJobKey } from "~/db/job-registry";
+import { notifyJobKey, PROCESS_STRIPE_EVENT_TASK, processJobKey } from "~/db/job-registry";
 import type { StripeEventRow } from "~/db/schema";
 import { type Stripe, stripeClient } from "~/stripe/client.server";
 import { queueNotification } from "../notifications/notification-events.server";
@@ -152,7 +152,10 @@ async function recordFailure(db: DB, eventRowId: string, error: unknown): Promis
           trx,
           { kind: "stripe_events_failing", eventRowId },
           {
-            jobKey: `notify:stripe_events_failing:${failed.brand_id}:${new Date().toISOString().slice(0, 10)}`,
+            jobKey: notifyJobKey(
+              "stripe_events_failing",
+              `${failed.brand_id}:${new Date().toISOString().slice(0, 10)}`,
+            ),
           },
         );
     });

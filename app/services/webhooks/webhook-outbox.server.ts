@@ -6,7 +6,7 @@
 import { randomInt } from "node:crypto";
 import { addJob } from "~/db/jobs.server";
 import type { DB } from "~/db/db.server";
-import { DELIVER_WEBHOOK_TASK } from "~/db/job-registry";
+import { DELIVER_WEBHOOK_TASK, deliveryJobKey } from "~/db/job-registry";
 
 export { DELIVER_WEBHOOK_TASK };
 /** graphile-worker's own retries only cover crashes/DB errors inside the job, not HTTP failures. */
@@ -23,10 +23,6 @@ export function newMessageId(): string {
 
 export function isMessageId(value: unknown): value is string {
   return typeof value === "string" && /^msg_[A-Za-z0-9]{10,64}$/.test(value);
-}
-
-function deliveryJobKey(deliveryId: string): string {
-  return `webhook-delivery:${deliveryId}`;
 }
 
 export async function enqueueDelivery(db: DB, deliveryId: string, runAt?: Date): Promise<void> {
