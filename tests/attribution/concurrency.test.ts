@@ -1,5 +1,5 @@
 /**
- * Concurrency of the attribution job (app/services/attribution/engine.ts `lockAttribution`): events
+ * Concurrency of the attribution job (app/services/attribution/locks.server.ts `lockAttribution`): events
  * of different customers of one brand run in parallel (per-customer locks), events of one customer
  * never do, an event that cannot name its customer locks the whole brand. Whatever the
  * interleaving, the result equals the reference model / the sequential result: one conversion per

@@ -1,5 +1,5 @@
 /**
- * Stripe intake through group commit (app/services/attribution/stripe-events.server.ts storeEvents): concurrent
+ * Stripe intake through group commit (app/services/stripe-events/store-events.server.ts): concurrent
  * events share one statement, each is answered only once its row and job are committed, copies of
  * one event in the same batch are stored once, and one event that cannot be stored fails alone.
  */

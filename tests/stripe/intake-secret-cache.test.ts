@@ -1,5 +1,5 @@
 /**
- * The per-process cache of a brand's decrypted webhook secret (app/services/attribution/stripe-events.server.ts):
+ * The per-process cache of a brand's decrypted webhook secret (app/services/stripe-events/webhook-secret-cache.server.ts):
  * a cache hit reads nothing, yet a reconnect (new secret), a disconnect or a livemode change take
  * effect on the very next event: a signature failing against a cached secret is checked once more
  * against a fresh read, and the store statement only inserts while the connection still holds the
