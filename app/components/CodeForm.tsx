@@ -7,7 +7,7 @@ import { SelectField } from "./SelectField";
 
 export interface CodeCouponOption {
   id: string;
-  /** e.g. "Acme Partners · Partner discount — 20% off your first month" */
+  /** e.g. "Acme Partners · Partner discount — 20% off your first payment" */
   label: string;
 }
 

@@ -4,7 +4,7 @@ import { CopyButton } from "./CopyButton";
 export interface CodeListItem {
   id: string;
   code: string;
-  /** The discount in words, e.g. "20% off your first month". */
+  /** The discount in words, e.g. "20% off your first payment". */
   discount: string;
   couponName: string;
   campaignName: string;

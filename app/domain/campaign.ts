@@ -136,6 +136,15 @@ function wholeNumber(v: string): number | undefined {
 }
 
 /**
+ * What people type in the form: "nimbus.test/pricing" means https://nimbus.test/pricing. A value
+ * that already has a scheme, or does not look like a host name, is left for the URL rule to judge.
+ */
+export function withHttps(value: string): string {
+  const v = value.trim();
+  return /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?([/?#].*)?$/i.test(v) ? `https://${v}` : v;
+}
+
+/**
  * Form strings -> CampaignInput. Every field is checked, so the person sees all problems at once,
  * each under its own field name.
  */
@@ -160,7 +169,7 @@ export const campaignFormSchema = z
     const name = nameSchema.safeParse(raw.name);
     if (!name.success) fail("name", name.error.issues[0].message);
 
-    const url = destinationUrlSchema.safeParse(raw.destination_url);
+    const url = destinationUrlSchema.safeParse(withHttps(raw.destination_url));
     if (!url.success) fail("destination_url", url.error.issues[0].message);
 
     let commission: Commission | undefined;

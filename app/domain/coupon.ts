@@ -157,10 +157,11 @@ export function formatDiscountAmount(d: DiscountTerms): string {
     : formatMoney(d.amount_off ?? 0, d.currency ?? "usd");
 }
 
-/** "20% off your first month", "20% off for 3 months", "$10.00 off forever". */
+/** "20% off your first payment", "20% off for 3 months", "$10.00 off forever". */
 export function describeDiscount(d: DiscountTerms & DurationTerms): string {
   const amount = formatDiscountAmount(d);
-  if (d.duration === "once") return `${amount} off your first month`;
+  // Stripe's `once` applies to the first invoice only, whatever the billing interval.
+  if (d.duration === "once") return `${amount} off your first payment`;
   if (d.duration === "repeating")
     return `${amount} off for ${plural(d.duration_in_months ?? 1, "month")}`;
   return `${amount} off forever`;

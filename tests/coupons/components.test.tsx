@@ -34,7 +34,7 @@ function describedByTexts(el: HTMLElement): string[] {
 const code = (over: Partial<CodeListItem> = {}): CodeListItem => ({
   id: "c1",
   code: "SARAH20",
-  discount: "20% off your first month",
+  discount: "20% off your first payment",
   couponName: "Partner 20",
   campaignName: "Acme Partners",
   redemptionCount: 3,
@@ -121,7 +121,7 @@ describe("CodeForm", () => {
     renderInRouter(
       <CodeForm
         coupons={[
-          { id: "a", label: "Partner 20 — 20% off your first month" },
+          { id: "a", label: "Partner 20 — 20% off your first payment" },
           { id: "b", label: "Ten — $10.00 off forever" },
         ]}
         errors={{ code: "An active promotion code with `code: SARAH20` already exists." }}
@@ -148,7 +148,7 @@ describe("CodeForm", () => {
   it("with one coupon and no commission (affiliate portal) the choice is fixed and no rate is asked", () => {
     const { container } = renderInRouter(
       <CodeForm
-        coupons={[{ id: "a", label: "Partner 20 — 20% off your first month" }]}
+        coupons={[{ id: "a", label: "Partner 20 — 20% off your first payment" }]}
         errors={{}}
         values={{}}
         errorTrigger={undefined}
@@ -218,7 +218,7 @@ describe("CodeList", () => {
     expect(rows).toHaveLength(3);
     const first = within(rows[1]);
     expect(first.getByText("SARAH20")).toBeTruthy();
-    expect(first.getByText("20% off your first month")).toBeTruthy();
+    expect(first.getByText("20% off your first payment")).toBeTruthy();
     expect(rows[1].textContent).toContain("3 / 100");
     expect(first.getByText("Active")).toBeTruthy();
     const second = within(rows[2]);

@@ -74,7 +74,7 @@ describe("code rules", () => {
 describe("discount in words", () => {
   it("once / repeating / forever, percent or money", () => {
     expect(describeDiscount({ ...pct(2000), duration: "once", duration_in_months: null })).toBe(
-      "20% off your first month",
+      "20% off your first payment",
     );
     expect(describeDiscount({ ...pct(2000), duration: "repeating", duration_in_months: 3 })).toBe(
       "20% off for 3 months",
@@ -87,7 +87,7 @@ describe("discount in words", () => {
     );
     expect(
       describeDiscount({ ...amt(500, "jpy"), duration: "once", duration_in_months: null }),
-    ).toBe("¥500 off your first month");
+    ).toBe("¥500 off your first payment");
   });
 });
 

@@ -132,7 +132,7 @@ describe("coupon routes", () => {
       expect(data.coupons).toHaveLength(1);
       expect(data.coupons[0]).toMatchObject({
         name: "Partner 20",
-        discount: "20% off your first month",
+        discount: "20% off your first payment",
         active: true,
         overridesClickAttribution: true,
         allowSelfService: false,
@@ -348,7 +348,7 @@ describe("coupon routes", () => {
       expect(data.codes.find((c) => c.code === "SARAH-VIP")).toMatchObject({
         commission: "30% (this code)",
         redemptionCount: 0,
-        discount: "20% off your first month",
+        discount: "20% off your first payment",
       });
     });
 
@@ -405,7 +405,7 @@ describe("coupon routes", () => {
       const out = await call(portalCampaign.loader, w.ctx, getRequest(path(), sarah.jar), params());
       const data = out.body as PortalData;
       expect(data.codes.map((c) => [c.code, c.discount, c.redemptionCount])).toEqual(
-        expect.arrayContaining([["SARAH20", "20% off your first month", 0]]),
+        expect.arrayContaining([["SARAH20", "20% off your first payment", 0]]),
       );
       expect(data.canMint).toBe(true); // self-service was switched on above
     });

@@ -170,7 +170,8 @@ describe("parseCampaignForm", () => {
       "commission_currency",
     ],
     [{ destination_url: "ftp://example.com" }, "destination_url"],
-    [{ destination_url: "example.com" }, "destination_url"],
+    [{ destination_url: "example" }, "destination_url"],
+    [{ destination_url: "not a url.com" }, "destination_url"],
     [{ destination_url: "" }, "destination_url"],
     [{ name: "x".repeat(101) }, "name"],
     [{ recurring_months: "1.5" }, "recurring_months"],
@@ -195,6 +196,19 @@ describe("parseCampaignForm", () => {
       { destination_url: "http://localhost:8080/landing?ref=x" },
     ]) {
       expect(parseCampaignForm({ ...validForm, ...over }).ok).toBe(true);
+    }
+  });
+
+  it("adds https:// to a bare host name typed in the form (issue 19)", () => {
+    for (const [typed, stored] of [
+      ["nimbus.test", "https://nimbus.test"],
+      ["  www.nimbus.test/pricing?plan=pro ", "https://www.nimbus.test/pricing?plan=pro"],
+      ["nimbus.test:8443/landing", "https://nimbus.test:8443/landing"],
+      ["http://nimbus.test", "http://nimbus.test"],
+    ]) {
+      const parsed = parseCampaignForm({ ...validForm, destination_url: typed });
+      if (!parsed.ok) throw new Error(`expected ${typed} to be accepted`);
+      expect(new URL(parsed.input.destinationUrl).href).toBe(new URL(stored).href);
     }
   });
 

@@ -44,8 +44,8 @@ export default function CampaignCoupons() {
       {coupons.length === 0 ? (
         <EmptyState title="No coupons yet" headingLevel={3}>
           <p>
-            Create a coupon, e.g. 20% off the first month, then generate codes like SARAH20 for your
-            affiliates.
+            Create a coupon, e.g. 20% off the first payment, then generate codes like SARAH20 for
+            your affiliates.
           </p>
         </EmptyState>
       ) : (

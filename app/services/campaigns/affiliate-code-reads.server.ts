@@ -147,7 +147,7 @@ export function codeListItem(row: AffiliateCodeRow) {
   };
 }
 
-/** A coupon choice for the Generate form: "Acme Partners · Launch — 20% off your first month". */
+/** A coupon choice for the Generate form: "Acme Partners · Launch — 20% off your first payment". */
 export function couponOptionLabel(o: CouponOption, withCampaign: boolean): string {
   return `${withCampaign ? `${o.campaign_name} · ` : ""}${o.name} — ${describeDiscount(o)}`;
 }
