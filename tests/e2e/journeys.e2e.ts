@@ -256,10 +256,13 @@ describe("journeys (Chromium)", () => {
     const mainNav = brand.getByRole("navigation", { name: "Main" });
     expect(await mainNav.isVisible()).toBe(false);
     await screenshot(brand, "17-conversions-390");
-    const menu = brand.getByRole("button", { name: "Menu" });
+    const menu = brand.locator("button.menu-button");
+    expect(await menu.textContent()).toBe("Menu");
     expect(await menu.getAttribute("aria-expanded")).toBe("false");
     await menu.click();
     await mainNav.waitFor();
+    expect(await menu.getAttribute("aria-expanded")).toBe("true");
+    await expectAccessible(brand);
     await screenshot(brand, "18-drawer-390");
     await mainNav.getByRole("link", { name: "Affiliates" }).click();
     await brand.waitForURL("**/app/affiliates");

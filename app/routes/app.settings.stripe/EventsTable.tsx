@@ -1,16 +1,9 @@
 /** The 50 most recent Stripe webhook events, with Retry for failed ones. */
 import { Form } from "@remix-run/react";
 import { CsrfInput } from "~/components/CsrfInput";
-import type { StripeEventStatus } from "~/db/schema";
+import { StripeEventStatusBadge } from "~/components/StripeEventStatusBadge";
 import type { EventRow } from "./stripe-settings.server";
 import { When } from "./When";
-
-const STATUS_BADGE: Record<StripeEventStatus, { className: string; label: string }> = {
-  pending: { className: "badge pending", label: "Pending" },
-  processed: { className: "badge approved", label: "Processed" },
-  ignored: { className: "badge", label: "Ignored" },
-  failed: { className: "badge rejected", label: "Failed" },
-};
 
 export function EventsTable({ events, connected }: { events: EventRow[]; connected: boolean }) {
   return (
@@ -57,9 +50,7 @@ export function EventsTable({ events, connected }: { events: EventRow[]; connect
                     <When iso={event.receivedAt} />
                   </td>
                   <td>
-                    <span className={STATUS_BADGE[event.status].className}>
-                      {STATUS_BADGE[event.status].label}
-                    </span>
+                    <StripeEventStatusBadge status={event.status} />
                   </td>
                   <td className="num">{event.attempts}</td>
                   <td className="small">{event.error ?? <span className="muted">—</span>}</td>

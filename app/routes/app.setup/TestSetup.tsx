@@ -1,6 +1,7 @@
 /** "Test your setup": the newest click and Stripe event, re-read on demand. */
 import type { SerializeFrom } from "@remix-run/node";
 import { Link, useRevalidator } from "@remix-run/react";
+import { StripeEventStatusBadge } from "~/components/StripeEventStatusBadge";
 import type { loader } from "./setup.server";
 
 const when = new Intl.DateTimeFormat("en", {
@@ -50,7 +51,7 @@ export function TestSetup({ data }: { data: SerializeFrom<typeof loader> }) {
               <At iso={lastStripeEvent.at} />
               <br />
               <span className="small mono">{lastStripeEvent.type}</span>{" "}
-              <span className="small muted">({lastStripeEvent.status})</span>
+              <StripeEventStatusBadge status={lastStripeEvent.status} />
             </p>
           ) : connected ? (
             <p className="muted">None yet. Complete a test checkout in Stripe.</p>
