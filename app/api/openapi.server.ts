@@ -32,31 +32,21 @@ interface Op {
   description?: string;
 }
 
+/** What a collection operation names; the builders below add the status, query or body. */
+type CollectionOpSpec = Pick<Op, "tag" | "summary" | "errors" | "path"> & { description: string };
+
 /** A `GET` of one page of a collection (`limit`, `cursor`), answered 200 with the list schema. */
-function listOperation(o: {
-  tag: string;
-  summary: string;
-  list: z.ZodType;
-  description: string;
-  errors: ApiErrorType[];
-  path?: z.ZodObject;
-}): Op {
-  const ok = { status: 200, schema: o.list, description: o.description };
-  return { tag: o.tag, summary: o.summary, path: o.path, query: S.PageQuery, ok, errors: o.errors };
+function listOperation({ list, description, ...op }: CollectionOpSpec & { list: z.ZodType }): Op {
+  return { ...op, query: S.PageQuery, ok: { status: 200, schema: list, description } };
 }
 
 /** A `POST` that creates one resource from a JSON body, answered 201 with it. */
-function createOperation(o: {
-  tag: string;
-  summary: string;
-  body: z.ZodType;
-  created: z.ZodType;
-  description: string;
-  errors: ApiErrorType[];
-  path?: z.ZodObject;
-}): Op {
-  const ok = { status: 201, schema: o.created, description: o.description };
-  return { tag: o.tag, summary: o.summary, path: o.path, body: o.body, ok, errors: o.errors };
+function createOperation({
+  created,
+  description,
+  ...op
+}: CollectionOpSpec & { body: z.ZodType; created: z.ZodType }): Op {
+  return { ...op, ok: { status: 201, schema: created, description } };
 }
 
 /** A plan-gated collection under a parent (a campaign's coupons, an affiliate's codes). */

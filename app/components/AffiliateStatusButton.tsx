@@ -2,6 +2,7 @@ import { Form } from "@remix-run/react";
 import { AFFILIATE_ACTIONS, type AffiliateAction } from "~/domain/affiliate";
 import { ConfirmAction } from "./ConfirmAction";
 import { CsrfInput } from "./CsrfInput";
+import { HiddenFields } from "./HiddenFields";
 
 /** What rejecting or suspending does, said before it happens. */
 const CONSEQUENCES: Partial<Record<AffiliateAction, (name: string) => string>> = {
@@ -49,9 +50,7 @@ export function AffiliateStatusButton({
   return (
     <Form method="post" className="inline-form">
       <CsrfInput />
-      {Object.entries(fields).map(([field, value]) => (
-        <input key={field} type="hidden" name={field} value={value} />
-      ))}
+      <HiddenFields fields={fields} />
       <button
         type="submit"
         name="intent"

@@ -1,6 +1,7 @@
 import { Form } from "@remix-run/react";
 import { type ReactNode, useId, useRef } from "react";
 import { CsrfInput } from "./CsrfInput";
+import { HiddenFields } from "./HiddenFields";
 
 /**
  * A destructive action behind one accessible confirmation dialog (the native modal `<dialog>`:
@@ -38,9 +39,7 @@ export function ConfirmAction({
   return (
     <Form method="post" className={formClassName} onSubmit={() => dialogRef.current?.close()}>
       <CsrfInput />
-      {Object.entries(fields).map(([name, value]) => (
-        <input key={name} type="hidden" name={name} value={value} />
-      ))}
+      <HiddenFields fields={fields} />
       <button
         type="submit"
         className={className || undefined}

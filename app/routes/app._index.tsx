@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { requireBrandUser } from "~/auth/guards.server";
 import { getBrandDashboard, type BrandDashboard } from "~/services/accounts/accounts.server";
-import { trackingStatus } from "~/services/setup/tracking-status.server";
+import { hasTrackingSignal } from "~/services/setup/tracking-status.server";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard · Rekomi" }];
 
@@ -17,9 +17,9 @@ interface DashboardData {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user, brand } = await requireBrandUser(request, context);
-  const [stats, tracking] = await Promise.all([
+  const [stats, trackingSeen] = await Promise.all([
     getBrandDashboard(context.db, brand.id),
-    trackingStatus(context.db, brand.id),
+    hasTrackingSignal(context.db, brand.id),
   ]);
   const result: DashboardData = {
     brandName: brand.name,
@@ -28,7 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     joinUrl: stats.firstCampaignSlug
       ? `${context.config.appUrl}/join/${stats.firstCampaignSlug}`
       : null,
-    trackingSeen: Boolean(tracking.lastClick ?? tracking.lastStripeEvent),
+    trackingSeen,
   };
   return result;
 }

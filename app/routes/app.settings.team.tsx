@@ -9,6 +9,7 @@ import { requireCsrfForm } from "~/auth/csrf.server";
 import { requireBrandOwner, requireBrandUser } from "~/auth/guards.server";
 import { ConfirmAction } from "~/components/ConfirmAction";
 import { CsrfInput } from "~/components/CsrfInput";
+import { HiddenFields } from "~/components/HiddenFields";
 import { EmptyState } from "~/components/EmptyState";
 import { SettingsCard } from "~/components/SettingsCard";
 import { Field, FormError } from "~/components/Field";
@@ -221,9 +222,7 @@ function InlineAction({
   return (
     <Form method="post" style={{ display: "inline", marginLeft: "0.5rem" }}>
       <CsrfInput />
-      {Object.entries(fields).map(([name, value]) => (
-        <input key={name} type="hidden" name={name} value={value} />
-      ))}
+      <HiddenFields fields={fields} />
       <button type="submit" className="link" aria-label={ariaLabel}>
         {label}
       </button>

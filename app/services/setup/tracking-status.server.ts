@@ -47,3 +47,18 @@ export async function trackingStatus(db: DB, brandId: string): Promise<TrackingS
     cookieDays: Number(window?.days ?? 30) || 30,
   };
 }
+
+/** Whether any click or Stripe event has arrived (the dashboard checklist's last step), in one query. */
+export async function hasTrackingSignal(db: DB, brandId: string): Promise<boolean> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .or([
+          eb.exists(eb.selectFrom("clicks").select("id").where("brand_id", "=", brandId)),
+          eb.exists(eb.selectFrom("stripe_events").select("id").where("brand_id", "=", brandId)),
+        ])
+        .as("seen"),
+    ])
+    .executeTakeFirstOrThrow();
+  return Boolean(row.seen);
+}
